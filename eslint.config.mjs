@@ -1,0 +1,71 @@
+// Lint for the whole workspace: module boundaries between apps and libraries, plus type-aware TypeScript rules.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/dist', '**/node_modules', '**/gen/**', 'tmp/**', 'data/**', '**/*.mjs'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          banTransitiveDependencies: true,
+          depConstraints: [
+            { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:protocol'] },
+            { sourceTag: 'type:storage', onlyDependOnLibsWithTags: ['type:util'] },
+            { sourceTag: 'type:rpc', onlyDependOnLibsWithTags: ['type:contracts', 'type:protocol', 'type:util'] },
+            { sourceTag: 'type:bus', onlyDependOnLibsWithTags: ['type:contracts', 'type:protocol', 'type:util'] },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: ['type:util', 'type:protocol', 'type:contracts', 'type:rpc'],
+            },
+            {
+              sourceTag: 'type:service',
+              onlyDependOnLibsWithTags: [
+                'type:storage',
+                'type:rpc',
+                'type:bus',
+                'type:contracts',
+                'type:protocol',
+                'type:util',
+                'type:testing',
+              ],
+            },
+            {
+              sourceTag: 'type:gateway',
+              onlyDependOnLibsWithTags: ['type:rpc', 'type:bus', 'type:contracts', 'type:protocol', 'type:util', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:service', 'type:gateway', 'type:rpc', 'type:bus', 'type:contracts', 'type:protocol', 'type:util'],
+            },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:testing', 'type:contracts', 'type:protocol', 'type:rpc', 'type:util'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'off',
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+];

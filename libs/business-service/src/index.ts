@@ -1,0 +1,11 @@
+// The business service: users, sign-in and tokens, profiles, search, and one-to-one messages (via logic), over gRPC.
+export { BusinessConfig } from './lib/business.config';
+export { BusinessModule, type BusinessModuleOptions } from './lib/business.module';
+export {
+  startBusiness,
+  logLevelsUpTo,
+  BUSINESS_PROTO_FILES,
+  type BusinessHandle,
+  type StartBusinessOptions,
+} from './lib/start-business';
+export { CodeVerifier, DevelopmentCodeVerifier } from './lib/auth/code-verifier';

@@ -1,0 +1,60 @@
+import { IsBoolean, IsInt, Matches, Max, Min, ValidateBy, ValidateIf, ValidationArguments } from 'class-validator';
+import { CommonConfig } from '@gim/config';
+import { parseDatabaseUrl } from '@gim/storage';
+
+const THIRTY_DAYS_IN_SECONDS = 30 * 24 * 60 * 60;
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):\d{1,5}$/;
+
+function databaseUrlProblem(url: string): string | undefined {
+  try {
+    parseDatabaseUrl(url);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Settings of the business service (users, sign-in, tokens, friends). Property names are the environment variables. */
+export class BusinessConfig extends CommonConfig {
+  /** host:port the business gRPC server listens on. */
+  @Matches(HOST_PORT, { message: 'GIM_BUSINESS_GRPC_URL must be host:port' })
+  GIM_BUSINESS_GRPC_URL: string = '0.0.0.0:8020';
+
+  /** Database: mysql://user:password@host:port/db (or mariadb://…), or sqlite:<file path>. */
+  @ValidateBy({
+    name: 'databaseUrl',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && databaseUrlProblem(value) === undefined,
+      defaultMessage: (args?: ValidationArguments) => databaseUrlProblem(String(args?.value)) ?? '',
+    },
+  })
+  GIM_BUSINESS_DB_URL: string = 'mysql://root@127.0.0.1:3306/gim';
+
+  /** Run sql/business.sql (idempotent) at boot on MySQL. */
+  @IsBoolean({ message: 'GIM_BUSINESS_APPLY_SCHEMA must be true or false' })
+  GIM_BUSINESS_APPLY_SCHEMA: boolean = true;
+
+  /** host:port of the logic service's gRPC server. */
+  @Matches(HOST_PORT, { message: 'GIM_LOGIC_GRPC_ADDR must be host:port' })
+  GIM_LOGIC_GRPC_ADDR: string = '127.0.0.1:8010';
+
+  /** How long a sign-in token stays valid, in seconds. */
+  @IsInt({ message: 'GIM_TOKEN_TTL_SECONDS must be a whole number of seconds' })
+  @Min(1)
+  @Max(365 * 24 * 60 * 60)
+  GIM_TOKEN_TTL_SECONDS: number = THIRTY_DAYS_IN_SECONDS;
+
+  /** Development only: the one verification code accepted for every phone number; '' disables it. */
+  @ValidateIf((config: BusinessConfig) => config.GIM_DEV_VERIFICATION_CODE !== '')
+  @Matches(/^\S{4,32}$/, { message: 'GIM_DEV_VERIFICATION_CODE must be 4 to 32 non-space characters' })
+  @ValidateBy({
+    name: 'notInProduction',
+    validator: {
+      validate: (_value: unknown, args?: ValidationArguments) =>
+        (args?.object as BusinessConfig | undefined)?.NODE_ENV !== 'production',
+      defaultMessage: () =>
+        'GIM_DEV_VERIFICATION_CODE must be empty when NODE_ENV=production: it would let anyone sign in with any phone number',
+    },
+  })
+  GIM_DEV_VERIFICATION_CODE: string = '';
+}

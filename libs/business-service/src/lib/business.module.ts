@@ -1,0 +1,49 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuthModule } from './auth/auth.module';
+import { CodeVerifier, DevelopmentCodeVerifier } from './auth/code-verifier';
+import { BusinessConfig } from './business.config';
+import { BUSINESS_DATA_SOURCE, BUSINESS_INTERNAL_SECRET } from './business.tokens';
+import { FriendModule } from './friend/friend.module';
+import { UserModule } from './user/user.module';
+
+/** What the business service's Nest modules are built from. */
+export interface BusinessModuleOptions {
+  config: BusinessConfig;
+  /** the credential Int calls must carry, and that calls to logic carry */
+  internalSecret: string;
+  /** an initialized data source holding the business tables */
+  dataSource: DataSource;
+  /** replaces the development verifier (GIM_DEV_VERIFICATION_CODE) */
+  codeVerifier?: CodeVerifier;
+}
+
+/** Settings, storage and the code verifier, visible to every business module. */
+@Module({})
+class BusinessCoreModule {
+  static forRoot(options: BusinessModuleOptions): DynamicModule {
+    const codeVerifier = options.codeVerifier ?? new DevelopmentCodeVerifier(options.config.GIM_DEV_VERIFICATION_CODE);
+    return {
+      module: BusinessCoreModule,
+      global: true,
+      providers: [
+        { provide: BusinessConfig, useValue: options.config },
+        { provide: BUSINESS_INTERNAL_SECRET, useValue: options.internalSecret },
+        { provide: BUSINESS_DATA_SOURCE, useValue: options.dataSource },
+        { provide: CodeVerifier, useValue: codeVerifier },
+      ],
+      exports: [BusinessConfig, BUSINESS_INTERNAL_SECRET, BUSINESS_DATA_SOURCE, CodeVerifier],
+    };
+  }
+}
+
+/** The whole business service (UserExt, UserInt, FriendExt) as one Nest module. */
+@Module({})
+export class BusinessModule {
+  static forRoot(options: BusinessModuleOptions): DynamicModule {
+    return {
+      module: BusinessModule,
+      imports: [BusinessCoreModule.forRoot(options), AuthModule, UserModule, FriendModule],
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import { Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MicroserviceOptions } from '@nestjs/microservices';
+import { applySchemaFile, BUSINESS_ENTITIES, createDataSource } from '@gim/storage';
+import { GrpcExceptionFilter, grpcServerOptions } from '@gim/rpc';
+import { CodeVerifier } from './auth/code-verifier';
+import { BusinessConfig } from './business.config';
+import { BusinessModule } from './business.module';
+
+/** The proto files the business gRPC server serves. */
+export const BUSINESS_PROTO_FILES = ['business/user.ext.proto', 'business/user.int.proto', 'business/friend.ext.proto'];
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Every Nest log level as severe as `level` or more. */
+export function logLevelsUpTo(level: string): LogLevel[] {
+  const index = LOG_LEVELS.indexOf(level as LogLevel);
+  return LOG_LEVELS.slice(0, index < 0 ? LOG_LEVELS.indexOf('log') + 1 : index + 1);
+}
+
+/** How to start the business service besides its config. */
+export interface StartBusinessOptions {
+  /** the internal credential (resolveInternalSecret) */
+  internalSecret: string;
+  /** an SMS-backed verifier; without one only GIM_DEV_VERIFICATION_CODE (development) is accepted */
+  codeVerifier?: CodeVerifier;
+}
+
+/** A running business service. */
+export interface BusinessHandle {
+  /** Stops the gRPC server, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the database (applying sql/business.sql on MySQL when configured) and serves the business gRPC API. */
+export async function startBusiness(config: BusinessConfig, options: StartBusinessOptions): Promise<BusinessHandle> {
+  const logger = new Logger('business');
+  const dataSource = await createDataSource(config.GIM_BUSINESS_DB_URL, BUSINESS_ENTITIES);
+  try {
+    if (config.GIM_BUSINESS_APPLY_SCHEMA) await applySchemaFile(dataSource, 'business');
+    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+      BusinessModule.forRoot({ config, internalSecret: options.internalSecret, dataSource, codeVerifier: options.codeVerifier }),
+      {
+        ...grpcServerOptions(config.GIM_BUSINESS_GRPC_URL, ['business'], BUSINESS_PROTO_FILES),
+        bufferLogs: true,
+        logger: logLevelsUpTo(config.GIM_LOG_LEVEL),
+      },
+    );
+    app.useGlobalFilters(new GrpcExceptionFilter());
+    try {
+      await app.listen();
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+    if (!options.codeVerifier && config.GIM_DEV_VERIFICATION_CODE === '') {
+      logger.warn('no verification code provider and no GIM_DEV_VERIFICATION_CODE: every sign-in will be refused');
+    }
+    logger.log(`business gRPC listening on ${config.GIM_BUSINESS_GRPC_URL}`);
+    let closing: Promise<void> | undefined;
+    return {
+      close: () =>
+        (closing ??= (async () => {
+          try {
+            await app.close();
+          } finally {
+            await dataSource.destroy();
+          }
+        })()),
+    };
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+}

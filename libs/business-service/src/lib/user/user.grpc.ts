@@ -1,0 +1,87 @@
+import { Controller, UseGuards } from '@nestjs/common';
+import { Metadata } from '@grpc/grpc-js';
+import { businessUserExt, businessUserInt } from '@gim/contracts';
+import { InternalGuard, validated } from '@gim/rpc';
+import { AuthenticateCommand, AuthenticateUseCase } from '../auth/authenticate.usecase';
+import { authenticatedCaller, ExtAuthGuard } from '../auth/ext-auth.guard';
+import { GetUserCommand, GetUserUseCase } from './get-user.usecase';
+import { GetUsersCommand, GetUsersUseCase } from './get-users.usecase';
+import { SearchUsersCommand, SearchUsersUseCase } from './search-users.usecase';
+import { SignInCommand, SignInUseCase } from './sign-in.usecase';
+import { UpdateUserCommand, UpdateUserUseCase } from './update-user.usecase';
+import { User } from './user';
+
+/** A user as the `business.User` message shows it (no phone number; times in milliseconds). */
+export function toUserMessage(user: User): businessUserExt.User {
+  return {
+    userId: user.id,
+    nickname: user.nickname,
+    sex: user.sex,
+    avatarUrl: user.avatarUrl,
+    extra: user.extra,
+    createTime: user.createdAt.getTime(),
+    updateTime: user.updatedAt.getTime(),
+  };
+}
+
+/** Client-facing `business.UserExtService`: sign-in, then authenticated profile calls. */
+@Controller()
+@businessUserExt.UserExtServiceControllerMethods()
+export class UserExtGrpcController implements businessUserExt.UserExtServiceController {
+  constructor(
+    private readonly signInUseCase: SignInUseCase,
+    private readonly getUserUseCase: GetUserUseCase,
+    private readonly updateUserUseCase: UpdateUserUseCase,
+    private readonly searchUsersUseCase: SearchUsersUseCase,
+  ) {}
+
+  async signIn(request: businessUserExt.SignInRequest): Promise<businessUserExt.SignInReply> {
+    const session = await this.signInUseCase.execute(validated(SignInCommand, request));
+    return { ...session, tokenExpiresAt: session.tokenExpiresAt.getTime() };
+  }
+
+  @UseGuards(ExtAuthGuard)
+  async getUser(request: businessUserExt.GetUserRequest): Promise<businessUserExt.GetUserReply> {
+    const user = await this.getUserUseCase.execute(validated(GetUserCommand, request));
+    return { user: toUserMessage(user) };
+  }
+
+  @UseGuards(ExtAuthGuard)
+  async updateUser(request: businessUserExt.UpdateUserRequest, metadata?: Metadata): Promise<void> {
+    const caller = authenticatedCaller(metadata);
+    await this.updateUserUseCase.execute(validated(UpdateUserCommand, { ...request, userId: caller.userId }));
+  }
+
+  @UseGuards(ExtAuthGuard)
+  async searchUser(request: businessUserExt.SearchUserRequest): Promise<businessUserExt.SearchUserReply> {
+    const users = await this.searchUsersUseCase.execute(validated(SearchUsersCommand, request));
+    return { users: users.map(toUserMessage) };
+  }
+}
+
+/** Internal `business.UserIntService`: token checks and profile lookups for trusted callers. */
+@Controller()
+@UseGuards(InternalGuard)
+@businessUserInt.UserIntServiceControllerMethods()
+export class UserIntGrpcController implements businessUserInt.UserIntServiceController {
+  constructor(
+    private readonly authenticateUseCase: AuthenticateUseCase,
+    private readonly getUserUseCase: GetUserUseCase,
+    private readonly getUsersUseCase: GetUsersUseCase,
+  ) {}
+
+  async auth(request: businessUserInt.AuthRequest): Promise<void> {
+    await this.authenticateUseCase.execute(validated(AuthenticateCommand, request));
+  }
+
+  async getUser(request: businessUserExt.GetUserRequest): Promise<businessUserExt.GetUserReply> {
+    const user = await this.getUserUseCase.execute(validated(GetUserCommand, request));
+    return { user: toUserMessage(user) };
+  }
+
+  async getUsers(request: businessUserInt.GetUsersRequest): Promise<businessUserInt.GetUsersReply> {
+    const userIds = Object.keys(request.userIds ?? {}).map(Number);
+    const users = await this.getUsersUseCase.execute(validated(GetUsersCommand, { userIds }));
+    return { users: Object.fromEntries(users.map((user) => [user.id, toUserMessage(user)])) };
+  }
+}

@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
+import { UserEntity } from '@gim/storage';
+import { BUSINESS_DATA_SOURCE } from '../business.tokens';
+import { Profile, User } from './user';
+
+/** Where users live. */
+export abstract class UserRepository {
+  /** The user with this id, if any. */
+  abstract findById(id: number): Promise<User | undefined>;
+  /** The users among these ids that exist, in no particular order. */
+  abstract findByIds(ids: readonly number[]): Promise<User[]>;
+  /** The user with this phone number, created if there is none yet; safe when two sign-ins race. */
+  abstract findOrCreateByPhone(phoneNumber: string): Promise<{ user: User; created: boolean }>;
+  /** Replaces a user's profile; false when the user does not exist. */
+  abstract updateProfile(id: number, profile: Profile): Promise<boolean>;
+  /** Users whose phone number is exactly `key` (first) or whose nickname contains it, by id. */
+  abstract search(key: string, limit: number): Promise<User[]>;
+}
+
+function toUser(row: UserEntity): User {
+  return {
+    id: row.id,
+    phoneNumber: row.phoneNumber,
+    nickname: row.nickname,
+    sex: row.sex,
+    avatarUrl: row.avatarUrl,
+    extra: row.extra,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+const LIKE_ESCAPE = '!';
+
+function escapeLike(text: string): string {
+  return text.replace(/[!%_]/g, (character) => `${LIKE_ESCAPE}${character}`);
+}
+
+/** UserRepository over the `user` table. */
+@Injectable()
+export class TypeOrmUserRepository extends UserRepository {
+  private readonly rows: Repository<UserEntity>;
+
+  constructor(@Inject(BUSINESS_DATA_SOURCE) dataSource: DataSource) {
+    super();
+    this.rows = dataSource.getRepository(UserEntity);
+  }
+
+  override async findById(id: number): Promise<User | undefined> {
+    const row = await this.rows.findOneBy({ id });
+    return row ? toUser(row) : undefined;
+  }
+
+  override async findByIds(ids: readonly number[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.rows.findBy({ id: In([...new Set(ids)]) });
+    return rows.map(toUser);
+  }
+
+  override async findOrCreateByPhone(phoneNumber: string): Promise<{ user: User; created: boolean }> {
+    const existing = await this.rows.findOneBy({ phoneNumber });
+    if (existing) return { user: toUser(existing), created: false };
+    let created = true;
+    try {
+      await this.rows.insert({ phoneNumber, nickname: '', sex: 0, avatarUrl: '', extra: '' });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      created = false;
+    }
+    const row = await this.rows.findOneByOrFail({ phoneNumber });
+    return { user: toUser(row), created };
+  }
+
+  override async updateProfile(id: number, profile: Profile): Promise<boolean> {
+    const result = await this.rows.update(
+      { id },
+      { nickname: profile.nickname, sex: profile.sex, avatarUrl: profile.avatarUrl, extra: profile.extra },
+    );
+    if ((result.affected ?? 0) > 0) return true;
+    return this.rows.existsBy({ id });
+  }
+
+  override async search(key: string, limit: number): Promise<User[]> {
+    const byPhone = await this.rows.findOneBy({ phoneNumber: key });
+    const byNickname = await this.rows
+      .createQueryBuilder('user')
+      .where(`user.nickname LIKE :pattern ESCAPE '${LIKE_ESCAPE}'`, { pattern: `%${escapeLike(key)}%` })
+      .orderBy('user.id', 'ASC')
+      .limit(limit)
+      .getMany();
+    const rows = byPhone ? [byPhone, ...byNickname.filter((row) => row.id !== byPhone.id)] : byNickname;
+    return rows.slice(0, limit).map(toUser);
+  }
+}

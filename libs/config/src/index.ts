@@ -1,0 +1,4 @@
+// Validated, typed configuration from environment variables, and the boot/shutdown wrapper of every gim app.
+export { loadConfig, ConfigError } from './load-config';
+export { CommonConfig, type RunMode } from './common';
+export { runApp, type Closable } from './run-app';

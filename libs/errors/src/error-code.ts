@@ -1,0 +1,64 @@
+/** Business error codes shared by every service; 10000+ are expected outcomes, lower codes are failures. */
+export enum ErrorCode {
+  Unauthorized = 10000,
+  BadRequest = 10001,
+  ConnectionNotFound = 10101,
+  ConnectionDeviceMismatch = 10102,
+  DeviceNotFound = 10200,
+  UserNotInGroup = 10201,
+  GroupMemberNotFound = 10202,
+  UserAlreadyInGroup = 10203,
+  FriendNotFound = 10210,
+  AlreadyFriends = 10211,
+  GroupNotFound = 10220,
+  BadVerificationCode = 10300,
+  UserNotFound = 10301,
+  // gim additions: connection-level outcomes, each sent to the client before its connection closes.
+  MalformedFrame = 10400,
+  FrameTooLarge = 10401,
+  UnknownCommand = 10402,
+  SignInTimeout = 10403,
+  IdleTimeout = 10404,
+  SignedInElsewhere = 10405,
+  SlowConsumer = 10406,
+  ServerShutdown = 10407,
+  AlreadySignedIn = 10408,
+  // gim additions: a dependency (database, Redis, another service) is down; the caller may retry.
+  Unavailable = 10500,
+}
+
+const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
+  [ErrorCode.Unauthorized]: 'unauthorized: sign in again',
+  [ErrorCode.BadRequest]: 'bad request',
+  [ErrorCode.ConnectionNotFound]: 'connection not found',
+  [ErrorCode.ConnectionDeviceMismatch]: "connection's device id differs",
+  [ErrorCode.DeviceNotFound]: 'device not found',
+  [ErrorCode.UserNotInGroup]: 'user not in group',
+  [ErrorCode.GroupMemberNotFound]: 'group member not found',
+  [ErrorCode.UserAlreadyInGroup]: 'user already in group',
+  [ErrorCode.FriendNotFound]: 'friend relation not found',
+  [ErrorCode.AlreadyFriends]: 'already friends',
+  [ErrorCode.GroupNotFound]: 'group not found',
+  [ErrorCode.BadVerificationCode]: 'bad verification code',
+  [ErrorCode.UserNotFound]: 'user not found',
+  [ErrorCode.MalformedFrame]: 'malformed frame',
+  [ErrorCode.FrameTooLarge]: 'frame too large',
+  [ErrorCode.UnknownCommand]: 'unknown command',
+  [ErrorCode.SignInTimeout]: 'no sign-in in time',
+  [ErrorCode.IdleTimeout]: 'connection idle too long',
+  [ErrorCode.SignedInElsewhere]: 'the device signed in on another connection',
+  [ErrorCode.SlowConsumer]: 'client reads too slowly; sync to catch up',
+  [ErrorCode.ServerShutdown]: 'server shutting down; reconnect',
+  [ErrorCode.AlreadySignedIn]: 'connection already signed in',
+  [ErrorCode.Unavailable]: 'temporarily unavailable; retry',
+};
+
+/** The standard message for a code. */
+export function defaultMessage(code: ErrorCode): string {
+  return DEFAULT_MESSAGES[code];
+}
+
+/** True when `code` is one of the business codes above. */
+export function isErrorCode(code: number): code is ErrorCode {
+  return code in DEFAULT_MESSAGES;
+}

@@ -1,0 +1,15 @@
+import { encodeFrame, encodePacket, encodePacketFrame, Packet } from '@gim/protocol';
+
+/** How packets become write units on one transport: TCP frames (varint length + packet) or WS messages. */
+export interface Framing {
+  /** Encodes a packet as one write unit. */
+  encode(packet: Packet): Buffer;
+  /** Turns already-encoded packet bytes into one write unit; called once per push, shared by every target. */
+  wrap(packetBytes: Buffer): Buffer;
+}
+
+/** TCP: every write unit is a length-prefixed frame. */
+export const TCP_FRAMING: Framing = { encode: encodePacketFrame, wrap: encodeFrame };
+
+/** WebSocket: every write unit is the bare packet, sent as one binary message. */
+export const WS_FRAMING: Framing = { encode: encodePacket, wrap: (packetBytes) => packetBytes };

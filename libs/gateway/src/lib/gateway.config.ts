@@ -1,0 +1,127 @@
+import { CommonConfig } from '@gim/config';
+import { IsInt, IsString, Matches, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
+
+/** Which client protocol carrier a gateway speaks. */
+export type GatewayTransport = 'tcp' | 'ws';
+
+const HOST_PORT = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]/]*)):(\d{1,5})$/;
+
+/** A listen or dial address split into host ('' = every interface) and port. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Parses 'host:port' or '[ipv6]:port'; undefined when it is neither or the port is above 65535. */
+export function parseHostPort(address: string): HostPort | undefined {
+  const match = HOST_PORT.exec(address);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port > 65_535) return undefined;
+  return { host: match[1] ?? match[2] ?? '', port };
+}
+
+function IsHostPort(options: { allowEmpty: boolean }, validationOptions?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isHostPort',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && ((options.allowEmpty && value === '') || parseHostPort(value) !== undefined),
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} must be host:port${options.allowEmpty ? ' (or empty for the default)' : ''}`,
+      },
+    },
+    validationOptions,
+  );
+}
+
+function AtLeastTwiceFrameSize(validationOptions?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'atLeastTwiceFrameSize',
+      validator: {
+        validate: (value: unknown, args) =>
+          typeof value === 'number' && value >= 2 * (args?.object as GatewayConfig).GIM_MAX_FRAME_BYTES,
+        defaultMessage: (args) => `${args?.property ?? 'value'} must be at least twice GIM_MAX_FRAME_BYTES`,
+      },
+    },
+    validationOptions,
+  );
+}
+
+/** Default client and gRPC listen addresses per transport, used when the variables are left empty. */
+export const GATEWAY_DEFAULT_ADDRESSES: Readonly<Record<GatewayTransport, { listen: string; grpc: string }>> = {
+  tcp: { listen: '0.0.0.0:8001', grpc: '0.0.0.0:8003' },
+  ws: { listen: '0.0.0.0:8002', grpc: '0.0.0.0:8004' },
+};
+
+/** Settings of a tcp-gateway or ws-gateway process. Property names are the environment variables. */
+export class GatewayConfig extends CommonConfig {
+  /** Unique id of this gateway process; empty generates hostname-pid-random at start. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{0,128}$/, { message: 'GIM_GATEWAY_ID may only hold letters, digits and . _ : -' })
+  GIM_GATEWAY_ID: string = '';
+
+  /** Client listen address host:port; empty means 0.0.0.0:8001 (tcp) or 0.0.0.0:8002 (ws, path /ws). */
+  @IsHostPort({ allowEmpty: true })
+  GIM_GATEWAY_LISTEN: string = '';
+
+  /** gRPC listen address of ConnectIntService; empty means 0.0.0.0:8003 (tcp) or 0.0.0.0:8004 (ws). */
+  @IsHostPort({ allowEmpty: true })
+  GIM_GATEWAY_GRPC_URL: string = '';
+
+  /** Where logic's gRPC server is. */
+  @IsHostPort({ allowEmpty: false })
+  GIM_LOGIC_GRPC_ADDR: string = '127.0.0.1:8010';
+
+  /** Redis for the fan-out bus (cluster mode). */
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'GIM_REDIS_URL must be a redis:// or rediss:// URL' })
+  GIM_REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  /** Prefix of the bus channel names; must match logic's. */
+  @IsString()
+  GIM_REDIS_PREFIX: string = 'gim:';
+
+  /** Largest client frame (TCP) or message (WS) body in bytes. */
+  @IsInt()
+  @Min(1024)
+  @Max(16 * 1024 * 1024)
+  GIM_MAX_FRAME_BYTES: number = 65_536;
+
+  /** How long a new connection may take to sign in. */
+  @IsInt()
+  @Min(50)
+  GIM_SIGN_IN_TIMEOUT_MS: number = 10_000;
+
+  /** A signed-in connection that sends no packet for this long is closed. */
+  @IsInt()
+  @Min(100)
+  GIM_IDLE_TIMEOUT_MS: number = 300_000;
+
+  /** Period of the one timer that enforces the two timeouts above. */
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  GIM_SWEEP_INTERVAL_MS: number = 1_000;
+
+  /** Bytes queued plus bytes in the socket's buffer above which a connection is closed as a slow consumer. */
+  @IsInt()
+  @AtLeastTwiceFrameSize()
+  GIM_SEND_QUEUE_MAX_BYTES: number = 1_048_576;
+
+  /** Lifetime of the gateway's presence lease at logic; renewed every third of it. */
+  @IsInt()
+  @Min(3)
+  @Max(3_600)
+  GIM_LEASE_SECONDS: number = 30;
+}
+
+/** The client and gRPC listen addresses a gateway of `transport` uses under `config`. */
+export function gatewayAddresses(config: GatewayConfig, transport: GatewayTransport): { listen: string; grpc: string } {
+  const defaults = GATEWAY_DEFAULT_ADDRESSES[transport];
+  return {
+    listen: config.GIM_GATEWAY_LISTEN || defaults.listen,
+    grpc: config.GIM_GATEWAY_GRPC_URL || defaults.grpc,
+  };
+}

@@ -1,0 +1,43 @@
+import { Controller, UseGuards } from '@nestjs/common';
+import { logicDevice } from '@gim/contracts';
+import { InternalGuard, validated } from '@gim/rpc';
+import { PresenceStore } from '../presence/presence';
+import { DeviceConnectionRequest, RenewLeaseRequest, SaveDeviceRequest, SignInDeviceRequest } from './device.requests';
+import { SaveDeviceUseCase } from './save-device.usecase';
+import { SignInDeviceUseCase } from './sign-in-device.usecase';
+
+/** gRPC edge of DeviceIntService (internal callers only). */
+@Controller()
+@UseGuards(InternalGuard)
+@logicDevice.DeviceIntServiceControllerMethods()
+export class DeviceIntGrpc implements logicDevice.DeviceIntServiceController {
+  constructor(
+    private readonly signInDevice: SignInDeviceUseCase,
+    private readonly saveDevice: SaveDeviceUseCase,
+    private readonly presence: PresenceStore,
+  ) {}
+
+  async signIn(request: logicDevice.SignInRequest): Promise<logicDevice.SignInReply> {
+    await this.signInDevice.execute(validated(SignInDeviceRequest, request));
+    return {};
+  }
+
+  async heartbeat(request: logicDevice.HeartbeatRequest): Promise<void> {
+    const command = validated(DeviceConnectionRequest, request);
+    await this.presence.setOnline(command.userId, command.deviceId, command);
+  }
+
+  async offline(request: logicDevice.OfflineRequest): Promise<void> {
+    const command = validated(DeviceConnectionRequest, request);
+    await this.presence.setOffline(command.userId, command.deviceId, command);
+  }
+
+  async save(request: logicDevice.DeviceSaveRequest): Promise<logicDevice.DeviceSaveReply> {
+    return { deviceId: await this.saveDevice.execute(validated(SaveDeviceRequest, request)) };
+  }
+
+  async renewGatewayLease(request: logicDevice.RenewGatewayLeaseRequest): Promise<void> {
+    const command = validated(RenewLeaseRequest, request);
+    await this.presence.renewLease(command.gatewayId, command.leaseSeconds);
+  }
+}

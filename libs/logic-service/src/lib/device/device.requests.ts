@@ -1,0 +1,46 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+
+/** A positive id as sent over gRPC. */
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+/** DeviceIntService.SignIn arguments. */
+export class SignInDeviceRequest {
+  @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
+  @IsInt() @Min(1) @Max(MAX_ID) deviceId!: number;
+  @IsString() @MinLength(1) @MaxLength(512) token!: string;
+  @IsString() @MaxLength(128) clientAddr!: string;
+  @IsString() @MinLength(1) @MaxLength(128) gatewayId!: string;
+  @IsInt() @Min(1) @Max(MAX_ID) connId!: number;
+}
+
+/** DeviceIntService.Heartbeat / Offline arguments. */
+export class DeviceConnectionRequest {
+  @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
+  @IsInt() @Min(1) @Max(MAX_ID) deviceId!: number;
+  @IsString() @MinLength(1) @MaxLength(128) gatewayId!: string;
+  @IsInt() @Min(1) @Max(MAX_ID) connId!: number;
+}
+
+/** The device part of DeviceIntService.Save. */
+export class DeviceFields {
+  @IsInt() @Min(0) @Max(MAX_ID) id!: number;
+  @IsInt() @Min(0) @Max(5) type!: number;
+  @IsString() @MaxLength(64) brand!: string;
+  @IsString() @MaxLength(64) model!: string;
+  @IsString() @MaxLength(64) systemVersion!: string;
+  @IsString() @MaxLength(64) sdkVersion!: string;
+  @IsString() @MaxLength(255) branchPushId!: string;
+}
+
+/** DeviceIntService.Save arguments. */
+export class SaveDeviceRequest {
+  @ValidateNested() @Type(() => DeviceFields) device!: DeviceFields;
+  @IsInt() @Min(0) @Max(MAX_ID) userId!: number;
+}
+
+/** DeviceIntService.RenewGatewayLease arguments. */
+export class RenewLeaseRequest {
+  @IsString() @MinLength(1) @MaxLength(128) gatewayId!: string;
+  @IsInt() @Min(0) @Max(3600) leaseSeconds!: number;
+}

@@ -1,0 +1,58 @@
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { CommonConfig } from '@gim/config';
+
+/** logic's settings; property names are the environment variables. */
+export class LogicConfig extends CommonConfig {
+  /** Where logic serves gRPC (host:port). */
+  @Matches(/^[^:]+:\d+$/, { message: 'GIM_LOGIC_GRPC_URL must be host:port' })
+  GIM_LOGIC_GRPC_URL: string = '0.0.0.0:8010';
+
+  /** logic's database: mysql://user:pass@host:port/db or sqlite:<file>. */
+  @Matches(/^(mysql|mariadb):\/\/.+|^sqlite:.+/, { message: 'GIM_LOGIC_DB_URL must be mysql://… or sqlite:<file>' })
+  GIM_LOGIC_DB_URL: string = 'mysql://root@127.0.0.1:3306/gim';
+
+  /** Apply sql/logic.sql (idempotent) at boot on MySQL. */
+  @IsBoolean()
+  GIM_LOGIC_APPLY_SCHEMA: boolean = true;
+
+  /** Where presence and the fan-out bus live: redis (cluster) or memory (standalone, one process). */
+  @IsIn(['redis', 'memory'])
+  GIM_PRESENCE: string = 'redis';
+
+  /** Redis for presence and fan-out. */
+  @ValidateIf((config: LogicConfig) => config.GIM_PRESENCE === 'redis')
+  @Matches(/^rediss?:\/\/.+/, { message: 'GIM_REDIS_URL must be redis://…' })
+  GIM_REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every Redis key and channel, so deployments can share a Redis. */
+  @IsString()
+  GIM_REDIS_PREFIX: string = 'gim:';
+
+  /** business's gRPC address (host:port), for token checks and sender profiles. */
+  @Matches(/^[^:]+:\d+$/, { message: 'GIM_BUSINESS_GRPC_ADDR must be host:port' })
+  GIM_BUSINESS_GRPC_ADDR: string = '127.0.0.1:8020';
+
+  /** Messages per sync page when the client asks for 0. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  GIM_SYNC_PAGE_DEFAULT: number = 100;
+
+  /** Largest sync page a client may ask for. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  GIM_SYNC_PAGE_MAX: number = 500;
+
+  /** Largest message body accepted, in bytes. */
+  @IsInt()
+  @Min(1)
+  @Max(4 * 1024 * 1024)
+  GIM_MAX_CONTENT_BYTES: number = 60 * 1024;
+
+  /** Database connection pool size (MySQL). */
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  GIM_LOGIC_DB_POOL: number = 20;
+}

@@ -1,0 +1,76 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Channels, FanoutBus } from '@gim/bus';
+import { businessUserInt } from '@gim/contracts';
+import { createGrpcClient, INTERNAL_SECRET, InternalGuard } from '@gim/rpc';
+import { dialectOf } from '@gim/storage';
+import { DeviceIntGrpc } from './device/device.grpc';
+import { DeviceRepository } from './device/device.repository';
+import { SaveDeviceUseCase } from './device/save-device.usecase';
+import { SignInDeviceUseCase } from './device/sign-in-device.usecase';
+import { LogicConfig } from './logic.config';
+import { Fanout } from './message/fanout';
+import { MessageExtGrpc, MessageIntGrpc } from './message/message.grpc';
+import { MessageRepository } from './message/message.repository';
+import { PushToAllUseCase, PushToUsersUseCase } from './message/push-to-users.usecase';
+import { SendUserMessageUseCase } from './message/send-user-message.usecase';
+import { AckMessagesUseCase, SyncMessagesUseCase } from './message/sync-messages.usecase';
+import { PresenceStore } from './presence/presence';
+import { UserDirectory } from './user/user-directory';
+
+/** What logic's module is built from; created by startLogic. */
+export interface LogicRuntime {
+  config: LogicConfig;
+  internalSecret: string;
+  dataSource: DataSource;
+  bus: FanoutBus;
+  presence: PresenceStore;
+}
+
+/** logic's Nest module: devices and presence, messages, sync and acknowledgements. */
+@Module({})
+export class LogicModule {
+  /** Wires the module around already-opened storage, bus and presence. */
+  static create(runtime: LogicRuntime): DynamicModule {
+    const dialect = dialectOf(runtime.dataSource);
+    return {
+      module: LogicModule,
+      controllers: [DeviceIntGrpc, MessageIntGrpc, MessageExtGrpc],
+      providers: [
+        { provide: LogicConfig, useValue: runtime.config },
+        { provide: INTERNAL_SECRET, useValue: runtime.internalSecret },
+        { provide: DataSource, useValue: runtime.dataSource },
+        { provide: FanoutBus, useValue: runtime.bus },
+        { provide: PresenceStore, useValue: runtime.presence },
+        { provide: Channels, useValue: new Channels(runtime.config.GIM_REDIS_PREFIX) },
+        {
+          provide: UserDirectory,
+          useFactory: () =>
+            new UserDirectory(
+              createGrpcClient<businessUserInt.UserIntServiceClient>({
+                address: runtime.config.GIM_BUSINESS_GRPC_ADDR,
+                files: ['business/user.int.proto'],
+                service: 'business.UserIntService',
+                internalSecret: runtime.internalSecret,
+              }),
+            ),
+        },
+        { provide: MessageRepository, useFactory: () => new MessageRepository(runtime.dataSource, dialect) },
+        { provide: DeviceRepository, useFactory: () => new DeviceRepository(runtime.dataSource, dialect) },
+        {
+          provide: Fanout,
+          useFactory: (bus: FanoutBus, channels: Channels, presence: PresenceStore) => new Fanout(bus, channels, presence),
+          inject: [FanoutBus, Channels, PresenceStore],
+        },
+        InternalGuard,
+        SaveDeviceUseCase,
+        SignInDeviceUseCase,
+        SendUserMessageUseCase,
+        PushToUsersUseCase,
+        PushToAllUseCase,
+        SyncMessagesUseCase,
+        AckMessagesUseCase,
+      ],
+    };
+  }
+}

@@ -1,0 +1,78 @@
+import { Logger } from '@nestjs/common';
+import { Channels, FanoutBus } from '@gim/bus';
+import { connectInt } from '@gim/contracts';
+import { encodePacket, Message, messagePacket } from '@gim/protocol';
+import { OnlineDevice, PresenceStore } from '../presence/presence';
+
+/** A message for one user's devices. */
+export interface UserDelivery {
+  userId: number;
+  message: Message;
+}
+
+/**
+ * Live delivery: resolves users to their online devices, encodes each distinct packet once, and publishes
+ * one batch per gateway on that gateway's channel. Best effort by design; sync is what guarantees delivery.
+ */
+export class Fanout {
+  private readonly logger = new Logger('fanout');
+
+  constructor(
+    private readonly bus: FanoutBus,
+    private readonly channels: Channels,
+    private readonly presence: PresenceStore,
+  ) {}
+
+  /** Pushes each user's message to that user's online devices; failures are logged, never thrown. */
+  async toUsers(deliveries: readonly UserDelivery[]): Promise<void> {
+    try {
+      const devices = await this.presence.onlineDevices(deliveries.map((delivery) => delivery.userId));
+      if (devices.length === 0) return;
+      const byUser = new Map<number, OnlineDevice[]>();
+      for (const device of devices) {
+        const list = byUser.get(device.userId);
+        if (list) list.push(device);
+        else byUser.set(device.userId, [device]);
+      }
+      const batches = new Map<string, connectInt.FramedPush[]>();
+      for (const delivery of deliveries) {
+        const targets = byUser.get(delivery.userId);
+        if (!targets) continue;
+        const packet = encodePacket(messagePacket(delivery.message));
+        const perGateway = new Map<string, number[]>();
+        for (const device of targets) {
+          const ids = perGateway.get(device.gatewayId);
+          if (ids) ids.push(device.deviceId);
+          else perGateway.set(device.gatewayId, [device.deviceId]);
+        }
+        for (const [gatewayId, deviceIds] of perGateway) {
+          const pushes = batches.get(gatewayId);
+          const push = { deviceIds, packet };
+          if (pushes) pushes.push(push);
+          else batches.set(gatewayId, [push]);
+        }
+      }
+      await this.bus.publishMany(
+        [...batches].map(([gatewayId, pushes]) => [
+          this.channels.gateway(gatewayId),
+          Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks: [] }).finish()),
+        ]),
+      );
+    } catch (error) {
+      this.logger.warn(`live push failed (receivers will sync): ${String(error)}`);
+    }
+  }
+
+  /** Pushes a message to every connected device through the broadcast channel. */
+  async toAll(message: Message): Promise<void> {
+    const packet = encodePacket(messagePacket(message));
+    const batch = connectInt.GatewayBatch.encode({ pushes: [{ deviceIds: [], packet }], kicks: [] }).finish();
+    await this.bus.publish(this.channels.broadcast(), Buffer.from(batch));
+  }
+
+  /** Asks a gateway to close one connection, with a reason the client reads. */
+  async kick(gatewayId: string, kick: connectInt.Kick): Promise<void> {
+    const batch = connectInt.GatewayBatch.encode({ pushes: [], kicks: [kick] }).finish();
+    await this.bus.publish(this.channels.gateway(gatewayId), Buffer.from(batch));
+  }
+}

@@ -1,0 +1,72 @@
+import { Controller, UseGuards } from '@nestjs/common';
+import { Metadata } from '@grpc/grpc-js';
+import { logicMessageExt, logicMessageInt } from '@gim/contracts';
+import { ErrorCode, GimError } from '@gim/errors';
+import { claimedIdentity, InternalGuard, validated } from '@gim/rpc';
+import { UserDirectory } from '../user/user-directory';
+import { AckCommand, PushToAllRequest, PushToUsersRequest, SendUserMessageRequest, SyncCommand } from './message.requests';
+import { PushToAllUseCase, PushToUsersUseCase } from './push-to-users.usecase';
+import { SendUserMessageUseCase } from './send-user-message.usecase';
+import { AckMessagesUseCase, SyncMessagesUseCase } from './sync-messages.usecase';
+
+/** gRPC edge of MessageIntService (internal callers: integrators' servers, business, gateways). */
+@Controller()
+@UseGuards(InternalGuard)
+@logicMessageInt.MessageIntServiceControllerMethods()
+export class MessageIntGrpc implements logicMessageInt.MessageIntServiceController {
+  constructor(
+    private readonly sendUseCase: SendUserMessageUseCase,
+    private readonly pushToUsersUseCase: PushToUsersUseCase,
+    private readonly pushToAllUseCase: PushToAllUseCase,
+    private readonly syncUseCase: SyncMessagesUseCase,
+    private readonly ackUseCase: AckMessagesUseCase,
+  ) {}
+
+  async pushToUsers(request: logicMessageInt.PushToUsersRequest): Promise<logicMessageInt.PushToUsersReply> {
+    return { messageId: await this.pushToUsersUseCase.execute(validated(PushToUsersRequest, request)) };
+  }
+
+  async pushToAll(request: logicMessageInt.PushToAllRequest): Promise<void> {
+    await this.pushToAllUseCase.execute(validated(PushToAllRequest, request));
+  }
+
+  async sendUserMessage(request: logicMessageInt.SendUserMessageRequest): Promise<logicMessageInt.SendUserMessageReply> {
+    return this.sendUseCase.execute(validated(SendUserMessageRequest, request));
+  }
+
+  async deviceSync(request: logicMessageInt.DeviceSyncRequest): Promise<logicMessageExt.SyncReply> {
+    return this.syncUseCase.execute(validated(SyncCommand, request));
+  }
+
+  async deviceAck(request: logicMessageInt.DeviceAckRequest): Promise<void> {
+    await this.ackUseCase.execute(validated(AckCommand, request));
+  }
+}
+
+/** gRPC edge of MessageExtService: every call is authenticated from its metadata. */
+@Controller()
+@logicMessageExt.MessageExtServiceControllerMethods()
+export class MessageExtGrpc implements logicMessageExt.MessageExtServiceController {
+  constructor(
+    private readonly users: UserDirectory,
+    private readonly syncUseCase: SyncMessagesUseCase,
+    private readonly ackUseCase: AckMessagesUseCase,
+  ) {}
+
+  async sync(request: logicMessageExt.SyncRequest, metadata?: Metadata): Promise<logicMessageExt.SyncReply> {
+    const caller = await this.authenticate(metadata);
+    return this.syncUseCase.execute(validated(SyncCommand, { ...caller, seq: request.seq, limit: request.limit }));
+  }
+
+  async messageAck(request: logicMessageExt.MessageACKRequest, metadata?: Metadata): Promise<void> {
+    const caller = await this.authenticate(metadata);
+    await this.ackUseCase.execute(validated(AckCommand, { ...caller, seq: request.deviceAck }));
+  }
+
+  private async authenticate(metadata: Metadata | undefined): Promise<{ userId: number; deviceId: number }> {
+    const identity = claimedIdentity(metadata);
+    if (!identity) throw new GimError(ErrorCode.Unauthorized, 'unauthorized: user_id, device_id and token metadata are required');
+    await this.users.authenticate(identity.userId, identity.deviceId, identity.token);
+    return { userId: identity.userId, deviceId: identity.deviceId };
+  }
+}

@@ -1,0 +1,45 @@
+import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+/** Most users one PushToUsers call may address. */
+export const MAX_PUSH_USERS = 10_000;
+
+/** MessageIntService.SendUserMessage arguments. */
+export class SendUserMessageRequest {
+  @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
+  @IsInt() @Min(1) @Max(MAX_ID) deviceId!: number;
+  @IsInt() @Min(1) @Max(MAX_ID) toUserId!: number;
+  @IsString() @MinLength(1) @MaxLength(64) @Matches(/^[\x21-\x7e]+$/, { message: 'clientMsgId must be printable ASCII without spaces' })
+  clientMsgId!: string;
+  content!: Buffer;
+}
+
+/** MessageIntService.PushToUsers arguments. */
+export class PushToUsersRequest {
+  @ArrayMinSize(1) @ArrayMaxSize(MAX_PUSH_USERS) @IsInt({ each: true }) @Min(1, { each: true }) @Max(MAX_ID, { each: true })
+  userIds!: number[];
+  @IsInt() @Min(0) @Max(2 ** 31 - 1) command!: number;
+  content!: Buffer;
+  @IsBoolean() isPersist!: boolean;
+}
+
+/** MessageIntService.PushToAll arguments. */
+export class PushToAllRequest {
+  @IsInt() @Min(0) @Max(2 ** 31 - 1) command!: number;
+  content!: Buffer;
+}
+
+/** Sync arguments once the caller is known. */
+export class SyncCommand {
+  @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
+  @IsInt() @Min(1) @Max(MAX_ID) deviceId!: number;
+  @IsInt() @Min(0) @Max(MAX_ID) seq!: number;
+  @IsInt() @Min(0) @Max(10_000) limit!: number;
+}
+
+/** Acknowledgement arguments once the caller is known. */
+export class AckCommand {
+  @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
+  @IsInt() @Min(1) @Max(MAX_ID) deviceId!: number;
+  @IsInt() @Min(0) @Max(MAX_ID) seq!: number;
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { badRequest } from '@gim/errors';
+import { LogicConfig } from '../logic.config';
+import { Fanout } from './fanout';
+import { MessageRepository } from './message.repository';
+import { PushToAllRequest, PushToUsersRequest } from './message.requests';
+
+/**
+ * An integrator's message to a set of users. Persisted: stored once with a seq in every user's inbox
+ * (batched statements, one transaction), then pushed. Not persisted: pushed to online devices with seq 0.
+ */
+@Injectable()
+export class PushToUsersUseCase {
+  constructor(
+    private readonly config: LogicConfig,
+    private readonly messages: MessageRepository,
+    private readonly fanout: Fanout,
+  ) {}
+
+  async execute(command: PushToUsersRequest): Promise<number> {
+    checkContentSize(command.content, this.config.GIM_MAX_CONTENT_BYTES);
+    const createdAt = Date.now();
+    if (!command.isPersist) {
+      const message = { command: command.command, content: command.content, seq: 0, createdAt, roomId: 0, messageId: 0 };
+      await this.fanout.toUsers([...new Set(command.userIds)].map((userId) => ({ userId, message })));
+      return 0;
+    }
+    const stored = await this.messages.store({
+      senderId: 0,
+      command: command.command,
+      content: command.content,
+      recipients: command.userIds,
+      createdAt,
+    });
+    if ('duplicate' in stored) return stored.duplicate.messageId;
+    await this.fanout.toUsers(
+      [...stored.seqs].map(([userId, seq]) => ({
+        userId,
+        message: { command: command.command, content: command.content, seq, createdAt: stored.createdAt, roomId: 0, messageId: stored.messageId },
+      })),
+    );
+    return stored.messageId;
+  }
+}
+
+/** Pushes a message to every connected device; not persisted. */
+@Injectable()
+export class PushToAllUseCase {
+  constructor(
+    private readonly config: LogicConfig,
+    private readonly fanout: Fanout,
+  ) {}
+
+  async execute(command: PushToAllRequest): Promise<void> {
+    checkContentSize(command.content, this.config.GIM_MAX_CONTENT_BYTES);
+    await this.fanout.toAll({ command: command.command, content: command.content, seq: 0, createdAt: Date.now(), roomId: 0, messageId: 0 });
+  }
+}
+
+function checkContentSize(content: Buffer, max: number): void {
+  if (content.length > max) throw badRequest(`content: ${content.length} bytes exceeds the ${max}-byte limit`);
+}

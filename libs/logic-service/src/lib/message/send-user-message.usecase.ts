@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { badRequest, ErrorCode, GimError } from '@gim/errors';
+import { logicPush } from '@gim/contracts';
+import { MessageCommand } from '@gim/protocol';
+import { LogicConfig } from '../logic.config';
+import { UserDirectory } from '../user/user-directory';
+import { Fanout } from './fanout';
+import { SendRecord } from './message';
+import { MessageRepository } from './message.repository';
+import { SendUserMessageRequest } from './message.requests';
+
+/**
+ * A one-to-one chat message: stored once, an inbox row for the receiver and one for the sender, then pushed
+ * live to every online device of both (the sending device too, so it learns its seq). Idempotent by
+ * (sender, clientMsgId): a retry returns the first result and stores nothing.
+ */
+@Injectable()
+export class SendUserMessageUseCase {
+  constructor(
+    private readonly config: LogicConfig,
+    private readonly messages: MessageRepository,
+    private readonly users: UserDirectory,
+    private readonly fanout: Fanout,
+  ) {}
+
+  async execute(command: SendUserMessageRequest): Promise<SendRecord> {
+    if (command.content.length > this.config.GIM_MAX_CONTENT_BYTES) {
+      throw badRequest(`content: ${command.content.length} bytes exceeds the ${this.config.GIM_MAX_CONTENT_BYTES}-byte limit`);
+    }
+    const retried = await this.messages.findSend(command.userId, command.clientMsgId);
+    if (retried) return retried;
+
+    const profiles = await this.users.profiles([command.userId, command.toUserId]);
+    const sender = profiles.get(command.userId);
+    if (!sender) throw new GimError(ErrorCode.UserNotFound, `user not found: sender ${command.userId}`);
+    if (!profiles.has(command.toUserId)) throw new GimError(ErrorCode.UserNotFound, `user not found: ${command.toUserId}`);
+
+    const body = logicPush.UserMessagePush.encode({
+      fromUser: { ...sender, deviceId: command.deviceId },
+      toUserId: command.toUserId,
+      content: command.content,
+    }).finish();
+    const content = Buffer.from(body);
+    const stored = await this.messages.store({
+      senderId: command.userId,
+      command: MessageCommand.MC_USER_CHAT,
+      content,
+      recipients: [command.userId, command.toUserId],
+      createdAt: Date.now(),
+      clientMsgId: command.clientMsgId,
+    });
+    if ('duplicate' in stored) return stored.duplicate;
+
+    await this.fanout.toUsers(
+      [...stored.seqs].map(([userId, seq]) => ({
+        userId,
+        message: {
+          command: MessageCommand.MC_USER_CHAT,
+          content,
+          seq,
+          createdAt: stored.createdAt,
+          roomId: 0,
+          messageId: stored.messageId,
+        },
+      })),
+    );
+    return { messageId: stored.messageId, seq: stored.seqs.get(command.userId) ?? 0, createdAt: stored.createdAt };
+  }
+}

@@ -1,0 +1,42 @@
+/** Where a device's live connection is: which gateway, and that gateway's id for the connection. */
+export interface DeviceLocation {
+  gatewayId: string;
+  connId: number;
+}
+
+/** An online device of a user. */
+export interface OnlineDevice extends DeviceLocation {
+  userId: number;
+  deviceId: number;
+}
+
+/**
+ * Which gateway holds each online device. Entries count only while their gateway's lease is alive, so a
+ * crashed gateway's devices stop counting as online when its lease lapses.
+ */
+export abstract class PresenceStore {
+  /** Records the device on a connection; returns where it was before, if anywhere. */
+  abstract setOnline(userId: number, deviceId: number, location: DeviceLocation): Promise<DeviceLocation | undefined>;
+  /** Removes the device only if it is still recorded at `location` (a newer connection wins). */
+  abstract setOffline(userId: number, deviceId: number, location: DeviceLocation): Promise<void>;
+  /** The online devices of the given users, on gateways whose lease is alive. */
+  abstract onlineDevices(userIds: readonly number[]): Promise<OnlineDevice[]>;
+  /** Extends a gateway's lease by `seconds`; 0 ends it at once. */
+  abstract renewLease(gatewayId: string, seconds: number): Promise<void>;
+  /** Releases connections. */
+  abstract close(): Promise<void>;
+}
+
+/** Serialized form of a location: `<gatewayId>#<connId>`. */
+export function encodeLocation(location: DeviceLocation): string {
+  return `${location.gatewayId}#${location.connId}`;
+}
+
+/** Parses `encodeLocation`'s output; undefined for anything else. */
+export function decodeLocation(value: string | null | undefined): DeviceLocation | undefined {
+  if (!value) return undefined;
+  const at = value.lastIndexOf('#');
+  if (at <= 0) return undefined;
+  const connId = Number(value.slice(at + 1));
+  return Number.isSafeInteger(connId) ? { gatewayId: value.slice(0, at), connId } : undefined;
+}

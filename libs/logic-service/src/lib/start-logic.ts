@@ -1,0 +1,60 @@
+import { Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FanoutBus, RedisBus } from '@gim/bus';
+import { GrpcExceptionFilter, grpcServerOptions } from '@gim/rpc';
+import { applySchemaFile, createDataSource, LOGIC_ENTITIES } from '@gim/storage';
+import { LogicConfig } from './logic.config';
+import { LogicModule } from './logic.module';
+import { MemoryPresence } from './presence/memory-presence';
+import { PresenceStore } from './presence/presence';
+import { RedisPresence } from './presence/redis-presence';
+
+/** A running logic service. */
+export interface RunningLogic {
+  close(): Promise<void>;
+}
+
+/** What startLogic may be given instead of building it from config (standalone mode shares one bus). */
+export interface LogicOptions {
+  internalSecret: string;
+  bus?: FanoutBus;
+}
+
+const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Log levels up to and including `level`. */
+export function logLevels(level: string): LogLevel[] {
+  const index = LOG_LEVELS.indexOf(level as LogLevel);
+  return LOG_LEVELS.slice(0, index < 0 ? 3 : index + 1);
+}
+
+/** Opens storage, presence and the bus, then serves logic's gRPC services until close(). */
+export async function startLogic(config: LogicConfig, options: LogicOptions): Promise<RunningLogic> {
+  const dataSource = await createDataSource(config.GIM_LOGIC_DB_URL, LOGIC_ENTITIES, { poolSize: config.GIM_LOGIC_DB_POOL });
+  if (config.GIM_LOGIC_APPLY_SCHEMA) await applySchemaFile(dataSource, 'logic');
+  const memory = config.GIM_PRESENCE === 'memory';
+  const presence: PresenceStore = memory ? new MemoryPresence() : new RedisPresence(config.GIM_REDIS_URL, config.GIM_REDIS_PREFIX);
+  const ownBus = options.bus === undefined;
+  if (ownBus && memory) throw new Error('GIM_PRESENCE=memory needs the in-process bus shared with the gateways');
+  const bus = options.bus ?? new RedisBus(config.GIM_REDIS_URL);
+
+  const app = await NestFactory.createMicroservice(
+    LogicModule.create({ config, internalSecret: options.internalSecret, dataSource, bus, presence }),
+    { ...grpcServerOptions(config.GIM_LOGIC_GRPC_URL, ['logic'], LOGIC_PROTO_FILES), logger: logLevels(config.GIM_LOG_LEVEL) },
+  );
+  app.useGlobalFilters(new GrpcExceptionFilter());
+  await app.listen();
+  new Logger('logic').log(`gRPC on ${config.GIM_LOGIC_GRPC_URL}, database ${dataSource.options.type}, presence ${config.GIM_PRESENCE}`);
+
+  return {
+    async close() {
+      await app.close();
+      await presence.close();
+      if (ownBus) await bus.close();
+      await dataSource.destroy();
+    },
+  };
+}
+
+/** The proto files logic serves. */
+const LOGIC_PROTO_FILES = ['logic/device.int.proto', 'logic/message.ext.proto', 'logic/message.int.proto'];

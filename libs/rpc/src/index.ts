@@ -1,0 +1,20 @@
+// gRPC plumbing every gim app shares: server options, typed promise clients, the internal credential,
+// caller identity from metadata, request validation, and the edge mapping of errors to gRPC statuses.
+export {
+  INTERNAL_METADATA_KEY,
+  USER_ID_KEY,
+  DEVICE_ID_KEY,
+  TOKEN_KEY,
+  REQUEST_ID_KEY,
+  metadataString,
+  claimedIdentity,
+  identityMetadata,
+  type ClaimedIdentity,
+} from './metadata';
+export { INTERNAL_SECRET, resolveInternalSecret, secretMatches } from './internal-secret';
+export { GIM_CODE_KEY, gimErrorToGrpc, grpcErrorToGim, type GrpcErrorObject } from './errors';
+export { GrpcExceptionFilter } from './exception.filter';
+export { InternalGuard } from './internal.guard';
+export { validated } from './validate';
+export { grpcServerOptions, GRPC_MAX_MESSAGE_BYTES } from './grpc-server';
+export { createGrpcClient, type GrpcClient, type GrpcClientOptions, type PromiseClient } from './grpc-client';

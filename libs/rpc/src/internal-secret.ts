@@ -1,0 +1,25 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { CommonConfig } from '@gim/config';
+
+/** Injection token for the internal credential string. */
+export const INTERNAL_SECRET = Symbol('INTERNAL_SECRET');
+
+/** Development-only secret used when GIM_INTERNAL_SECRET is unset and NODE_ENV is not production. */
+const DEVELOPMENT_SECRET = 'gim-development-only-internal-secret';
+
+/**
+ * The internal credential: the configured one; in standalone mode a random one per process when unset;
+ * otherwise, outside production, a fixed development value (config validation rejects that in production).
+ */
+export function resolveInternalSecret(config: CommonConfig, standalone = false): string {
+  if (config.GIM_INTERNAL_SECRET !== '') return config.GIM_INTERNAL_SECRET;
+  if (standalone) return randomBytes(24).toString('base64url');
+  return DEVELOPMENT_SECRET;
+}
+
+/** Constant-time comparison of a presented credential with the expected one. */
+export function secretMatches(presented: string, expected: string): boolean {
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

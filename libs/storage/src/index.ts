@@ -1,0 +1,22 @@
+// TypeORM entities of gim's tables and the data sources that hold them (MySQL/MariaDB or SQLite).
+export { AuthTokenEntity } from './business/auth-token.entity';
+export { UserEntity } from './business/user.entity';
+export { DeviceAckEntity } from './logic/device-ack.entity';
+export { DeviceEntity } from './logic/device.entity';
+export { MessageEntity } from './logic/message.entity';
+export { SendDedupEntity } from './logic/send-dedup.entity';
+export { SeqEntity, SeqObjectType } from './logic/seq.entity';
+export { UserMessageEntity } from './logic/user-message.entity';
+export { BUSINESS_ENTITIES, LOGIC_ENTITIES } from './entities';
+export { bigintAsNumber, entitySchemasFor, type Dialect, type EntityClass } from './columns';
+export {
+  applySchemaFile,
+  createDataSource,
+  dialectOf,
+  parseDatabaseUrl,
+  schemaFilePath,
+  type CreateDataSourceOptions,
+  type DatabaseTarget,
+  type EntityList,
+  type SchemaName,
+} from './data-source';
