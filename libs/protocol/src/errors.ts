@@ -1,5 +1,6 @@
 /** Discriminant of every error this library throws for bytes that break the wire protocol. */
-export type ProtocolErrorCode = 'FRAME_TOO_LARGE' | 'MALFORMED_VARINT' | 'TRUNCATED_FRAME' | 'MALFORMED_PACKET';
+export type ProtocolErrorCode =
+  'FRAME_TOO_LARGE' | 'MALFORMED_VARINT' | 'TRUNCATED_FRAME' | 'MALFORMED_PACKET';
 
 /** Base class of the errors raised for bytes that break the wire protocol; the peer should be disconnected. */
 export abstract class ProtocolError extends Error {
@@ -80,11 +81,11 @@ export class MalformedPacketError extends ProtocolError {
     readonly size: number,
     cause: unknown,
   ) {
-    super(`${size}-byte packet is not a valid Packet: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`${size}-byte packet is not a valid Packet: ${reason}`, { cause });
   }
 }
 
 /** Any error this library throws for bad input, narrowed by its `code`. */
-export type AnyProtocolError = FrameTooLargeError | MalformedVarintError | TruncatedFrameError | MalformedPacketError;
+export type AnyProtocolError =
+  FrameTooLargeError | MalformedVarintError | TruncatedFrameError | MalformedPacketError;

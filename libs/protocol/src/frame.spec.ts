@@ -9,10 +9,13 @@ import { varintLength } from './varint';
 import { packetArb, patternBody } from '../test/arbitraries';
 
 /** Chunk sizes, used cyclically: many single bytes and short runs so that splits land inside length prefixes. */
-const chunkSizesArb = fc.array(fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9000 })), {
-  minLength: 1,
-  maxLength: 40,
-});
+const chunkSizesArb = fc.array(
+  fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9000 })),
+  {
+    minLength: 1,
+    maxLength: 40,
+  },
+);
 
 /** Cuts `stream` into fresh (copied) chunks with the given sizes, cycling through them. */
 function split(stream: Buffer, sizes: readonly number[]): Buffer[] {
@@ -68,8 +71,17 @@ void describe('FrameDecoder', () => {
 
   void it('decodes a zero-length frame as an empty body', () => {
     const decoder = new FrameDecoder();
-    assert.deepEqual(decoder.push(Buffer.from([0x00, 0x00, 0x01, 0x7a])), [Buffer.alloc(0), Buffer.alloc(0), Buffer.from('z')]);
-    assert.deepEqual(decodePacket(Buffer.alloc(0)), { requestId: '', command: PacketCommand.PC_UNKNOWN, content: Buffer.alloc(0), seq: 0 });
+    assert.deepEqual(decoder.push(Buffer.from([0x00, 0x00, 0x01, 0x7a])), [
+      Buffer.alloc(0),
+      Buffer.alloc(0),
+      Buffer.from('z'),
+    ]);
+    assert.deepEqual(decodePacket(Buffer.alloc(0)), {
+      requestId: '',
+      command: PacketCommand.PC_UNKNOWN,
+      content: Buffer.alloc(0),
+      seq: 0,
+    });
   });
 
   void it('reassembles a frame split inside its length prefix and inside its body', () => {
@@ -92,7 +104,9 @@ void describe('FrameDecoder', () => {
     const decoder = new FrameDecoder();
     assert.deepEqual(decoder.push(frame.subarray(0, 150)), []);
     assert.equal(decoder.bufferedBytes, 150);
-    const frames = decoder.push(Buffer.concat([frame.subarray(150), encodeFrame(Buffer.from('next')), Buffer.from([0x05])]));
+    const frames = decoder.push(
+      Buffer.concat([frame.subarray(150), encodeFrame(Buffer.from('next')), Buffer.from([0x05])]),
+    );
     assert.deepEqual(frames, [patternBody(200, 4), Buffer.from('next')]);
     assert.equal(decoder.bufferedBytes, 1);
   });
@@ -119,7 +133,10 @@ void describe('FrameDecoder', () => {
     assert.deepEqual(decoder.push(encodeFrame(body)), [body]);
     const prefix = framePrefix(65_537);
     assert.deepEqual(decoder.push(prefix.subarray(0, prefix.length - 1)), []);
-    assert.throws(() => decoder.push(prefix.subarray(prefix.length - 1)), /^FrameTooLargeError: frame of 65537 bytes exceeds the 65536-byte limit$/);
+    assert.throws(
+      () => decoder.push(prefix.subarray(prefix.length - 1)),
+      /^FrameTooLargeError: frame of 65537 bytes exceeds the 65536-byte limit$/,
+    );
   });
 
   void it('allows only empty frames with a limit of 0', () => {
@@ -156,8 +173,14 @@ void describe('FrameDecoder', () => {
       first = error;
     }
     assert.ok(first instanceof FrameTooLargeError);
-    assert.throws(() => decoder.push(Buffer.from([0x00])), (e: unknown) => e === first);
-    assert.throws(() => decoder.end(), (e: unknown) => e === first);
+    assert.throws(
+      () => decoder.push(Buffer.from([0x00])),
+      (e: unknown) => e === first,
+    );
+    assert.throws(
+      () => decoder.end(),
+      (e: unknown) => e === first,
+    );
   });
 
   void it('reports a stream that ends inside a length prefix', () => {
@@ -232,16 +255,17 @@ void describe('FrameDecoder properties', () => {
   });
 
   void it('rejects an oversize frame on the chunk that completes its prefix, before any body byte', () => {
-    const caseArb = fc
-      .integer({ min: 0, max: 3000 })
-      .chain((max) =>
-        fc.record({
-          max: fc.constant(max),
-          size: fc.oneof(fc.integer({ min: max + 1, max: max + 200 }), fc.integer({ min: max + 1, max: 2 ** 32 - 1 })),
-          lengths: fc.array(fc.nat(max), { maxLength: 5 }),
-          sizes: chunkSizesArb,
-        }),
-      );
+    const caseArb = fc.integer({ min: 0, max: 3000 }).chain((max) =>
+      fc.record({
+        max: fc.constant(max),
+        size: fc.oneof(
+          fc.integer({ min: max + 1, max: max + 200 }),
+          fc.integer({ min: max + 1, max: 2 ** 32 - 1 }),
+        ),
+        lengths: fc.array(fc.nat(max), { maxLength: 5 }),
+        sizes: chunkSizesArb,
+      }),
+    );
     fc.assert(
       fc.property(caseArb, ({ max, size, lengths, sizes }) => {
         const bodies = lengths.map((length, i) => patternBody(length, i));
@@ -261,7 +285,11 @@ void describe('FrameDecoder properties', () => {
 
   void it('makes end() throw after a partial frame, naming the part that was cut', () => {
     const caseArb = fc
-      .record({ lengths: fc.array(fc.nat(300), { maxLength: 4 }), last: fc.integer({ min: 1, max: 20_000 }), sizes: chunkSizesArb })
+      .record({
+        lengths: fc.array(fc.nat(300), { maxLength: 4 }),
+        last: fc.integer({ min: 1, max: 20_000 }),
+        sizes: chunkSizesArb,
+      })
       .chain((c) => {
         const frameLength = varintLength(c.last) + c.last;
         const cut = fc.oneof(

@@ -1,5 +1,12 @@
 import { FrameTooLargeError, ProtocolError, TruncatedFrameError } from './errors';
-import { encodeVarint, MAX_VARINT_BYTES, MAX_VARINT_VALUE, readVarint, varintLength, writeVarint } from './varint';
+import {
+  encodeVarint,
+  MAX_VARINT_BYTES,
+  MAX_VARINT_VALUE,
+  readVarint,
+  varintLength,
+  writeVarint,
+} from './varint';
 
 /** Default largest frame body, and largest WebSocket message, in bytes: 64 KiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 65_536;
@@ -103,7 +110,13 @@ export class FrameDecoder {
     return this.startFrame(header.value, header.bytes, chunk, consumed, frames);
   }
 
-  private startFrame(length: number, prefixBytes: number, chunk: Buffer, start: number, frames: Buffer[]): number {
+  private startFrame(
+    length: number,
+    prefixBytes: number,
+    chunk: Buffer,
+    start: number,
+    frames: Buffer[],
+  ): number {
     if (length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes);
     const end = start + length;
     if (end <= chunk.length) {

@@ -23,10 +23,16 @@ import {
 } from './packet';
 import { packetArb } from '../test/arbitraries';
 
-const heartbeat: Packet = { requestId: 'r1', command: PacketCommand.PC_HEARTBEAT, content: Buffer.alloc(0), seq: 0 };
+const heartbeat: Packet = {
+  requestId: 'r1',
+  command: PacketCommand.PC_HEARTBEAT,
+  content: Buffer.alloc(0),
+  seq: 0,
+};
 
 function isMalformed(pattern: RegExp): (e: unknown) => boolean {
-  return (e: unknown) => e instanceof MalformedPacketError && e.code === 'MALFORMED_PACKET' && pattern.test(e.message);
+  return (e: unknown) =>
+    e instanceof MalformedPacketError && e.code === 'MALFORMED_PACKET' && pattern.test(e.message);
 }
 
 void describe('PROTOCOL_VERSION', () => {
@@ -38,7 +44,12 @@ void describe('PROTOCOL_VERSION', () => {
 void describe('encodePacket / decodePacket', () => {
   void it('produces the protobuf encoding of the Packet fields', () => {
     assert.equal(encodePacket(heartbeat).toString('hex'), '0a0272311002');
-    const push: Packet = { requestId: '', command: PacketCommand.PC_MESSAGE, content: Buffer.from([0xff]), seq: 300 };
+    const push: Packet = {
+      requestId: '',
+      command: PacketCommand.PC_MESSAGE,
+      content: Buffer.from([0xff]),
+      seq: 300,
+    };
     assert.equal(encodePacket(push).toString('hex'), '10041a01ff20ac02');
     assert.ok(Buffer.isBuffer(encodePacket(push)));
   });
@@ -63,7 +74,10 @@ void describe('encodePacket / decodePacket', () => {
   });
 
   void it('skips fields it does not know, so newer peers stay readable', () => {
-    const future = Buffer.concat([encodePacket(heartbeat), Buffer.from([0x78, 0x2a, 0x82, 0x01, 0x02, 0x68, 0x69])]);
+    const future = Buffer.concat([
+      encodePacket(heartbeat),
+      Buffer.from([0x78, 0x2a, 0x82, 0x01, 0x02, 0x68, 0x69]),
+    ]);
     assert.deepEqual(decodePacket(future), heartbeat);
   });
 
@@ -72,16 +86,23 @@ void describe('encodePacket / decodePacket', () => {
     assert.deepEqual(decodePacket(bytes, bytes.length).content, Buffer.alloc(100, 1));
     assert.throws(
       () => decodePacket(bytes, bytes.length - 1),
-      (e: unknown) => e instanceof FrameTooLargeError && e.size === bytes.length && e.max === bytes.length - 1,
+      (e: unknown) =>
+        e instanceof FrameTooLargeError && e.size === bytes.length && e.max === bytes.length - 1,
     );
   });
 
   void it('applies the 64 KiB default limit', () => {
-    assert.throws(() => decodePacket(Buffer.alloc(65_537)), /^FrameTooLargeError: frame of 65537 bytes exceeds the 65536-byte limit$/);
+    assert.throws(
+      () => decodePacket(Buffer.alloc(65_537)),
+      /^FrameTooLargeError: frame of 65537 bytes exceeds the 65536-byte limit$/,
+    );
   });
 
   void it('rejects garbage with MalformedPacketError carrying the cause', () => {
-    assert.throws(() => decodePacket(Buffer.from([0xff, 0xff, 0xff])), isMalformed(/^3-byte packet is not a valid Packet: /));
+    assert.throws(
+      () => decodePacket(Buffer.from([0xff, 0xff, 0xff])),
+      isMalformed(/^3-byte packet is not a valid Packet: /),
+    );
     let caught: unknown;
     try {
       decodePacket(Buffer.from('not a protobuf packet'));
@@ -99,16 +120,27 @@ void describe('encodePacket / decodePacket', () => {
     assert.throws(() => decodePacket(Buffer.from([0x0e, 0x00])), isMalformed(/wire type 6/));
     assert.throws(() => decodePacket(Buffer.from([0x0f, 0x00])), isMalformed(/wire type 7/));
     assert.throws(() => decodePacket(Buffer.from([0x00])), isMalformed(/field no 0/));
-    assert.throws(() => decodePacket(Buffer.concat([encodePacket(heartbeat), Buffer.from([0x0c])])), isMalformed(/end-group/));
+    assert.throws(
+      () => decodePacket(Buffer.concat([encodePacket(heartbeat), Buffer.from([0x0c])])),
+      isMalformed(/end-group/),
+    );
   });
 
   void it('rejects truncated fields', () => {
     const bytes = encodePacket({ ...heartbeat, requestId: 'request-1' });
     for (let end = 1; end < bytes.length; end++) {
       if (end === 11) continue;
-      assert.throws(() => decodePacket(bytes.subarray(0, end)), isMalformed(/premature EOF|invalid varint/), `cut at ${end}`);
+      assert.throws(
+        () => decodePacket(bytes.subarray(0, end)),
+        isMalformed(/premature EOF|invalid varint/),
+        `cut at ${end}`,
+      );
     }
-    assert.deepEqual(decodePacket(bytes.subarray(0, 11)), { ...heartbeat, requestId: 'request-1', command: 0 });
+    assert.deepEqual(decodePacket(bytes.subarray(0, 11)), {
+      ...heartbeat,
+      requestId: 'request-1',
+      command: 0,
+    });
   });
 
   void it('rejects a seq above Number.MAX_SAFE_INTEGER', () => {
@@ -133,19 +165,31 @@ void describe('encodePacket / decodePacket', () => {
 void describe('packet builders', () => {
   void it('builds a reply carrying the request id, command and an encoded Reply', () => {
     const data = SendMessageReply.encode({ messageId: 42, seq: 7, createdAt: 1_700_000_000_000 }).finish();
-    const packet = decodePacket(encodePacket(replyPacket('req-7', PacketCommand.PC_SEND_MESSAGE, 0, '', data)));
+    const packet = decodePacket(
+      encodePacket(replyPacket('req-7', PacketCommand.PC_SEND_MESSAGE, 0, '', data)),
+    );
     assert.equal(packet.requestId, 'req-7');
     assert.equal(packet.command, PacketCommand.PC_SEND_MESSAGE);
     assert.equal(packet.seq, 0);
     const reply = Reply.decode(packet.content);
     assert.equal(reply.code, 0);
     assert.equal(reply.message, '');
-    assert.deepEqual(SendMessageReply.decode(reply.data), { messageId: 42, seq: 7, createdAt: 1_700_000_000_000 });
+    assert.deepEqual(SendMessageReply.decode(reply.data), {
+      messageId: 42,
+      seq: 7,
+      createdAt: 1_700_000_000_000,
+    });
   });
 
   void it('builds an error reply without data', () => {
-    const packet = decodePacket(encodePacket(replyPacket('r2', PacketCommand.PC_SYNC, 10010, 'not signed in')));
-    assert.deepEqual(Reply.decode(packet.content), { code: 10010, message: 'not signed in', data: Buffer.alloc(0) });
+    const packet = decodePacket(
+      encodePacket(replyPacket('r2', PacketCommand.PC_SYNC, 10010, 'not signed in')),
+    );
+    assert.deepEqual(Reply.decode(packet.content), {
+      code: 10010,
+      message: 'not signed in',
+      data: Buffer.alloc(0),
+    });
     assert.equal(packet.command, PacketCommand.PC_SYNC);
   });
 

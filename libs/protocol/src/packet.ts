@@ -33,7 +33,6 @@ function assertWellFormed(reader: BinaryReader): void {
     if (wireType === WireType.EndGroup) throw new Error(`unexpected end-group tag for field ${fieldNo}`);
     reader.skip(wireType, fieldNo);
   }
-  reader.pos = 0;
 }
 
 /**
@@ -45,6 +44,7 @@ export function decodePacket(bytes: Uint8Array, maxBytes: number = DEFAULT_MAX_F
   try {
     const reader = new BinaryReader(bytes);
     assertWellFormed(reader);
+    reader.pos = 0;
     return Packet.decode(reader);
   } catch (error) {
     throw new MalformedPacketError(bytes.length, error);
@@ -65,11 +65,21 @@ export function replyPacket(
 
 /** A PC_MESSAGE push of `message`, whose seq the packet repeats so gaps show without decoding content. */
 export function messagePacket(message: Message): Packet {
-  return { requestId: '', command: PacketCommand.PC_MESSAGE, content: finish(Message.encode(message)), seq: message.seq };
+  return {
+    requestId: '',
+    command: PacketCommand.PC_MESSAGE,
+    content: finish(Message.encode(message)),
+    seq: message.seq,
+  };
 }
 
 /** A PC_CLOSE notice: the gim error `code` and `reason` for which the server is about to close the connection. */
 export function closePacket(code: number, reason: string): Packet {
   const notice: CloseNotice = { code, reason };
-  return { requestId: '', command: PacketCommand.PC_CLOSE, content: finish(CloseNotice.encode(notice)), seq: 0 };
+  return {
+    requestId: '',
+    command: PacketCommand.PC_CLOSE,
+    content: finish(CloseNotice.encode(notice)),
+    seq: 0,
+  };
 }

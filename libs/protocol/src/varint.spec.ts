@@ -62,7 +62,8 @@ void describe('readVarint', () => {
   void it('rejects a sixth byte as too long, before it has arrived', () => {
     assert.throws(
       () => readVarint(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80])),
-      (e: unknown) => e instanceof MalformedVarintError && e.reason === 'too-long' && e.code === 'MALFORMED_VARINT',
+      (e: unknown) =>
+        e instanceof MalformedVarintError && e.reason === 'too-long' && e.code === 'MALFORMED_VARINT',
     );
     assert.throws(() => readVarint(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01])), /longer than 5 bytes/);
   });
@@ -70,11 +71,12 @@ void describe('readVarint', () => {
   void it('rejects a 5-byte encoding whose value exceeds 32 bits', () => {
     assert.throws(
       () => readVarint(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x10])),
-      (e: unknown) => e instanceof MalformedVarintError && e.reason === 'overflow' && /32 bits/.test(e.message),
+      (e: unknown) =>
+        e instanceof MalformedVarintError && e.reason === 'overflow' && /32 bits/.test(e.message),
     );
   });
 
-  void it('round-trips every unsigned 32-bit value', () => {
+  void it('round-trips random unsigned 32-bit values', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (value) => {
         const encoded = encodeVarint(value);

@@ -36,7 +36,9 @@ export function varintLength(value: number): number {
 export function writeVarint(value: number, target: Uint8Array, offset: number): number {
   const end = offset + varintLength(value);
   if (!Number.isInteger(offset) || offset < 0 || end > target.length) {
-    throw new RangeError(`no room for a ${end - offset}-byte varint at offset ${offset} of ${target.length} bytes`);
+    throw new RangeError(
+      `no room for a ${end - offset}-byte varint at offset ${offset} of ${target.length} bytes`,
+    );
   }
   let rest = value;
   let at = offset;

@@ -1,4 +1,9 @@
-import { EntitySchema, type EntitySchemaColumnOptions, type EntitySchemaOptions, type ValueTransformer } from 'typeorm';
+import {
+  EntitySchema,
+  type EntitySchemaColumnOptions,
+  type EntitySchemaOptions,
+  type ValueTransformer,
+} from 'typeorm';
 
 /** The SQL engines gim stores data in: MySQL/MariaDB (cluster) or SQLite (standalone). */
 export type Dialect = 'mysql' | 'sqlite';
@@ -62,7 +67,9 @@ function toSafeNumber(value: unknown): unknown {
   if (typeof value === 'string' || typeof value === 'bigint') {
     const result = Number(value);
     if (!Number.isSafeInteger(result)) {
-      throw new RangeError(`BIGINT value ${String(value)} cannot be read as a JavaScript number without loss`);
+      throw new RangeError(
+        `BIGINT value ${String(value)} cannot be read as a JavaScript number without loss`,
+      );
     }
     return result;
   }
@@ -75,8 +82,10 @@ export const bigintAsNumber: ValueTransformer = {
   from: toSafeNumber,
 };
 
-const mysqlOnly = (dialect: Dialect, options: Partial<EntitySchemaColumnOptions>): Partial<EntitySchemaColumnOptions> =>
-  dialect === 'mysql' ? options : {};
+const mysqlOnly = (
+  dialect: Dialect,
+  options: Partial<EntitySchemaColumnOptions>,
+): Partial<EntitySchemaColumnOptions> => (dialect === 'mysql' ? options : {});
 
 const withDefault = (value: number | string | undefined): Partial<EntitySchemaColumnOptions> =>
   value === undefined ? {} : { default: value };
@@ -87,14 +96,16 @@ const MYSQL_NOW = 'CURRENT_TIMESTAMP(3)';
 /** Column builders shared by every entity; each hides the differences between MySQL and SQLite. */
 export const column = {
   /** Auto-increment BIGINT UNSIGNED primary key (INTEGER on SQLite, the only type AUTOINCREMENT accepts). */
-  autoId: (comment: string): ColumnSpec => (dialect) => ({
-    type: dialect === 'mysql' ? 'bigint' : 'integer',
-    ...mysqlOnly(dialect, { unsigned: true }),
-    primary: true,
-    generated: 'increment',
-    comment,
-    transformer: bigintAsNumber,
-  }),
+  autoId:
+    (comment: string): ColumnSpec =>
+    (dialect) => ({
+      type: dialect === 'mysql' ? 'bigint' : 'integer',
+      ...mysqlOnly(dialect, { unsigned: true }),
+      primary: true,
+      generated: 'increment',
+      comment,
+      transformer: bigintAsNumber,
+    }),
 
   /** BIGINT UNSIGNED read as a number. */
   u64:
@@ -110,7 +121,10 @@ export const column = {
 
   /** TINYINT, signed unless told otherwise. */
   tinyint:
-    (comment: string, options: { primary?: boolean; unsigned?: boolean; default?: number } = {}): ColumnSpec =>
+    (
+      comment: string,
+      options: { primary?: boolean; unsigned?: boolean; default?: number } = {},
+    ): ColumnSpec =>
     (dialect) => ({
       type: 'tinyint',
       ...mysqlOnly(dialect, { unsigned: options.unsigned ?? false }),
@@ -127,7 +141,13 @@ export const column = {
   /** VARCHAR(length). */
   varchar:
     (length: number, comment: string, options: { primary?: boolean; default?: string } = {}): ColumnSpec =>
-    () => ({ type: 'varchar', length, primary: options.primary ?? false, ...withDefault(options.default), comment }),
+    () => ({
+      type: 'varchar',
+      length,
+      primary: options.primary ?? false,
+      ...withDefault(options.default),
+      comment,
+    }),
 
   /** MEDIUMBLOB (up to 16 MiB) on MySQL, BLOB on SQLite; read as a Buffer. */
   mediumBlob:
@@ -137,7 +157,8 @@ export const column = {
   /** Fixed-length BINARY(length) on MySQL, BLOB on SQLite; read as a Buffer. */
   binary:
     (length: number, comment: string): ColumnSpec =>
-    (dialect) => (dialect === 'mysql' ? { type: 'binary', length, comment } : { type: 'blob', comment }),
+    (dialect) =>
+      dialect === 'mysql' ? { type: 'binary', length, comment } : { type: 'blob', comment },
 
   /** DATETIME(3) in UTC, without a default. */
   datetime:

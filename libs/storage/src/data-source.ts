@@ -35,7 +35,8 @@ export type SchemaName = 'business' | 'logic';
 /** Entity classes or ready-made TypeORM schemas to register with a data source. */
 export type EntityList = readonly (EntityClass | EntitySchema)[];
 
-const URL_FORMS = 'mysql://user:pass@host:port/db, mariadb://user:pass@host:port/db, sqlite:<file path> or sqlite::memory:';
+const URL_FORMS =
+  'mysql://user:pass@host:port/db, mariadb://user:pass@host:port/db, sqlite:<file path> or sqlite::memory:';
 const DEFAULT_MYSQL_PORT = 3306;
 const DEFAULT_POOL_SIZE = 10;
 const FIRST_ID = 10000;
@@ -69,7 +70,8 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   }
   if (parsed.hostname === '') throw invalid(url, 'no host');
   if (parsed.username === '') throw invalid(url, 'no user name');
-  if (parsed.search !== '' || parsed.hash !== '') throw invalid(url, 'query parameters and fragments are not supported');
+  if (parsed.search !== '' || parsed.hash !== '')
+    throw invalid(url, 'query parameters and fragments are not supported');
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (database === '') throw invalid(url, 'no database name');
   if (database.includes('/')) throw invalid(url, 'the path must be a single database name');
@@ -128,7 +130,9 @@ async function openMysql(
 }
 
 // TypeORM's schema reader and insert strategy differ between MySQL and MariaDB, so ask the server which it is.
-async function serverFlavor(target: Extract<DatabaseTarget, { dialect: 'mysql' }>): Promise<'mysql' | 'mariadb'> {
+async function serverFlavor(
+  target: Extract<DatabaseTarget, { dialect: 'mysql' }>,
+): Promise<'mysql' | 'mariadb'> {
   const connection = await createConnection({
     host: target.host,
     port: target.port,
@@ -136,7 +140,9 @@ async function serverFlavor(target: Extract<DatabaseTarget, { dialect: 'mysql' }
     password: target.password,
   });
   try {
-    const [rows] = await connection.query<({ version: string } & RowDataPacket)[]>('SELECT VERSION() AS version');
+    const [rows] = await connection.query<({ version: string } & RowDataPacket)[]>(
+      'SELECT VERSION() AS version',
+    );
     return /mariadb/i.test(rows[0]?.version ?? '') ? 'mariadb' : 'mysql';
   } finally {
     await connection.end();
@@ -160,7 +166,11 @@ function useUtcSessions(dataSource: DataSource): void {
   });
 }
 
-async function openSqlite(path: string, entities: EntityList, options: CreateDataSourceOptions): Promise<DataSource> {
+async function openSqlite(
+  path: string,
+  entities: EntityList,
+  options: CreateDataSourceOptions,
+): Promise<DataSource> {
   const database = path === ':memory:' ? path : resolve(path);
   if (database !== ':memory:') await mkdir(dirname(database), { recursive: true });
   const dataSource = new DataSource({
@@ -177,7 +187,7 @@ async function openSqlite(path: string, entities: EntityList, options: CreateDat
   });
   await dataSource.initialize();
   await startSqliteIdsAt(dataSource, FIRST_ID);
-  //await emulateOnUpdate(dataSource);
+  await emulateOnUpdate(dataSource);
   return dataSource;
 }
 
@@ -201,7 +211,9 @@ async function emulateOnUpdate(dataSource: DataSource): Promise<void> {
 // Seeds sqlite_sequence so AUTOINCREMENT ids start where MySQL's AUTO_INCREMENT=10000 does; no-op once a table has a sequence.
 async function startSqliteIdsAt(dataSource: DataSource, firstId: number): Promise<void> {
   const tables = dataSource.entityMetadatas
-    .filter((metadata) => metadata.generatedColumns.some((column) => column.generationStrategy === 'increment'))
+    .filter((metadata) =>
+      metadata.generatedColumns.some((column) => column.generationStrategy === 'increment'),
+    )
     .map((metadata) => metadata.tableName);
   for (const table of tables) {
     await dataSource.query(

@@ -1,12 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only helper; storage code never imports @gim/testing
 import { createTestDatabase, type TestDatabase } from '@gim/testing';
 import type { DataSource } from 'typeorm';
 import { applySchemaFile, createDataSource, type SchemaName } from './data-source';
 import { BUSINESS_ENTITIES, LOGIC_ENTITIES } from './entities';
+import { DeviceEntity } from './logic/device.entity';
 import { SeqEntity, SeqObjectType } from './logic/seq.entity';
 
-const schemas: readonly { name: SchemaName; entities: typeof BUSINESS_ENTITIES; insertOne: string; table: string }[] = [
+const schemas: readonly {
+  name: SchemaName;
+  entities: typeof BUSINESS_ENTITIES;
+  insertOne: string;
+  table: string;
+}[] = [
   {
     name: 'business',
     entities: BUSINESS_ENTITIES,
@@ -17,7 +25,7 @@ const schemas: readonly { name: SchemaName; entities: typeof BUSINESS_ENTITIES; 
 ];
 
 for (const schema of schemas) {
-  describe(`sql/${schema.name}.sql on MariaDB`, () => {
+  void describe(`sql/${schema.name}.sql on MariaDB`, () => {
     let database: TestDatabase;
     let dataSource: DataSource;
 
@@ -32,7 +40,7 @@ for (const schema of schemas) {
       await database?.drop();
     });
 
-    it('matches the entities exactly (TypeORM schema diff is empty)', async () => {
+    void it('matches the entities exactly (TypeORM schema diff is empty)', async () => {
       const { upQueries } = await dataSource.driver.createSchemaBuilder().log();
       assert.deepEqual(
         upQueries.map((query) => query.query),
@@ -41,13 +49,13 @@ for (const schema of schemas) {
       );
     });
 
-    it('starts auto-increment ids at 10000', async () => {
+    void it('starts auto-increment ids at 10000', async () => {
       await dataSource.query(schema.insertOne);
       const rows: { id: number }[] = await dataSource.query(`SELECT id FROM \`${schema.table}\``);
       assert.deepEqual(rows, [{ id: 10000 }]);
     });
 
-    it('can be applied again, keeping the rows and the schema', async () => {
+    void it('can be applied again, keeping the rows and the schema', async () => {
       await applySchemaFile(dataSource, schema.name);
       const rows: { id: number }[] = await dataSource.query(`SELECT id FROM \`${schema.table}\``);
       assert.deepEqual(rows, [{ id: 10000 }]);
@@ -57,7 +65,7 @@ for (const schema of schemas) {
   });
 }
 
-describe('logic tables on MariaDB', () => {
+void describe('logic tables on MariaDB', () => {
   let database: TestDatabase;
   let dataSource: DataSource;
 
@@ -72,7 +80,7 @@ describe('logic tables on MariaDB', () => {
     await database?.drop();
   });
 
-  it('hash-partitions message and user_message into 16 partitions', async () => {
+  void it('hash-partitions message and user_message into 16 partitions', async () => {
     const rows: { table: string; partitions: number | string }[] = await dataSource.query(
       `SELECT TABLE_NAME AS \`table\`, COUNT(*) AS partitions FROM information_schema.PARTITIONS
        WHERE TABLE_SCHEMA = ? AND PARTITION_METHOD = 'HASH' GROUP BY TABLE_NAME ORDER BY TABLE_NAME`,
@@ -87,7 +95,7 @@ describe('logic tables on MariaDB', () => {
     );
   });
 
-  it('reads BIGINT UNSIGNED values past 2^32 back as numbers', async () => {
+  void it('reads BIGINT UNSIGNED values past 2^32 back as numbers', async () => {
     const big = 2 ** 40;
     const repository = dataSource.getRepository(SeqEntity);
     await repository.insert({ objectType: SeqObjectType.User, objectId: big + 1, seq: big });
@@ -98,7 +106,7 @@ describe('logic tables on MariaDB', () => {
     assert.ok(row.createdAt instanceof Date);
   });
 
-  it('runs every pooled session in UTC', async () => {
+  void it('runs every pooled session in UTC', async () => {
     const sessions = await Promise.all(
       [1, 2, 3].map(() => dataSource.query('SELECT @@session.time_zone AS tz, SLEEP(0.05) AS pause')),
     );
@@ -108,9 +116,28 @@ describe('logic tables on MariaDB', () => {
     );
   });
 
-  it('stores created_at in UTC', async () => {
+  void it('stores created_at in UTC', async () => {
     await dataSource.getRepository(SeqEntity).insert({ objectType: SeqObjectType.User, objectId: 7 });
-    const row = await dataSource.getRepository(SeqEntity).findOneByOrFail({ objectType: SeqObjectType.User, objectId: 7 });
-    assert.ok(Math.abs(row.createdAt.getTime() - Date.now()) < 60_000, `created_at ${row.createdAt.toISOString()} is not now`);
+    const row = await dataSource
+      .getRepository(SeqEntity)
+      .findOneByOrFail({ objectType: SeqObjectType.User, objectId: 7 });
+    assert.ok(
+      Math.abs(row.createdAt.getTime() - Date.now()) < 60_000,
+      `created_at ${row.createdAt.toISOString()} is not now`,
+    );
+  });
+
+  void it('moves updated_at forward with millisecond precision on update', async () => {
+    const repository = dataSource.getRepository(DeviceEntity);
+    const { id } = await repository.save({ brand: 'acme' });
+    const created = await repository.findOneByOrFail({ id });
+    await sleep(20);
+    await repository.update({ id }, { brand: 'other' });
+    const updated = await repository.findOneByOrFail({ id });
+    assert.ok(
+      updated.updatedAt.getTime() > created.updatedAt.getTime(),
+      `updated_at ${updated.updatedAt.toISOString()} not after ${created.updatedAt.toISOString()}`,
+    );
+    assert.equal(updated.createdAt.getTime(), created.createdAt.getTime());
   });
 });

@@ -16,7 +16,7 @@ const ALL_ENTITIES = [...BUSINESS_ENTITIES, ...LOGIC_ENTITIES];
 const content = Buffer.from(Array.from({ length: 256 }, (_, byte) => byte));
 const bigUserId = 2 ** 40 + 3;
 
-describe('SQLite data source', () => {
+void describe('SQLite data source', () => {
   let dir: TempDir;
   let url: string;
   let file: string;
@@ -34,7 +34,7 @@ describe('SQLite data source', () => {
     await dir?.remove();
   });
 
-  it('creates the file, its folder and every table', async () => {
+  void it('creates the file, its folder and every table', async () => {
     assert.ok(existsSync(file));
     const rows: { name: string }[] = await dataSource.query(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -45,16 +45,20 @@ describe('SQLite data source', () => {
     );
   });
 
-  it('sets WAL journaling, synchronous NORMAL and a 5 s busy timeout', async () => {
+  void it('sets WAL journaling, synchronous NORMAL and a 5 s busy timeout', async () => {
     assert.deepEqual(await dataSource.query('PRAGMA journal_mode'), [{ journal_mode: 'wal' }]);
     assert.deepEqual(await dataSource.query('PRAGMA synchronous'), [{ synchronous: 1 }]);
     assert.deepEqual(await dataSource.query('PRAGMA busy_timeout'), [{ timeout: 5000 }]);
   });
 
-  it('stores binary content and reads ids and seqs back as numbers', async () => {
-    const message = await dataSource.getRepository(MessageEntity).save({ senderId: 0, command: 100, content });
+  void it('stores binary content and reads ids and seqs back as numbers', async () => {
+    const message = await dataSource
+      .getRepository(MessageEntity)
+      .save({ senderId: 0, command: 100, content });
     assert.equal(message.id, 10000);
-    await dataSource.getRepository(UserMessageEntity).insert({ userId: bigUserId, seq: 1, messageId: message.id });
+    await dataSource
+      .getRepository(UserMessageEntity)
+      .insert({ userId: bigUserId, seq: 1, messageId: message.id });
 
     const stored = await dataSource.getRepository(MessageEntity).findOneByOrFail({ id: message.id });
     assert.equal(typeof stored.id, 'number');
@@ -62,7 +66,10 @@ describe('SQLite data source', () => {
     assert.equal(stored.command, 100);
     assert.ok(Buffer.isBuffer(stored.content));
     assert.ok(stored.content.equals(content));
-    assert.ok(Math.abs(stored.createdAt.getTime() - Date.now()) < 60_000, `created_at ${stored.createdAt.toISOString()}`);
+    assert.ok(
+      Math.abs(stored.createdAt.getTime() - Date.now()) < 60_000,
+      `created_at ${stored.createdAt.toISOString()}`,
+    );
 
     const inbox = await dataSource.getRepository(UserMessageEntity).findBy({ userId: bigUserId });
     assert.deepEqual(
@@ -71,7 +78,7 @@ describe('SQLite data source', () => {
     );
   });
 
-  it('moves updated_at forward on update', async () => {
+  void it('moves updated_at forward on update', async () => {
     const repository = dataSource.getRepository(DeviceEntity);
     const { id } = await repository.save({ brand: 'acme' });
     const created = await repository.findOneByOrFail({ id });
@@ -86,7 +93,7 @@ describe('SQLite data source', () => {
     assert.equal(updated.createdAt.getTime(), created.createdAt.getTime());
   });
 
-  it('keeps the data and the schema when the file is reopened', async () => {
+  void it('keeps the data and the schema when the file is reopened', async () => {
     await dataSource.destroy();
     dataSource = await createDataSource(url, ALL_ENTITIES);
     const { upQueries } = await dataSource.driver.createSchemaBuilder().log();
@@ -102,8 +109,8 @@ describe('SQLite data source', () => {
   });
 });
 
-describe('in-memory SQLite data source', () => {
-  it('opens with every table and ids from 10000', async () => {
+void describe('in-memory SQLite data source', () => {
+  void it('opens with every table and ids from 10000', async () => {
     const dataSource = await createDataSource('sqlite::memory:', LOGIC_ENTITIES);
     try {
       const device = await dataSource.getRepository(DeviceEntity).save({});

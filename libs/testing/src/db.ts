@@ -69,7 +69,9 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const server = serverUrl();
   const suffix = randomSuffix();
   const name = `gim_t_${slug(label, MAX_DATABASE_NAME - 'gim_t__'.length - suffix.length)}_${suffix}`;
-  await withServer(server, (connection) => connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`));
+  await withServer(server, (connection) =>
+    connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`),
+  );
   const url = new URL(server.href);
   url.pathname = `/${name}`;
   return {

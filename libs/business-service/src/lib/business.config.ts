@@ -1,9 +1,10 @@
+/* eslint-disable @typescript-eslint/no-inferrable-types -- loadConfig coerces each variable by its declared type (design:type), so the annotations stay. */
 import { IsBoolean, IsInt, Matches, Max, Min, ValidateBy, ValidateIf, ValidationArguments } from 'class-validator';
 import { CommonConfig } from '@gim/config';
 import { parseDatabaseUrl } from '@gim/storage';
 
 const THIRTY_DAYS_IN_SECONDS = 30 * 24 * 60 * 60;
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):\d{1,5}$/;
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
 
 function databaseUrlProblem(url: string): string | undefined {
   try {

@@ -43,6 +43,7 @@ export async function startBusiness(config: BusinessConfig, options: StartBusine
       {
         ...grpcServerOptions(config.GIM_BUSINESS_GRPC_URL, ['business'], BUSINESS_PROTO_FILES),
         bufferLogs: true,
+        abortOnError: false,
         logger: logLevelsUpTo(config.GIM_LOG_LEVEL),
       },
     );

@@ -19,7 +19,9 @@ defineEntity(DeviceEntity, {
   columns: {
     id: column.autoId('device id'),
     userId: column.u64('user signed in on the device; 0 = none yet', { default: 0 }),
-    type: column.tinyint('device type: 0 default, 1 android, 2 ios, 3 windows, 4 macos, 5 web', { default: 0 }),
+    type: column.tinyint('device type: 0 default, 1 android, 2 ios, 3 windows, 4 macos, 5 web', {
+      default: 0,
+    }),
     brand: column.varchar(64, 'manufacturer brand', { default: '' }),
     model: column.varchar(64, 'device model', { default: '' }),
     systemVersion: column.varchar(64, 'operating system version', { default: '' }),

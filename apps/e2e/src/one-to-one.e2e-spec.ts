@@ -1,0 +1,204 @@
+// The spine scenario, against both deployments: one-to-one messaging over TCP, WebSocket and gRPC, with
+// multi-device delivery, paged sync, idempotent sends, acks, bad input, and a gateway killed mid-conversation.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { businessFriend, businessUserExt, logicPush } from '@gim/contracts';
+import { encodeVarint, Message, MessageCommand, PacketCommand } from '@gim/protocol';
+import { createGrpcClient, GrpcClient, identityMetadata } from '@gim/rpc';
+import { DEV_CODE, Deployment, startCluster, startStandalone } from './support/deployment';
+import { TestConnection } from './support/test-connection';
+
+interface Session {
+  userId: number;
+  deviceId: number;
+  token: string;
+}
+
+/** The text a pushed or synced one-to-one chat message carries. */
+function chatText(message: Message): string {
+  assert.equal(message.command, MessageCommand.MC_USER_CHAT);
+  return Buffer.from(logicPush.UserMessagePush.decode(message.content).content).toString();
+}
+
+for (const mode of ['cluster', 'standalone'] as const) {
+  describe(`one-to-one messaging (${mode})`, { timeout: 240_000 }, () => {
+    let gim: Deployment;
+    let users: GrpcClient<businessUserExt.UserExtServiceClient>;
+    let friends: GrpcClient<businessFriend.FriendExtServiceClient>;
+    const open: TestConnection[] = [];
+
+    const signIn = async (phoneNumber: string, deviceType = 1): Promise<Session> => {
+      const reply = await users.signIn({
+        phoneNumber,
+        code: DEV_CODE,
+        device: { id: 0, type: deviceType, brand: 'test', model: 'e2e', systemVersion: '1', sdkVersion: '1', branchPushId: '' },
+      });
+      return { userId: reply.userId, deviceId: reply.deviceId, token: reply.token };
+    };
+    const connectAs = async (transport: 'tcp' | 'ws', session: Session): Promise<TestConnection> => {
+      const connection = transport === 'tcp' ? await TestConnection.tcp(gim.ports.tcp) : await TestConnection.ws(gim.ports.ws);
+      open.push(connection);
+      const reply = await connection.signIn(session.userId, session.deviceId, session.token);
+      assert.equal(reply.code, 0, `sign-in failed: ${reply.message}`);
+      return connection;
+    };
+
+    before(async () => {
+      gim = mode === 'cluster' ? await startCluster() : await startStandalone();
+      const businessAddr = `127.0.0.1:${gim.ports.business}`;
+      users = createGrpcClient({ address: businessAddr, files: ['business/user.ext.proto'], service: 'business.UserExtService' });
+      friends = createGrpcClient({ address: businessAddr, files: ['business/friend.ext.proto'], service: 'business.FriendExtService' });
+    });
+
+    after(async () => {
+      for (const connection of open) connection.close();
+      users?.close();
+      friends?.close();
+      await gim?.stop();
+    });
+
+    it('delivers, syncs, deduplicates and survives a gateway kill', async (t) => {
+      const a = await signIn('+8613800000001');
+      const aWeb = { ...(await signIn('+8613800000001', 5)) };
+      const b1 = await signIn('+8613800000002', 5);
+      assert.equal(aWeb.userId, a.userId);
+      assert.notEqual(aWeb.deviceId, a.deviceId);
+
+      const aTcp = await connectAs('tcp', a);
+      const aWs = await connectAs('ws', aWeb);
+      let bWs = await connectAs('ws', b1);
+
+      await t.test('A sends to B over the connection; B gets it live with the next seq; A’s devices get it too', async () => {
+        const sent = await aTcp.send(b1.userId, 'msg-1', 'hello B');
+        assert.equal(sent.seq, 1);
+        const [atB] = await bWs.waitForPushes(1);
+        assert.equal(atB!.seq, 1);
+        assert.equal(atB!.messageId, sent.messageId);
+        assert.equal(chatText(atB!), 'hello B');
+        const push = logicPush.UserMessagePush.decode(atB!.content);
+        assert.equal(push.fromUser?.userId, a.userId, 'the sender is the signed-in user, not something the client claimed');
+        assert.equal(push.toUserId, b1.userId);
+        const [atAWeb] = await aWs.waitForPushes(1);
+        assert.equal(atAWeb!.messageId, sent.messageId);
+        assert.equal(atAWeb!.seq, 1);
+        const [atATcp] = await aTcp.waitForPushes(1);
+        assert.equal(atATcp!.seq, sent.seq, 'the sending device learns its own seq');
+      });
+
+      await t.test('B answers through gRPC FriendExtService.SendMessage', async () => {
+        const reply = await friends.sendMessage(
+          { userId: a.userId, content: Buffer.from('hello A'), clientMsgId: 'grpc-1' },
+          identityMetadata(b1),
+        );
+        assert.ok(reply.messageId > 0);
+        const pushes = await aWs.waitForPushes(2);
+        assert.equal(chatText(pushes[1]!), 'hello A');
+        assert.equal(pushes[1]!.seq, 2);
+        const atB = await bWs.waitForPushes(2);
+        assert.equal(atB[1]!.seq, 2, "B's own WebSocket device receives its gRPC send");
+      });
+
+      await t.test('a retried send is stored once', async () => {
+        const first = await aTcp.send(b1.userId, 'msg-2', 'once');
+        const retry = await aTcp.send(b1.userId, 'msg-2', 'once');
+        assert.deepEqual(retry, first);
+        await bWs.waitForPushes(3);
+        const next = await aTcp.send(b1.userId, 'msg-3', 'after the retry');
+        const atB = await bWs.waitForPushes(4);
+        assert.equal(atB[3]!.messageId, next.messageId);
+        assert.deepEqual(
+          atB.map((m) => m.seq),
+          [1, 2, 3, 4],
+          'the retry took no seq of the receiver',
+        );
+      });
+
+      await t.test("B's second device signs in later and syncs everything in order, page by page", async () => {
+        for (let i = 4; i <= 7; i++) await aTcp.send(b1.userId, `msg-${i}`, `message ${i}`);
+        await bWs.waitForPushes(8);
+        const b2 = await signIn('+8613800000002', 1);
+        const bTcp = await connectAs('tcp', b2);
+        const { messages, pages } = await bTcp.syncAll(0, 3);
+        assert.deepEqual(
+          messages.map((m) => m.seq),
+          [1, 2, 3, 4, 5, 6, 7, 8],
+        );
+        assert.equal(pages, 3);
+        assert.deepEqual(messages.map(chatText), [
+          'hello B',
+          'hello A',
+          'once',
+          'after the retry',
+          'message 4',
+          'message 5',
+          'message 6',
+          'message 7',
+        ]);
+      });
+
+      await t.test('after the receiver acks, a sync from 0 starts after the ack', async () => {
+        const ack = await bWs.ack(8);
+        assert.equal(ack.code, 0);
+        const b3 = await signIn('+8613800000002', 2);
+        const fresh = await connectAs('tcp', b3);
+        assert.deepEqual((await fresh.sync(0)).messages, []);
+        await aTcp.send(b1.userId, 'msg-8', 'after the ack');
+        const page = await fresh.sync(0);
+        assert.deepEqual(
+          page.messages.map((m) => m.seq),
+          [9],
+        );
+        const beyond = await bWs.ack(1000);
+        assert.equal(beyond.code, 10001, 'acking a seq the user never had is refused');
+      });
+
+      await t.test('bad input gets a clear error and the other connections keep working', async () => {
+        const garbage = await TestConnection.tcp(gim.ports.tcp);
+        open.push(garbage);
+        const early = await garbage.request(PacketCommand.PC_HEARTBEAT);
+        assert.equal(early.code, 10000, 'a packet before sign-in is refused with 10000');
+        garbage.writeRaw(Buffer.concat([encodeVarint(4), Buffer.from([0xff, 0xff, 0xff, 0xff])]));
+        const closed = await garbage.closed;
+        assert.equal(closed.notice?.code, 10400, `malformed frame closes with 10400, got ${JSON.stringify(closed)}`);
+
+        const oversized = await TestConnection.tcp(gim.ports.tcp);
+        oversized.writeRaw(encodeVarint(10 * 1024 * 1024));
+        assert.equal((await oversized.closed).notice?.code, 10401);
+
+        const impostor = await TestConnection.ws(gim.ports.ws);
+        open.push(impostor);
+        const wrong = await impostor.signIn(b1.userId, b1.deviceId, 'not-the-token');
+        assert.equal(wrong.code, 10000);
+        await impostor.closed;
+        const otherUsersToken = await (await TestConnection.tcp(gim.ports.tcp)).signIn(b1.userId, a.deviceId, a.token);
+        assert.equal(otherUsersToken.code, 10000, "another user's token does not sign in as B");
+
+        const before = bWs.pushes.length;
+        await aTcp.send(b1.userId, 'msg-9', 'still here');
+        const atB = await bWs.waitForPushes(before + 1);
+        assert.equal(chatText(atB.at(-1)!), 'still here');
+      });
+
+      await t.test('a gateway killed mid-conversation loses nothing: the device syncs what it missed', async () => {
+        const held = bWs.pushes.at(-1)!.seq;
+        await gim.killAndRestartWsGateway();
+        await bWs.closed;
+        // In standalone mode the whole process restarted: A reconnects too.
+        const sender = mode === 'standalone' ? await connectAs('tcp', a) : aTcp;
+        const sent: number[] = [];
+        for (let i = 0; i < 5; i++) sent.push((await sender.send(b1.userId, `missed-${i}`, `missed ${i}`)).messageId);
+        bWs = await connectAs('ws', b1);
+        const { messages } = await bWs.syncAll(held, 2);
+        assert.deepEqual(
+          messages.map((m) => m.messageId),
+          sent,
+        );
+        assert.deepEqual(
+          messages.map((m) => m.seq),
+          [held + 1, held + 2, held + 3, held + 4, held + 5],
+          'seqs continue without a gap or a reuse after the restart',
+        );
+      });
+    });
+  });
+}

@@ -1,0 +1,227 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createTestDatabase, freePort, tempDir, testRedisUrl, uniquePrefix } from '@gim/testing';
+
+const WORKSPACE = join(__dirname, '../../../..');
+
+/** The verification code the development verifier accepts in these tests. */
+export const DEV_CODE = '246810';
+
+/** Where a running deployment listens. */
+export interface Ports {
+  tcp: number;
+  ws: number;
+  logic: number;
+  business: number;
+}
+
+/** One app process started from source, with its output kept for failure reports. */
+class AppProcess {
+  private child: ChildProcess | undefined;
+  private output = '';
+
+  constructor(
+    readonly name: string,
+    private readonly entry: string,
+    private readonly env: Record<string, string>,
+    private readonly readyPorts: number[],
+  ) {}
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, ['--enable-source-maps', '-r', '@swc-node/register', this.entry], {
+      cwd: WORKSPACE,
+      env: { ...process.env, ...this.env, SWC_NODE_PROJECT: join(WORKSPACE, 'tsconfig.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, signal) => reject(new Error(`${this.name} exited (${code ?? signal}) before it was ready:\n${this.output}`))),
+    );
+    await Promise.race([Promise.all(this.readyPorts.map((port) => waitForPort(port, 90_000))), exited]);
+    exited.catch(() => undefined);
+  }
+
+  /** Sends a signal and waits for the process to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** The process's recent output, for assertion messages. */
+  logs(): string {
+    return this.output;
+  }
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A running gim (cluster or standalone) under test. */
+export interface Deployment {
+  mode: 'cluster' | 'standalone';
+  ports: Ports;
+  internalSecret: string;
+  /** Kills (SIGKILL) what holds WebSocket connections — the ws-gateway process, or the whole standalone process — and starts it again. */
+  killAndRestartWsGateway(): Promise<void>;
+  /** Stops everything and removes its data. */
+  stop(): Promise<void>;
+  /** Every process's recent output. */
+  logs(): string;
+}
+
+async function allocatePorts(): Promise<Ports & { tcpGrpc: number; wsGrpc: number }> {
+  const [tcp, ws, tcpGrpc, wsGrpc, logic, business] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  return { tcp: tcp!, ws: ws!, tcpGrpc: tcpGrpc!, wsGrpc: wsGrpc!, logic: logic!, business: business! };
+}
+
+/** Starts business, logic, tcp-gateway and ws-gateway as four processes on MariaDB + Redis. */
+export async function startCluster(): Promise<Deployment> {
+  const ports = await allocatePorts();
+  const database = await createTestDatabase('e2e');
+  const prefix = uniquePrefix('e2e');
+  const internalSecret = randomBytes(24).toString('base64url');
+  const common = {
+    NODE_ENV: 'test',
+    GIM_INTERNAL_SECRET: internalSecret,
+    GIM_LOG_LEVEL: 'warn',
+    GIM_REDIS_URL: testRedisUrl(),
+    GIM_REDIS_PREFIX: prefix,
+    GIM_LOGIC_GRPC_ADDR: `127.0.0.1:${ports.logic}`,
+    GIM_BUSINESS_GRPC_ADDR: `127.0.0.1:${ports.business}`,
+  };
+  const business = new AppProcess(
+    'business',
+    'apps/business/src/main.ts',
+    { ...common, GIM_BUSINESS_GRPC_URL: `127.0.0.1:${ports.business}`, GIM_BUSINESS_DB_URL: database.url, GIM_DEV_VERIFICATION_CODE: DEV_CODE },
+    [ports.business],
+  );
+  const logic = new AppProcess(
+    'logic',
+    'apps/logic/src/main.ts',
+    { ...common, GIM_LOGIC_GRPC_URL: `127.0.0.1:${ports.logic}`, GIM_LOGIC_DB_URL: database.url },
+    [ports.logic],
+  );
+  const gateway = (name: string, listen: number, grpc: number) =>
+    new AppProcess(
+      name,
+      `apps/${name}/src/main.ts`,
+      { ...common, GIM_GATEWAY_LISTEN: `127.0.0.1:${listen}`, GIM_GATEWAY_GRPC_URL: `127.0.0.1:${grpc}`, GIM_LEASE_SECONDS: '3' },
+      [listen, grpc],
+    );
+  const tcpGateway = gateway('tcp-gateway', ports.tcp, ports.tcpGrpc);
+  const wsGateway = gateway('ws-gateway', ports.ws, ports.wsGrpc);
+  const all = [business, logic, tcpGateway, wsGateway];
+  try {
+    // Start logic and business together (business applies its schema; logic its own), then the gateways.
+    await Promise.all([business.start(), logic.start()]);
+    await Promise.all([tcpGateway.start(), wsGateway.start()]);
+  } catch (error) {
+    await Promise.all(all.map((app) => app.stop('SIGKILL')));
+    await database.drop();
+    throw error;
+  }
+  return {
+    mode: 'cluster',
+    ports,
+    internalSecret,
+    async killAndRestartWsGateway() {
+      await wsGateway.stop('SIGKILL');
+      await wsGateway.start();
+    },
+    async stop() {
+      await Promise.all([tcpGateway.stop(), wsGateway.stop()]);
+      await Promise.all([business.stop(), logic.stop()]);
+      await database.drop();
+      await deleteKeys(prefix);
+    },
+    logs: () => all.map((app) => `--- ${app.name}\n${app.logs()}`).join('\n'),
+  };
+}
+
+/** Starts `npm start`'s entry point: every service in one process with SQLite files in a temp folder. */
+export async function startStandalone(): Promise<Deployment> {
+  const ports = await allocatePorts();
+  const data = await tempDir('e2e-standalone');
+  const internalSecret = randomBytes(24).toString('base64url');
+  const app = new AppProcess(
+    'standalone',
+    'apps/standalone/src/main.ts',
+    {
+      NODE_ENV: 'test',
+      GIM_INTERNAL_SECRET: internalSecret,
+      GIM_LOG_LEVEL: 'warn',
+      GIM_DATA_DIR: data.path,
+      GIM_TCP_PORT: String(ports.tcp),
+      GIM_WS_PORT: String(ports.ws),
+      GIM_TCP_GATEWAY_GRPC_PORT: String(ports.tcpGrpc),
+      GIM_WS_GATEWAY_GRPC_PORT: String(ports.wsGrpc),
+      GIM_LOGIC_GRPC_PORT: String(ports.logic),
+      GIM_BUSINESS_GRPC_PORT: String(ports.business),
+      GIM_DEV_VERIFICATION_CODE: DEV_CODE,
+    },
+    [ports.tcp, ports.ws, ports.logic, ports.business],
+  );
+  await app.start().catch(async (error: unknown) => {
+    await data.remove();
+    throw error;
+  });
+  return {
+    mode: 'standalone',
+    ports,
+    internalSecret,
+    async killAndRestartWsGateway() {
+      await app.stop('SIGKILL');
+      await app.start();
+    },
+    async stop() {
+      await app.stop();
+      await data.remove();
+    },
+    logs: () => app.logs(),
+  };
+}
+
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(testRedisUrl());
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,104 @@
+// Small hand-written in-memory stand-ins for the business service's ports, for unit tests of the use cases.
+import { loadConfig } from '@gim/config';
+import { StoredToken } from '../src/lib/auth/auth';
+import { TokenRepository } from '../src/lib/auth/auth.repository';
+import { IssueTokenUseCase } from '../src/lib/auth/issue-token.usecase';
+import { BusinessConfig } from '../src/lib/business.config';
+import { MessageSender, OutgoingUserMessage, SentMessage } from '../src/lib/friend/friend';
+import { DeviceInfo, DeviceRegistry, Profile, User } from '../src/lib/user/user';
+import { UserRepository } from '../src/lib/user/user.repository';
+
+/** A validated BusinessConfig for tests, from variables given as strings. */
+export function testConfig(env: Record<string, string> = {}): BusinessConfig {
+  return loadConfig(BusinessConfig, { NODE_ENV: 'test', ...env });
+}
+
+/** Users in a Map; ids start at 10000 like the real table. */
+export class InMemoryUserRepository implements UserRepository {
+  readonly users = new Map<number, User>();
+  private nextId = 10000;
+
+  /** Adds a user directly, as if created earlier. */
+  add(phoneNumber: string, profile: Partial<Profile> = {}): User {
+    const now = new Date();
+    const user: User = {
+      id: this.nextId++,
+      phoneNumber,
+      nickname: '',
+      sex: 0,
+      avatarUrl: '',
+      extra: '',
+      ...profile,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  async findById(id: number): Promise<User | undefined> {
+    return this.users.get(id);
+  }
+
+  async findByIds(ids: readonly number[]): Promise<User[]> {
+    return [...this.users.values()].filter((user) => ids.includes(user.id));
+  }
+
+  async findOrCreateByPhone(phoneNumber: string): Promise<{ user: User; created: boolean }> {
+    const existing = [...this.users.values()].find((user) => user.phoneNumber === phoneNumber);
+    return existing ? { user: existing, created: false } : { user: this.add(phoneNumber), created: true };
+  }
+
+  async updateProfile(id: number, profile: Profile): Promise<boolean> {
+    const user = this.users.get(id);
+    if (!user) return false;
+    this.users.set(id, { ...user, ...profile, updatedAt: new Date() });
+    return true;
+  }
+
+  async search(key: string, limit: number): Promise<User[]> {
+    const all = [...this.users.values()];
+    const byPhone = all.filter((user) => user.phoneNumber === key);
+    const byNickname = all.filter((user) => user.nickname.includes(key) && !byPhone.includes(user));
+    return [...byPhone, ...byNickname].slice(0, limit);
+  }
+}
+
+/** Tokens in a Map keyed by device id. */
+export class InMemoryTokenRepository implements TokenRepository {
+  readonly tokens = new Map<number, StoredToken>();
+
+  async findByDevice(deviceId: number): Promise<StoredToken | undefined> {
+    return this.tokens.get(deviceId);
+  }
+
+  async replace(token: StoredToken): Promise<void> {
+    this.tokens.set(token.deviceId, token);
+  }
+}
+
+/** Records saved devices and hands out ids from 20000 for new ones. */
+export class RecordingDeviceRegistry implements DeviceRegistry {
+  readonly saved: { userId: number; device: DeviceInfo }[] = [];
+  private nextId = 20000;
+
+  async save(userId: number, device: DeviceInfo): Promise<number> {
+    this.saved.push({ userId, device });
+    return device.id > 0 ? device.id : this.nextId++;
+  }
+}
+
+/** Records sent messages and answers with increasing ids and seqs. */
+export class RecordingMessageSender implements MessageSender {
+  readonly sent: OutgoingUserMessage[] = [];
+
+  async sendUserMessage(message: OutgoingUserMessage): Promise<SentMessage> {
+    this.sent.push(message);
+    return { messageId: 30000 + this.sent.length, seq: this.sent.length };
+  }
+}
+
+/** An IssueTokenUseCase over an in-memory token store. */
+export function issueTokenOver(tokens: InMemoryTokenRepository, env: Record<string, string> = {}): IssueTokenUseCase {
+  return new IssueTokenUseCase(tokens, testConfig(env));
+}

@@ -1,0 +1,18 @@
+/** The client-facing listener of a gateway (a TCP server or a WebSocket server). */
+export interface ClientServer {
+  /** Starts listening on host:port; resolves with the bound port. */
+  listen(host: string, port: number): Promise<number>;
+  /** Stops accepting connections; open ones are the core's to close. */
+  stopAccepting(): void;
+  /** Resolves once the listener and every connection it accepted are gone, or after `timeoutMs`. */
+  closed(timeoutMs: number): Promise<void>;
+}
+
+/** Waits for `closing` but at most `timeoutMs`. */
+export function within(closing: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  return Promise.race([closing, timeout]).finally(() => clearTimeout(timer));
+}

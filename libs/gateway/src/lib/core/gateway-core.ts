@@ -1,0 +1,274 @@
+import { ErrorCode } from '@gim/errors';
+import {
+  closePacket,
+  FrameTooLargeError,
+  Message,
+  messagePacket,
+  Packet,
+  ProtocolError,
+} from '@gim/protocol';
+import type { LogicClient } from '../logic-client';
+import { Connection, ConnectionTransport } from './connection';
+import { ConnectionRegistry } from './connection-registry';
+import { Framing } from './framing';
+import { GatewayLogger } from './logger';
+import { Outbound } from './outbound';
+import { INTERNAL_ERROR_CODE, PacketRouter, RouterHost } from './packet-router';
+import { Clock, Sweeper } from './sweeper';
+
+/** Settings and dependencies of a GatewayCore. */
+export interface GatewayCoreOptions {
+  /** This gateway's id, as logic knows it. */
+  gatewayId: string;
+  /** How packets become write units on the transport. */
+  framing: Framing;
+  /** The logic calls. */
+  logic: LogicClient;
+  /** Time source (a CoarseClock in production). */
+  clock: Clock;
+  logger: GatewayLogger;
+  /** See GatewayConfig.GIM_SEND_QUEUE_MAX_BYTES. */
+  maxQueueBytes: number;
+  /** See GatewayConfig.GIM_SIGN_IN_TIMEOUT_MS. */
+  signInTimeoutMs: number;
+  /** See GatewayConfig.GIM_IDLE_TIMEOUT_MS. */
+  idleTimeoutMs: number;
+  /** How long a closing socket may linger before it is destroyed; default 5 s. */
+  closeGraceMs?: number;
+  /** Flush scheduler for the outbound (tests); default setImmediate. */
+  schedule?: (flush: () => void) => void;
+}
+
+/** One (device, message) pair of PushToDevices. */
+export interface DevicePush {
+  deviceId: number;
+  message: Message | undefined;
+}
+
+const SIGNED_IN_ELSEWHERE = 'signed in on another connection';
+const SHUTDOWN_REASON = 'server shutting down; reconnect';
+
+/**
+ * The transport-independent gateway: connection lifecycle, packet routing, the coalescing outbound path,
+ * the timeout sweep and delivery of pushes. Transports feed it bytes-turned-packets and socket events.
+ */
+export class GatewayCore implements RouterHost {
+  /** Live connections. */
+  readonly registry = new ConnectionRegistry();
+  /** The coalescing write path. */
+  readonly outbound: Outbound;
+  /** The packet handler. */
+  readonly router: PacketRouter;
+  /** The timeout sweep. */
+  readonly sweeper: Sweeper;
+  private readonly framing: Framing;
+  private readonly logic: LogicClient;
+  private readonly clock: Clock;
+  private readonly logger: GatewayLogger;
+  private readonly gatewayId: string;
+  private readonly pendingOffline = new Set<Promise<void>>();
+  private emptyWaiters: Array<() => void> = [];
+
+  constructor(options: GatewayCoreOptions) {
+    this.gatewayId = options.gatewayId;
+    this.framing = options.framing;
+    this.logic = options.logic;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.outbound = new Outbound({
+      maxQueueBytes: options.maxQueueBytes,
+      onOverflow: (connection) => this.abort(connection, ErrorCode.SlowConsumer, 'client reads too slowly; sync to catch up'),
+      schedule: options.schedule,
+    });
+    this.router = new PacketRouter({
+      gatewayId: options.gatewayId,
+      logic: options.logic,
+      clock: options.clock,
+      logger: options.logger,
+      host: this,
+    });
+    this.sweeper = new Sweeper(
+      this.registry,
+      options.clock,
+      {
+        signInTimeoutMs: options.signInTimeoutMs,
+        idleTimeoutMs: options.idleTimeoutMs,
+        closeGraceMs: options.closeGraceMs ?? 5_000,
+      },
+      { close: (connection, code, reason) => this.close(connection, code, reason), destroy: (connection) => this.destroy(connection) },
+    );
+  }
+
+  /** Registers a socket a transport accepted. */
+  open(transport: ConnectionTransport, remoteAddress: string): Connection {
+    const connection = new Connection(this.registry.nextId(), transport, remoteAddress, this.clock.now());
+    this.registry.add(connection);
+    return connection;
+  }
+
+  /** Handles a packet a connection received. */
+  receive(connection: Connection, packet: Packet): void {
+    this.router.handle(connection, packet);
+  }
+
+  /** Closes a connection whose bytes broke the protocol, with 10401 (too large) or 10400 (malformed). */
+  protocolError(connection: Connection, error: ProtocolError): void {
+    const code = error instanceof FrameTooLargeError ? ErrorCode.FrameTooLarge : ErrorCode.MalformedFrame;
+    this.close(connection, code, error.message);
+  }
+
+  /** Closes a connection after a bug while handling its bytes (logged once with the stack), code 13. */
+  failed(connection: Connection, error: unknown): void {
+    const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.logger.error(`connection ${connection.id} (${connection.remoteAddress}) failed: ${stack}`);
+    this.close(connection, INTERNAL_ERROR_CODE, 'internal error');
+  }
+
+  /** Reports that a connection's socket is gone, whatever the reason. */
+  closed(connection: Connection): void {
+    if (connection.state === 'closed') return;
+    connection.state = 'closed';
+    connection.held = [];
+    this.outbound.discard(connection);
+    this.registry.remove(connection);
+    if (connection.identity !== undefined) this.reportOffline(connection);
+    if (this.registry.size === 0 && this.emptyWaiters.length > 0) {
+      const waiters = this.emptyWaiters;
+      this.emptyWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** Queues a packet for a connection. */
+  send(connection: Connection, packet: Packet): void {
+    this.outbound.enqueue(connection, this.framing.encode(packet));
+  }
+
+  /** Writes PC_CLOSE after whatever is queued and closes gracefully. */
+  close(connection: Connection, code: number, reason: string): void {
+    if (!connection.isOpen) return;
+    connection.state = 'closing';
+    connection.closingSince = this.clock.now();
+    this.outbound.writeLast(connection, this.framing.encode(closePacket(code, reason)));
+    connection.transport.end(code, reason);
+  }
+
+  /** Writes PC_CLOSE on a best-effort basis and tears the socket down now (a client that stopped reading). */
+  abort(connection: Connection, code: number, reason: string): void {
+    if (!connection.isOpen) return;
+    connection.state = 'closing';
+    connection.closingSince = this.clock.now();
+    this.outbound.discard(connection);
+    connection.transport.write([this.framing.encode(closePacket(code, reason))]);
+    connection.transport.destroy();
+    this.logger.debug(`connection ${connection.id} (${connection.remoteAddress}) aborted: ${reason}`);
+  }
+
+  /** Tears a connection down at once. */
+  destroy(connection: Connection): void {
+    if (connection.state === 'closed') return;
+    if (connection.isOpen) {
+      connection.state = 'closing';
+      connection.closingSince = this.clock.now();
+    }
+    this.outbound.discard(connection);
+    connection.transport.destroy();
+  }
+
+  /** Makes a freshly signed-in connection its device's one; the device's previous connection gets 10405. */
+  register(connection: Connection): void {
+    const previous = this.registry.bindDevice(connection);
+    if (previous !== undefined) this.close(previous, ErrorCode.SignedInElsewhere, SIGNED_IN_ELSEWHERE);
+  }
+
+  /** Tells logic a signed-in connection closed; failures are logged, never thrown. */
+  reportOffline(connection: Connection): void {
+    const identity = connection.identity;
+    if (identity === undefined) return;
+    const call = this.logic
+      .offline({
+        userId: identity.userId,
+        deviceId: identity.deviceId,
+        clientAddr: connection.remoteAddress,
+        gatewayId: this.gatewayId,
+        connId: connection.id,
+      })
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          this.logger.warn(`Offline of device ${identity.deviceId} (connection ${connection.id}) failed: ${String(error)}`),
+      )
+      .finally(() => this.pendingOffline.delete(call));
+    this.pendingOffline.add(call);
+  }
+
+  /**
+   * Delivers one encoded PC_MESSAGE packet, framed once and shared by every target: the listed devices,
+   * or every signed-in connection when `deviceIds` is 'all'. Returns how many connections it was queued for.
+   */
+  pushEncoded(packet: Buffer, deviceIds: readonly number[] | 'all'): number {
+    const frame = this.framing.wrap(packet);
+    let queued = 0;
+    if (deviceIds === 'all') {
+      for (const connection of this.registry.signedIn()) if (this.pushTo(connection, frame)) queued++;
+      return queued;
+    }
+    for (const deviceId of deviceIds) {
+      const connection = this.registry.device(deviceId);
+      if (connection !== undefined && this.pushTo(connection, frame)) queued++;
+    }
+    return queued;
+  }
+
+  /** Delivers per-device messages (PushToDevices); devices not connected here are skipped. */
+  pushMessages(pushes: readonly DevicePush[]): void {
+    for (const { deviceId, message } of pushes) {
+      const connection = this.registry.device(deviceId);
+      if (connection === undefined || message === undefined) continue;
+      this.pushTo(connection, this.framing.encode(messagePacket(message)));
+    }
+  }
+
+  /** Closes the connection (device, conn id) with PC_CLOSE(code, reason); conn id 0 means the device's connection. */
+  kick(deviceId: number, connId: number, code: number, reason: string): void {
+    const connection = connId === 0 ? this.registry.device(deviceId) : this.registry.get(connId);
+    if (connection === undefined || connection.identity?.deviceId !== deviceId) return;
+    this.close(connection, code, reason);
+  }
+
+  /** Starts the timeout sweep. */
+  start(sweepIntervalMs: number): void {
+    this.sweeper.start(sweepIntervalMs);
+  }
+
+  /**
+   * Sends PC_CLOSE 10407 to every connection, waits up to `graceMs` for the sockets to go, destroys the
+   * rest, then waits for the Offline calls they caused.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.sweeper.stop();
+    for (const connection of this.registry.all()) {
+      if (connection.isOpen) this.close(connection, ErrorCode.ServerShutdown, SHUTDOWN_REASON);
+    }
+    if (!(await this.whenEmpty(graceMs))) {
+      for (const connection of this.registry.all()) this.destroy(connection);
+      await this.whenEmpty(1_000);
+    }
+    await Promise.allSettled([...this.pendingOffline]);
+  }
+
+  private pushTo(connection: Connection, frame: Buffer): boolean {
+    return connection.state === 'signed-in' && this.outbound.enqueue(connection, frame);
+  }
+
+  private whenEmpty(timeoutMs: number): Promise<boolean> {
+    if (this.registry.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.emptyWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { INTERNAL_SECRET, InternalGuard } from '@gim/rpc';
+import { ClientServer } from './client-server';
+import { ConnectIntGrpcController } from './connect-int.grpc';
+import { TCP_FRAMING, WS_FRAMING } from './core/framing';
+import { GatewayCore } from './core/gateway-core';
+import { CoarseClock } from './core/sweeper';
+import { GatewayRuntime } from './gateway.runtime';
+import { CLIENT_SERVER, GATEWAY_SETTINGS, GatewaySettings, LOGIC_CLIENT } from './gateway.tokens';
+import { createLogicClient, LogicClient } from './logic-client';
+import { TcpClientServer } from './tcp/tcp-client-server';
+import { WsClientServer } from './ws/ws-client-server';
+
+/** One gateway: ConnectIntService over gRPC plus the TCP or WebSocket client listener, wired to logic and the bus. */
+@Module({})
+export class GatewayModule {
+  /** The module for one gateway built from `settings`. */
+  static forRoot(settings: GatewaySettings): DynamicModule {
+    const { config } = settings;
+    const logger = new Logger('Gateway');
+    return {
+      module: GatewayModule,
+      controllers: [ConnectIntGrpcController],
+      providers: [
+        { provide: GATEWAY_SETTINGS, useValue: settings },
+        { provide: INTERNAL_SECRET, useValue: settings.internalSecret },
+        InternalGuard,
+        {
+          provide: LOGIC_CLIENT,
+          useFactory: (): LogicClient => createLogicClient(config.GIM_LOGIC_GRPC_ADDR, settings.internalSecret),
+        },
+        {
+          provide: GatewayCore,
+          inject: [LOGIC_CLIENT],
+          useFactory: (logic: LogicClient): GatewayCore =>
+            new GatewayCore({
+              gatewayId: settings.gatewayId,
+              framing: settings.transport === 'tcp' ? TCP_FRAMING : WS_FRAMING,
+              logic,
+              clock: new CoarseClock(),
+              logger,
+              maxQueueBytes: config.GIM_SEND_QUEUE_MAX_BYTES,
+              signInTimeoutMs: config.GIM_SIGN_IN_TIMEOUT_MS,
+              idleTimeoutMs: config.GIM_IDLE_TIMEOUT_MS,
+            }),
+        },
+        {
+          provide: CLIENT_SERVER,
+          inject: [GatewayCore],
+          useFactory: (core: GatewayCore): ClientServer =>
+            settings.transport === 'tcp'
+              ? new TcpClientServer(core, config.GIM_MAX_FRAME_BYTES, logger)
+              : new WsClientServer(core, config.GIM_MAX_FRAME_BYTES, logger),
+        },
+        GatewayRuntime,
+      ],
+    };
+  }
+}

@@ -1,0 +1,71 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { ClientServer } from './client-server';
+import { GatewayCore } from './core/gateway-core';
+import { FanoutSubscriber } from './fanout.subscriber';
+import { gatewayAddresses, parseHostPort } from './gateway.config';
+import { GatewayLease } from './gateway-lease';
+import { CLIENT_SERVER, GATEWAY_SETTINGS, LOGIC_CLIENT, type GatewaySettings } from './gateway.tokens';
+import type { LogicClient } from './logic-client';
+
+/** How long shutdown waits for clients to close after PC_CLOSE 10407 before destroying their sockets. */
+const SHUTDOWN_GRACE_MS = 3_000;
+
+/**
+ * Starts and stops the gateway's parts in order. Start: lease, bus subscriptions, sweep, client listener.
+ * Stop: stop accepting, PC_CLOSE 10407 to every connection (their Offline calls), drop the lease, unsubscribe.
+ */
+@Injectable()
+export class GatewayRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Gateway');
+  private readonly lease: GatewayLease;
+  private readonly fanout: FanoutSubscriber;
+  private port = 0;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+    @Inject(LOGIC_CLIENT) private readonly logic: LogicClient,
+    @Inject(CLIENT_SERVER) private readonly clients: ClientServer,
+    private readonly core: GatewayCore,
+  ) {
+    const { config, gatewayId, bus, channels } = settings;
+    this.lease = new GatewayLease(logic, gatewayId, config.GIM_LEASE_SECONDS, this.logger);
+    this.fanout = new FanoutSubscriber(bus, channels, gatewayId, core, this.logger);
+  }
+
+  /** The port clients connect to, once started. */
+  get clientPort(): number {
+    return this.port;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { config, transport, gatewayId } = this.settings;
+    const listen = parseHostPort(gatewayAddresses(config, transport).listen);
+    if (listen === undefined) throw new Error('GIM_GATEWAY_LISTEN is not host:port');
+    await this.lease.start();
+    await this.fanout.start();
+    this.core.start(config.GIM_SWEEP_INTERVAL_MS);
+    this.port = await this.clients.listen(listen.host, listen.port);
+    this.logger.log(`${transport} gateway ${gatewayId} accepts clients on port ${this.port}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.shutdown();
+  }
+
+  /** Stops the gateway (idempotent); the gRPC server is the Nest app's to close. */
+  shutdown(): Promise<void> {
+    this.stopping ??= this.stop();
+    return this.stopping;
+  }
+
+  private async stop(): Promise<void> {
+    this.clients.stopAccepting();
+    await this.core.shutdown(SHUTDOWN_GRACE_MS);
+    await this.clients.closed(1_000);
+    await this.lease.stop();
+    await this.fanout.stop();
+    this.logic.close();
+    this.logger.log(`gateway ${this.settings.gatewayId} stopped`);
+  }
+}

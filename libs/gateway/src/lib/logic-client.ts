@@ -1,0 +1,48 @@
+import { logicDevice, logicMessageExt, logicMessageInt } from '@gim/contracts';
+import { createGrpcClient } from '@gim/rpc';
+
+/** The logic calls a gateway makes; failures reject with GimError (10500 when logic is unreachable). */
+export interface LogicClient {
+  /** Checks a sign-in and records the device online on this gateway. */
+  signIn(request: logicDevice.SignInRequest): Promise<unknown>;
+  /** Records that a signed-in connection closed. */
+  offline(request: logicDevice.OfflineRequest): Promise<unknown>;
+  /** Renews (or, with lease_seconds 0, drops) this gateway's presence lease. */
+  renewGatewayLease(request: logicDevice.RenewGatewayLeaseRequest): Promise<unknown>;
+  /** Sends a one-to-one message from a signed-in device. */
+  sendUserMessage(request: logicMessageInt.SendUserMessageRequest): Promise<logicMessageInt.SendUserMessageReply>;
+  /** Fetches a signed-in device's messages after a seq. */
+  deviceSync(request: logicMessageInt.DeviceSyncRequest): Promise<logicMessageExt.SyncReply>;
+  /** Records a signed-in device's acknowledged seq. */
+  deviceAck(request: logicMessageInt.DeviceAckRequest): Promise<unknown>;
+  /** Closes the channels. */
+  close(): void;
+}
+
+/** A LogicClient over gRPC to logic's DeviceIntService and MessageIntService, with the internal credential. */
+export function createLogicClient(address: string, internalSecret: string): LogicClient {
+  const devices = createGrpcClient<logicDevice.DeviceIntServiceClient>({
+    address,
+    files: ['logic/device.int.proto'],
+    service: 'logic.DeviceIntService',
+    internalSecret,
+  });
+  const messages = createGrpcClient<logicMessageInt.MessageIntServiceClient>({
+    address,
+    files: ['logic/message.int.proto'],
+    service: 'logic.MessageIntService',
+    internalSecret,
+  });
+  return {
+    signIn: (request) => devices.signIn(request),
+    offline: (request) => devices.offline(request),
+    renewGatewayLease: (request) => devices.renewGatewayLease(request),
+    sendUserMessage: (request) => messages.sendUserMessage(request),
+    deviceSync: (request) => messages.deviceSync(request),
+    deviceAck: (request) => messages.deviceAck(request),
+    close: () => {
+      devices.close();
+      messages.close();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { createServer, Server, Socket } from 'node:net';
+import { decodePacket, FrameDecoder, ProtocolError } from '@gim/protocol';
+import { ClientServer, within } from '../client-server';
+import { Connection } from '../core/connection';
+import { GatewayCore } from '../core/gateway-core';
+import { GatewayLogger } from '../core/logger';
+import { TcpTransport } from './tcp-transport';
+
+/** Accepts TCP clients: cuts the byte stream into frames, decodes packets and hands them to the core. */
+export class TcpClientServer implements ClientServer {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly core: GatewayCore,
+    private readonly maxFrameBytes: number,
+    private readonly logger: GatewayLogger,
+  ) {
+    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: host || undefined, port }, () => {
+        this.server.off('error', reject);
+        this.server.on('error', (error) => this.logger.error(`TCP listener: ${String(error)}`));
+        const address = this.server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : port);
+      });
+    });
+  }
+
+  stopAccepting(): void {
+    this.closing ??= new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  async closed(timeoutMs: number): Promise<void> {
+    this.stopAccepting();
+    await within(this.closing ?? Promise.resolve(), timeoutMs);
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  private accept(socket: Socket): void {
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
+    const connection = this.core.open(new TcpTransport(socket), `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
+    socket.on('data', (chunk: Buffer) => this.receive(connection, decoder, chunk));
+    socket.on('error', (error) => this.logger.debug(`connection ${connection.id}: ${error.message}`));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.core.closed(connection);
+    });
+  }
+
+  private receive(connection: Connection, decoder: FrameDecoder, chunk: Buffer): void {
+    if (!connection.isOpen) return;
+    try {
+      for (const body of decoder.push(chunk)) {
+        this.core.receive(connection, decodePacket(body, this.maxFrameBytes));
+        if (!connection.isOpen) return;
+      }
+    } catch (error) {
+      if (error instanceof ProtocolError) this.core.protocolError(connection, error);
+      else this.core.failed(connection, error);
+    }
+  }
+}

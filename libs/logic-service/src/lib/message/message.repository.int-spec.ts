@@ -1,0 +1,129 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DataSource } from 'typeorm';
+import { applySchemaFile, createDataSource, dialectOf, LOGIC_ENTITIES } from '@gim/storage';
+import { createTestDatabase, tempDir, TestDatabase, TempDir } from '@gim/testing';
+import { MessageRepository } from './message.repository';
+
+interface Engine {
+  name: string;
+  open(): Promise<DataSource>;
+  cleanup(): Promise<void>;
+}
+
+let database: TestDatabase | undefined;
+let dir: TempDir | undefined;
+
+const engines: Engine[] = [
+  {
+    name: 'MariaDB',
+    async open() {
+      database = await createTestDatabase('msgrepo');
+      const ds = await createDataSource(database.url, LOGIC_ENTITIES);
+      await applySchemaFile(ds, 'logic');
+      return ds;
+    },
+    async cleanup() {
+      await database?.drop();
+    },
+  },
+  {
+    name: 'SQLite',
+    async open() {
+      dir = await tempDir('msgrepo');
+      return createDataSource(`sqlite:${dir.path}/logic.sqlite`, LOGIC_ENTITIES);
+    },
+    async cleanup() {
+      await dir?.remove();
+    },
+  },
+];
+
+for (const engine of engines) {
+  describe(`MessageRepository on ${engine.name}`, () => {
+    let ds: DataSource;
+    let repo: MessageRepository;
+
+    before(async () => {
+      ds = await engine.open();
+      repo = new MessageRepository(ds, dialectOf(ds));
+    });
+
+    after(async () => {
+      await ds.destroy();
+      await engine.cleanup();
+    });
+
+    it('gives every recipient the next seq of their own, starting at 1', async () => {
+      const first = await repo.store({ senderId: 1, command: 100, content: Buffer.from('a'), recipients: [1, 2], createdAt: Date.now() });
+      assert.ok(!('duplicate' in first));
+      assert.deepEqual([...first.seqs].sort(), [
+        [1, 1],
+        [2, 1],
+      ]);
+      const second = await repo.store({ senderId: 2, command: 100, content: Buffer.from('b'), recipients: [2, 3], createdAt: Date.now() });
+      assert.ok(!('duplicate' in second));
+      assert.equal(second.seqs.get(2), 2);
+      assert.equal(second.seqs.get(3), 1);
+      assert.ok(second.messageId > first.messageId);
+      assert.ok(first.messageId >= 10000, `ids start at 10000, got ${first.messageId}`);
+    });
+
+    it('never hands out the same seq twice under concurrent sends to one user', async () => {
+      const sends = Array.from({ length: 40 }, (_, i) =>
+        repo.store({ senderId: 100 + i, command: 100, content: Buffer.from([i]), recipients: [100 + i, 50], createdAt: Date.now() }),
+      );
+      const results = await Promise.all(sends);
+      const seqs = results.map((result) => {
+        assert.ok(!('duplicate' in result));
+        return result.seqs.get(50)!;
+      });
+      assert.deepEqual(
+        [...seqs].sort((a, b) => a - b),
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      );
+      assert.equal(await repo.currentSeq(50), 40);
+    });
+
+    it('stores a retried send once and returns the first result', async () => {
+      const message = { senderId: 7, command: 100, content: Buffer.from('hi'), recipients: [7, 8], createdAt: Date.now(), clientMsgId: 'c-1' };
+      const first = await repo.store(message);
+      assert.ok(!('duplicate' in first));
+      const again = await repo.store(message);
+      assert.ok('duplicate' in again);
+      assert.equal(again.duplicate.messageId, first.messageId);
+      assert.equal(again.duplicate.seq, first.seqs.get(7));
+      assert.equal(await repo.currentSeq(8), 1, 'the retry gave the receiver no second seq');
+      assert.deepEqual(await repo.findSend(7, 'c-1'), again.duplicate);
+      const [concurrentA, concurrentB] = await Promise.all([
+        repo.store({ ...message, clientMsgId: 'c-2' }),
+        repo.store({ ...message, clientMsgId: 'c-2' }),
+      ]);
+      const ids = [concurrentA, concurrentB].map((r) => ('duplicate' in r ? r.duplicate.messageId : r.messageId));
+      assert.equal(ids[0], ids[1], 'concurrent retries resolve to one message');
+      assert.equal(await repo.currentSeq(8), 2);
+    });
+
+    it('pages an inbox in seq order with the bytes intact', async () => {
+      const content = Buffer.from([0, 255, 1, 254, 10, 13]);
+      for (let i = 0; i < 5; i++) {
+        await repo.store({ senderId: 0, command: 1, content: Buffer.concat([content, Buffer.from([i])]), recipients: [900], createdAt: 1_700_000_000_123 + i });
+      }
+      const page1 = await repo.inbox(900, 0, 3);
+      const page2 = await repo.inbox(900, page1.at(-1)!.seq, 3);
+      assert.deepEqual(page1.map((m) => m.seq), [1, 2, 3]);
+      assert.deepEqual(page2.map((m) => m.seq), [4, 5]);
+      assert.deepEqual(page2[1]!.content, Buffer.concat([content, Buffer.from([4])]));
+      assert.equal(page1[0]!.createdAt, 1_700_000_000_123);
+      assert.equal(page1[0]!.command, 1);
+    });
+
+    it('keeps the highest acknowledged seq per device', async () => {
+      await repo.ack(5001, 900, 3);
+      await repo.ack(5001, 900, 2);
+      await repo.ack(5002, 900, 1);
+      assert.equal(await repo.highestAck(900), 3);
+      assert.equal(await repo.highestAck(901), 0);
+    });
+  });
+}
