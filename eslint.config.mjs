@@ -22,7 +22,8 @@ export default [
             { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:protocol'] },
-            { sourceTag: 'type:storage', onlyDependOnLibsWithTags: ['type:util'] },
+            // type:testing holds test helpers; only test files import it (a library's runtime code has no use for it).
+            { sourceTag: 'type:storage', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },
             { sourceTag: 'type:rpc', onlyDependOnLibsWithTags: ['type:contracts', 'type:protocol', 'type:util'] },
             { sourceTag: 'type:bus', onlyDependOnLibsWithTags: ['type:contracts', 'type:protocol', 'type:util'] },
             {
@@ -65,10 +66,12 @@ export default [
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'off',
+      // Config classes annotate property types on purpose: decorator metadata drives the env coercion.
+      '@typescript-eslint/no-inferrable-types': ['error', { ignoreProperties: true }],
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/e2e/src/support/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 ];

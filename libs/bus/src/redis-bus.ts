@@ -17,9 +17,9 @@ export class RedisBus extends FanoutBus {
   }
 
   async publishMany(messages: ReadonlyArray<readonly [string, Buffer]>): Promise<void> {
-    if (messages.length === 1) {
-      const [channel, payload] = messages[0]!;
-      await this.publish(channel, payload);
+    const [only] = messages;
+    if (messages.length === 1 && only) {
+      await this.publish(only[0], only[1]);
       return;
     }
     const pipeline = this.publisher.pipeline();

@@ -99,6 +99,9 @@ export class RecordingMessageSender implements MessageSender {
 }
 
 /** An IssueTokenUseCase over an in-memory token store. */
-export function issueTokenOver(tokens: InMemoryTokenRepository, env: Record<string, string> = {}): IssueTokenUseCase {
+export function issueTokenOver(
+  tokens: InMemoryTokenRepository,
+  env: Record<string, string> = {},
+): IssueTokenUseCase {
   return new IssueTokenUseCase(tokens, testConfig(env));
 }

@@ -186,8 +186,13 @@ async function openSqlite(
     logging: options.logging ?? false,
   });
   await dataSource.initialize();
-  await startSqliteIdsAt(dataSource, FIRST_ID);
-  await emulateOnUpdate(dataSource);
+  try {
+    await startSqliteIdsAt(dataSource, FIRST_ID);
+    await emulateOnUpdate(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
   return dataSource;
 }
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only helper; storage code never imports @gim/testing
 import { createTestDatabase, type TestDatabase } from '@gim/testing';
 import type { DataSource } from 'typeorm';
 import { applySchemaFile, createDataSource, type SchemaName } from './data-source';

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only helper; storage code never imports @gim/testing
 import { tempDir, type TempDir } from '@gim/testing';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from './data-source';

@@ -1,5 +1,14 @@
 /* eslint-disable @typescript-eslint/no-inferrable-types -- loadConfig coerces each variable by its declared type (design:type), so the annotations stay. */
-import { IsBoolean, IsInt, Matches, Max, Min, ValidateBy, ValidateIf, ValidationArguments } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  ValidateIf,
+  ValidationArguments,
+} from 'class-validator';
 import { CommonConfig } from '@gim/config';
 import { parseDatabaseUrl } from '@gim/storage';
 

@@ -22,7 +22,8 @@ export interface BusinessModuleOptions {
 @Module({})
 class BusinessCoreModule {
   static forRoot(options: BusinessModuleOptions): DynamicModule {
-    const codeVerifier = options.codeVerifier ?? new DevelopmentCodeVerifier(options.config.GIM_DEV_VERIFICATION_CODE);
+    const codeVerifier =
+      options.codeVerifier ?? new DevelopmentCodeVerifier(options.config.GIM_DEV_VERIFICATION_CODE);
     return {
       module: BusinessCoreModule,
       global: true,

@@ -8,7 +8,11 @@ import { BusinessConfig } from './business.config';
 import { BusinessModule } from './business.module';
 
 /** The proto files the business gRPC server serves. */
-export const BUSINESS_PROTO_FILES = ['business/user.ext.proto', 'business/user.int.proto', 'business/friend.ext.proto'];
+export const BUSINESS_PROTO_FILES = [
+  'business/user.ext.proto',
+  'business/user.int.proto',
+  'business/friend.ext.proto',
+];
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -33,13 +37,21 @@ export interface BusinessHandle {
 }
 
 /** Opens the database (applying sql/business.sql on MySQL when configured) and serves the business gRPC API. */
-export async function startBusiness(config: BusinessConfig, options: StartBusinessOptions): Promise<BusinessHandle> {
+export async function startBusiness(
+  config: BusinessConfig,
+  options: StartBusinessOptions,
+): Promise<BusinessHandle> {
   const logger = new Logger('business');
   const dataSource = await createDataSource(config.GIM_BUSINESS_DB_URL, BUSINESS_ENTITIES);
   try {
     if (config.GIM_BUSINESS_APPLY_SCHEMA) await applySchemaFile(dataSource, 'business');
     const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-      BusinessModule.forRoot({ config, internalSecret: options.internalSecret, dataSource, codeVerifier: options.codeVerifier }),
+      BusinessModule.forRoot({
+        config,
+        internalSecret: options.internalSecret,
+        dataSource,
+        codeVerifier: options.codeVerifier,
+      }),
       {
         ...grpcServerOptions(config.GIM_BUSINESS_GRPC_URL, ['business'], BUSINESS_PROTO_FILES),
         bufferLogs: true,
@@ -55,7 +67,9 @@ export async function startBusiness(config: BusinessConfig, options: StartBusine
       throw error;
     }
     if (!options.codeVerifier && config.GIM_DEV_VERIFICATION_CODE === '') {
-      logger.warn('no verification code provider and no GIM_DEV_VERIFICATION_CODE: every sign-in will be refused');
+      logger.warn(
+        'no verification code provider and no GIM_DEV_VERIFICATION_CODE: every sign-in will be refused',
+      );
     }
     logger.log(`business gRPC listening on ${config.GIM_BUSINESS_GRPC_URL}`);
     let closing: Promise<void> | undefined;

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-inferrable-types -- loadConfig coerces by the declared types, which decorator metadata only records when annotated */
 import { CommonConfig } from '@gim/config';
 import { IsInt, IsString, Matches, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
 

@@ -33,7 +33,12 @@ export class TypeOrmTokenRepository extends TokenRepository {
 
   override async replace(token: StoredToken): Promise<void> {
     await this.rows.upsert(
-      { deviceId: token.deviceId, userId: token.userId, tokenHash: token.tokenHash, expiresAt: token.expiresAt },
+      {
+        deviceId: token.deviceId,
+        userId: token.userId,
+        tokenHash: token.tokenHash,
+        expiresAt: token.expiresAt,
+      },
       { conflictPaths: ['deviceId'], skipUpdateIfNoValuesChanged: false },
     );
   }

@@ -13,14 +13,19 @@ void describe('IssueTokenUseCase', () => {
   void it('issues 32 random bytes as base64url and stores only their SHA-256 with the configured expiry', async () => {
     const tokens = new InMemoryTokenRepository();
     const before = Date.now();
-    const issued = await issueTokenOver(tokens, { GIM_TOKEN_TTL_SECONDS: '60' }).execute({ userId: 1, deviceId: 2 });
+    const issued = await issueTokenOver(tokens, { GIM_TOKEN_TTL_SECONDS: '60' }).execute({
+      userId: 1,
+      deviceId: 2,
+    });
     assert.match(issued.token, /^[A-Za-z0-9_-]{43}$/);
     const stored = tokens.tokens.get(2);
     assert.ok(stored);
     assert.equal(stored.userId, 1);
     assert.deepEqual(stored.tokenHash, hashToken(issued.token));
     assert.ok(!stored.tokenHash.toString('latin1').includes(issued.token));
-    assert.ok(stored.expiresAt.getTime() >= before + 60_000 && stored.expiresAt.getTime() <= Date.now() + 60_000);
+    assert.ok(
+      stored.expiresAt.getTime() >= before + 60_000 && stored.expiresAt.getTime() <= Date.now() + 60_000,
+    );
     assert.equal(issued.expiresAt.getTime(), stored.expiresAt.getTime());
   });
 

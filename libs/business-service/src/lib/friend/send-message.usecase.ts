@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { IsInt, IsPositive, IsString, Matches, MaxLength, ValidateBy, ValidationArguments } from 'class-validator';
+import {
+  IsInt,
+  IsPositive,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  ValidationArguments,
+} from 'class-validator';
 import { GetUserUseCase } from '../user/get-user.usecase';
 import { MAX_MESSAGE_CONTENT_BYTES, MessageSender, SentMessage } from './friend';
 

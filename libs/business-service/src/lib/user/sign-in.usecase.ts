@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsDefined, IsEnum, IsInt, IsString, Length, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  IsDefined,
+  IsEnum,
+  IsInt,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { logicDevice } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
 import { CodeVerifier } from '../auth/code-verifier';
@@ -42,7 +52,9 @@ export class SignInDevice {
 export class SignInCommand {
   @IsString()
   @MaxLength(PROFILE_LIMITS.phoneNumber)
-  @Matches(PHONE_NUMBER_PATTERN, { message: 'phoneNumber must be 5 to 19 digits, optionally after a leading +' })
+  @Matches(PHONE_NUMBER_PATTERN, {
+    message: 'phoneNumber must be 5 to 19 digits, optionally after a leading +',
+  })
   phoneNumber!: string;
 
   @IsString()
@@ -81,6 +93,12 @@ export class SignInUseCase {
     const { user, created } = await this.users.findOrCreateByPhone(command.phoneNumber);
     const deviceId = await this.devices.save(user.id, command.device);
     const issued = await this.issueToken.execute({ userId: user.id, deviceId });
-    return { isNew: created, userId: user.id, deviceId, token: issued.token, tokenExpiresAt: issued.expiresAt };
+    return {
+      isNew: created,
+      userId: user.id,
+      deviceId,
+      token: issued.token,
+      tokenExpiresAt: issued.expiresAt,
+    };
   }
 }

@@ -24,6 +24,16 @@ export function toUserMessage(user: User): businessUserExt.User {
   };
 }
 
+/**
+ * A uint64 map key as a number. proto-loader (protobufjs) hands uint64 map keys over as 8-byte little-endian
+ * "long hash" strings rather than decimals; decimals are accepted too. Anything else becomes NaN (rejected).
+ */
+export function uint64MapKey(key: string): number {
+  if (/^[0-9]+$/.test(key)) return Number(key);
+  if (key.length === 8) return Number(Buffer.from(key, 'latin1').readBigUInt64LE());
+  return Number.NaN;
+}
+
 /** Client-facing `business.UserExtService`: sign-in, then authenticated profile calls. */
 @Controller()
 @businessUserExt.UserExtServiceControllerMethods()
@@ -80,7 +90,7 @@ export class UserIntGrpcController implements businessUserInt.UserIntServiceCont
   }
 
   async getUsers(request: businessUserInt.GetUsersRequest): Promise<businessUserInt.GetUsersReply> {
-    const userIds = Object.keys(request.userIds ?? {}).map(Number);
+    const userIds = Object.keys(request.userIds ?? {}).map(uint64MapKey);
     const users = await this.getUsersUseCase.execute(validated(GetUsersCommand, { userIds }));
     return { users: Object.fromEntries(users.map((user) => [user.id, toUserMessage(user)])) };
   }

@@ -6,8 +6,9 @@ export class TcpTransport implements ConnectionTransport {
   constructor(private readonly socket: Socket) {}
 
   write(frames: readonly Buffer[]): void {
-    if (frames.length === 1) {
-      this.socket.write(frames[0]!);
+    const [first] = frames;
+    if (frames.length === 1 && first !== undefined) {
+      this.socket.write(first);
       return;
     }
     this.socket.cork();

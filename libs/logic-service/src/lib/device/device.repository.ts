@@ -27,8 +27,8 @@ export class DeviceRepository {
       'INSERT INTO device (user_id, type, brand, model, system_version, sdk_version, branch_push_id, created_at, updated_at) ' +
       'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
     if (this.dialect === 'sqlite') {
-      const rows = (await this.query(`${insert} RETURNING id`, [...fields, now, now])) as { id: number }[];
-      return Number(rows[0]!.id);
+      const [row] = (await this.query(`${insert} RETURNING id`, [...fields, now, now])) as { id: number }[];
+      return Number(row?.id);
     }
     const result = (await this.query(insert, [...fields, now, now])) as { insertId: number };
     return Number(result.insertId);

@@ -138,11 +138,11 @@ export class MessageRepository {
   private async insertMessage(manager: EntityManager, message: NewMessage, createdAt: string): Promise<number> {
     const params = [message.senderId, message.command, message.content, createdAt];
     if (this.dialect === 'sqlite') {
-      const rows = (await manager.query(
+      const [row] = (await manager.query(
         'INSERT INTO message (sender_id, command, content, created_at) VALUES (?, ?, ?, ?) RETURNING id',
         params,
       )) as { id: number }[];
-      return Number(rows[0]!.id);
+      return Number(row?.id);
     }
     const result = (await manager.query(
       'INSERT INTO message (sender_id, command, content, created_at) VALUES (?, ?, ?, ?)',

@@ -62,7 +62,7 @@ export class RedisPresence extends PresenceStore {
     const candidates: OnlineDevice[] = [];
     results.forEach(([error, hash], index) => {
       if (error) throw error;
-      const userId = userIds[index]!;
+      const userId = userIds[index] ?? 0;
       for (const [deviceId, value] of Object.entries(hash as Record<string, string>)) {
         const location = decodeLocation(value);
         if (location) candidates.push({ userId, deviceId: Number(deviceId), ...location });

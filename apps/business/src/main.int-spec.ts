@@ -1,0 +1,62 @@
+// Runs the business app as a process: it refuses bad configuration, and starts and stops cleanly on SIGTERM.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { freePort, tempDir, TempDir } from '@gim/testing';
+
+const root = join(__dirname, '..', '..', '..');
+const main = join(__dirname, 'main.ts');
+
+function runApp(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', main], {
+    cwd: root,
+    env: { PATH: process.env['PATH'] ?? '', SWC_NODE_PROJECT: join(root, 'tsconfig.json'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, output: () => output };
+}
+
+void describe('apps/business main', () => {
+  let dir: TempDir;
+
+  before(async () => {
+    dir = await tempDir('business-main');
+  });
+
+  after(async () => {
+    await dir?.remove();
+  });
+
+  void it('exits 1 naming the variable when a development code is configured in production', async () => {
+    const app = runApp({
+      NODE_ENV: 'production',
+      GIM_INTERNAL_SECRET: 'a-production-secret-of-some-length',
+      GIM_DEV_VERIFICATION_CODE: '246810',
+    });
+    assert.equal(await app.exited, 1);
+    assert.match(app.output(), /GIM_DEV_VERIFICATION_CODE: .*must be empty when NODE_ENV=production/);
+  });
+
+  void it('serves until SIGTERM, then exits 0', async () => {
+    const port = await freePort();
+    const app = runApp({
+      NODE_ENV: 'development',
+      GIM_BUSINESS_GRPC_URL: `127.0.0.1:${port}`,
+      GIM_BUSINESS_DB_URL: `sqlite:${dir.path}/business.db`,
+    });
+    const deadline = Date.now() + 30_000;
+    while (!app.output().includes('business gRPC listening') && Date.now() < deadline) {
+      assert.equal(app.child.exitCode, null, app.output());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.match(app.output(), /business gRPC listening on 127\.0\.0\.1:\d+/);
+    app.child.kill('SIGTERM');
+    assert.equal(await app.exited, 0, app.output());
+  });
+});

@@ -1,0 +1,345 @@
+// Boots the business service against a fresh database (MariaDB, then a SQLite file) and calls it over real gRPC.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { loadConfig } from '@gim/config';
+import { businessFriend, businessUserExt, businessUserInt } from '@gim/contracts';
+import { ErrorCode, GimError } from '@gim/errors';
+import { createGrpcClient, GrpcClient, identityMetadata } from '@gim/rpc';
+import { createTestDatabase, freePort, tempDir } from '@gim/testing';
+import { BusinessConfig, BusinessHandle, startBusiness } from '../src/index';
+import { uint64MapKey } from '../src/lib/user/user.grpc';
+import { LogicTestDouble, startLogicTestDouble } from './logic-test-double';
+
+const INTERNAL_SECRET = 'business-int-spec-internal-secret';
+const CODE = '246810';
+const USER_EXT = ['business/user.ext.proto'];
+const USER_INT = ['business/user.int.proto'];
+const FRIEND_EXT = ['business/friend.ext.proto'];
+
+const device = {
+  id: 0,
+  type: 1,
+  brand: 'acme',
+  model: 'x1',
+  systemVersion: '14',
+  sdkVersion: '1.0',
+  branchPushId: '',
+};
+
+const failsWith =
+  (code: ErrorCode, pattern = /./) =>
+  (error: unknown) => {
+    assert.ok(error instanceof GimError, `expected a GimError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    assert.match(error.message, pattern);
+    return true;
+  };
+
+let phoneCounter = 0;
+const newPhone = (): string => `1380000${String(++phoneCounter).padStart(4, '0')}`;
+
+async function bootBusiness(databaseUrl: string, logicAddress: string, env: Record<string, string> = {}) {
+  const port = await freePort();
+  const config = loadConfig(BusinessConfig, {
+    NODE_ENV: 'test',
+    GIM_LOG_LEVEL: 'warn',
+    GIM_BUSINESS_GRPC_URL: `127.0.0.1:${port}`,
+    GIM_BUSINESS_DB_URL: databaseUrl,
+    GIM_LOGIC_GRPC_ADDR: logicAddress,
+    GIM_DEV_VERIFICATION_CODE: CODE,
+    ...env,
+  });
+  const handle = await startBusiness(config, { internalSecret: INTERNAL_SECRET });
+  return { handle, address: `127.0.0.1:${port}` };
+}
+
+/** A database for one suite: its URL and how to remove it. */
+interface SuiteDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+const BACKENDS: { name: string; create(): Promise<SuiteDatabase> }[] = [
+  { name: 'MariaDB', create: () => createTestDatabase('business') },
+  {
+    name: 'SQLite',
+    create: async () => {
+      const dir = await tempDir('business');
+      return { url: `sqlite:${dir.path}/business.db`, drop: () => dir.remove() };
+    },
+  },
+];
+
+for (const backend of BACKENDS)
+  void describe(`business service over gRPC (${backend.name})`, () => {
+    let database: SuiteDatabase;
+    let logic: LogicTestDouble;
+    let business: BusinessHandle;
+    let shortLived: BusinessHandle;
+    let userExt: GrpcClient<businessUserExt.UserExtServiceClient>;
+    let shortLivedUserExt: GrpcClient<businessUserExt.UserExtServiceClient>;
+    let userInt: GrpcClient<businessUserInt.UserIntServiceClient>;
+    let userIntWithoutCredential: GrpcClient<businessUserInt.UserIntServiceClient>;
+    let userIntWrongCredential: GrpcClient<businessUserInt.UserIntServiceClient>;
+    let friendExt: GrpcClient<businessFriend.FriendExtServiceClient>;
+    const clients: { close(): void }[] = [];
+
+    const signIn = (phoneNumber = newPhone(), deviceId = 0) =>
+      userExt.signIn({ phoneNumber, code: CODE, device: { ...device, id: deviceId } });
+
+    before(async () => {
+      database = await backend.create();
+      logic = await startLogicTestDouble(INTERNAL_SECRET);
+      const main = await bootBusiness(database.url, logic.address);
+      business = main.handle;
+      const short = await bootBusiness(database.url, logic.address, { GIM_TOKEN_TTL_SECONDS: '1' });
+      shortLived = short.handle;
+      const client = <C>(address: string, files: string[], service: string, internalSecret?: string) => {
+        const created = createGrpcClient<C>({ address, files, service, internalSecret });
+        clients.push(created);
+        return created;
+      };
+      userExt = client(main.address, USER_EXT, 'business.UserExtService');
+      shortLivedUserExt = client(short.address, USER_EXT, 'business.UserExtService');
+      userInt = client(main.address, USER_INT, 'business.UserIntService', INTERNAL_SECRET);
+      userIntWithoutCredential = client(main.address, USER_INT, 'business.UserIntService');
+      userIntWrongCredential = client(
+        main.address,
+        USER_INT,
+        'business.UserIntService',
+        'not-the-internal-secret',
+      );
+      friendExt = client(main.address, FRIEND_EXT, 'business.FriendExtService');
+    });
+
+    after(async () => {
+      for (const client of clients) client.close();
+      await business?.close();
+      await shortLived?.close();
+      await logic?.close();
+      await database?.drop();
+    });
+
+    void it('creates the user on the first sign-in with the dev code, and finds it on the next', async () => {
+      const phoneNumber = newPhone();
+      const before = Date.now();
+      const first = await signIn(phoneNumber);
+      assert.equal(first.isNew, true);
+      assert.ok(first.userId >= 10000);
+      assert.ok(first.deviceId >= 50000);
+      assert.match(first.token, /^[A-Za-z0-9_-]{43}$/);
+      const ttl = 30 * 24 * 3600 * 1000;
+      assert.ok(first.tokenExpiresAt >= before + ttl && first.tokenExpiresAt <= Date.now() + ttl);
+      assert.deepEqual(logic.saves.at(-1), { userId: first.userId, device: { ...device, id: 0 } });
+
+      const second = await signIn(phoneNumber, first.deviceId);
+      assert.equal(second.isNew, false);
+      assert.equal(second.userId, first.userId);
+      assert.equal(second.deviceId, first.deviceId);
+    });
+
+    void it('creates one user when two first sign-ins race', async () => {
+      const phoneNumber = newPhone();
+      const sessions = await Promise.all([1, 2, 3, 4, 5].map(() => signIn(phoneNumber)));
+      assert.equal(new Set(sessions.map((session) => session.userId)).size, 1);
+      assert.equal(sessions.filter((session) => session.isNew).length, 1);
+    });
+
+    void it('refuses a wrong verification code with 10300', async () => {
+      await assert.rejects(
+        userExt.signIn({ phoneNumber: newPhone(), code: '135790', device }),
+        failsWith(ErrorCode.BadVerificationCode),
+      );
+    });
+
+    void it('answers invalid arguments with 10001 naming the field', async () => {
+      await assert.rejects(
+        userExt.signIn({ phoneNumber: '12ab', code: CODE, device }),
+        failsWith(ErrorCode.BadRequest, /phoneNumber/),
+      );
+      await assert.rejects(
+        userExt.signIn({ phoneNumber: newPhone(), code: CODE, device: undefined }),
+        failsWith(ErrorCode.BadRequest, /device/),
+      );
+      await assert.rejects(userInt.getUser({ userId: 0 }), failsWith(ErrorCode.BadRequest, /userId/));
+      await assert.rejects(
+        userInt.auth({ userId: 1, deviceId: 0, token: 'x' }),
+        failsWith(ErrorCode.BadRequest, /deviceId/),
+      );
+    });
+
+    void it('Auth accepts the live token and rejects a wrong one, another user and a replaced one', async () => {
+      const alice = await signIn();
+      const bob = await signIn();
+      await userInt.auth({ userId: alice.userId, deviceId: alice.deviceId, token: alice.token });
+      const notLive = failsWith(ErrorCode.Unauthorized, /not the live token/);
+      await assert.rejects(
+        userInt.auth({ userId: alice.userId, deviceId: alice.deviceId, token: bob.token }),
+        notLive,
+      );
+      await assert.rejects(
+        userInt.auth({ userId: bob.userId, deviceId: alice.deviceId, token: alice.token }),
+        notLive,
+      );
+      await assert.rejects(
+        userInt.auth({ userId: alice.userId, deviceId: bob.deviceId, token: alice.token }),
+        notLive,
+      );
+
+      const again = await userExt.signIn({ phoneNumber: newPhone(), code: CODE, device });
+      const replaced = await userExt.signIn({
+        phoneNumber: newPhone(),
+        code: CODE,
+        device: { ...device, id: again.deviceId },
+      });
+      await assert.rejects(
+        userInt.auth({ userId: again.userId, deviceId: again.deviceId, token: again.token }),
+        notLive,
+      );
+      await userInt.auth({ userId: replaced.userId, deviceId: replaced.deviceId, token: replaced.token });
+    });
+
+    void it('Auth rejects an expired token, saying so', async () => {
+      const session = await shortLivedUserExt.signIn({ phoneNumber: newPhone(), code: CODE, device });
+      assert.ok(session.tokenExpiresAt - Date.now() <= 1000);
+      await userInt.auth({ userId: session.userId, deviceId: session.deviceId, token: session.token });
+      await sleep(Math.max(0, session.tokenExpiresAt - Date.now()) + 50);
+      await assert.rejects(
+        userInt.auth({ userId: session.userId, deviceId: session.deviceId, token: session.token }),
+        failsWith(ErrorCode.Unauthorized, /expired/),
+      );
+    });
+
+    void it('refuses Int calls without the internal credential with 10000', async () => {
+      const alice = await signIn();
+      const credentials = { userId: alice.userId, deviceId: alice.deviceId, token: alice.token };
+      const refused = failsWith(ErrorCode.Unauthorized, /internal credential/);
+      await assert.rejects(userIntWithoutCredential.auth(credentials), refused);
+      await assert.rejects(userIntWithoutCredential.getUser({ userId: alice.userId }), refused);
+      await assert.rejects(userIntWrongCredential.getUsers({ userIds: { [alice.userId]: 0 } }), refused);
+    });
+
+    void it('refuses Ext calls without a valid identity with 10000', async () => {
+      const alice = await signIn();
+      await assert.rejects(
+        userExt.getUser({ userId: alice.userId }),
+        failsWith(ErrorCode.Unauthorized, /metadata/),
+      );
+      const wrongToken = identityMetadata({
+        userId: alice.userId,
+        deviceId: alice.deviceId,
+        token: 'forged',
+      });
+      await assert.rejects(
+        userExt.getUser({ userId: alice.userId }, wrongToken),
+        failsWith(ErrorCode.Unauthorized, /not the live token/),
+      );
+      await assert.rejects(
+        friendExt.sendMessage({ userId: alice.userId, content: Buffer.from('x'), clientMsgId: '' }),
+        failsWith(ErrorCode.Unauthorized),
+      );
+    });
+
+    void it('UpdateUser changes only the caller, and GetUser / GetUsers / SearchUser read it back', async () => {
+      const alicePhone = newPhone();
+      const alice = await signIn(alicePhone);
+      const bob = await signIn();
+      const asAlice = identityMetadata({
+        userId: alice.userId,
+        deviceId: alice.deviceId,
+        token: alice.token,
+      });
+      const nickname = `Zed ${alice.userId}`;
+      await userExt.updateUser(
+        { nickname, sex: 2, avatarUrl: 'https://example.com/z.png', extra: '{"a":1}' },
+        asAlice,
+      );
+
+      const { user } = await userExt.getUser({ userId: alice.userId }, asAlice);
+      assert.ok(user);
+      assert.equal(user.userId, alice.userId);
+      assert.equal(user.nickname, nickname);
+      assert.equal(user.sex, 2);
+      assert.equal(user.avatarUrl, 'https://example.com/z.png');
+      assert.equal(user.extra, '{"a":1}');
+      assert.ok(user.createTime > 0 && user.updateTime >= user.createTime);
+      assert.ok(Math.abs(user.updateTime - Date.now()) < 60_000);
+
+      const bobProfile = await userInt.getUser({ userId: bob.userId });
+      assert.equal(bobProfile.user?.nickname, '');
+
+      const many = await userInt.getUsers({ userIds: { [alice.userId]: 0, [bob.userId]: 0, 999999: 0 } });
+      const byId = new Map(Object.entries(many.users).map(([key, found]) => [uint64MapKey(key), found]));
+      assert.deepEqual([...byId.keys()].sort(), [alice.userId, bob.userId].sort());
+      assert.equal(byId.get(alice.userId)?.nickname, nickname);
+      assert.equal(byId.get(alice.userId)?.userId, alice.userId);
+
+      const byNickname = await userExt.searchUser({ key: `ed ${alice.userId}` }, asAlice);
+      assert.deepEqual(
+        byNickname.users.map((found) => found.userId),
+        [alice.userId],
+      );
+      const byPhone = await userExt.searchUser({ key: alicePhone }, asAlice);
+      assert.deepEqual(
+        byPhone.users.map((found) => found.userId),
+        [alice.userId],
+      );
+      const wildcard = await userExt.searchUser({ key: '%' }, asAlice);
+      assert.deepEqual(wildcard.users, []);
+
+      await assert.rejects(
+        userExt.updateUser({ nickname: 'x', sex: 5, avatarUrl: '', extra: '' }, asAlice),
+        failsWith(ErrorCode.BadRequest, /sex/),
+      );
+      await assert.rejects(userInt.getUser({ userId: 999999 }), failsWith(ErrorCode.UserNotFound));
+    });
+
+    void it('SendMessage passes the message to logic as the caller and returns its id and seq', async () => {
+      const alice = await signIn();
+      const bob = await signIn();
+      const asAlice = identityMetadata({
+        userId: alice.userId,
+        deviceId: alice.deviceId,
+        token: alice.token,
+      });
+      const reply = await friendExt.sendMessage(
+        { userId: bob.userId, content: Buffer.from('hi bob'), clientMsgId: 'm-1' },
+        asAlice,
+      );
+      assert.ok(reply.messageId >= 70000);
+      assert.ok(reply.seq >= 1);
+      const forwarded = logic.sends.at(-1);
+      assert.equal(forwarded?.userId, alice.userId);
+      assert.equal(forwarded?.deviceId, alice.deviceId);
+      assert.equal(forwarded?.toUserId, bob.userId);
+      assert.equal(forwarded?.clientMsgId, 'm-1');
+      assert.equal(Buffer.from(forwarded?.content ?? []).toString(), 'hi bob');
+
+      await assert.rejects(
+        friendExt.sendMessage({ userId: 999999, content: Buffer.from('x'), clientMsgId: '' }, asAlice),
+        failsWith(ErrorCode.UserNotFound),
+      );
+      await assert.rejects(
+        friendExt.sendMessage({ userId: bob.userId, content: Buffer.alloc(0), clientMsgId: '' }, asAlice),
+        failsWith(ErrorCode.BadRequest, /content/),
+      );
+    });
+
+    void it('answers the friend calls that do not exist yet with UNIMPLEMENTED', async () => {
+      const alice = await signIn();
+      const asAlice = identityMetadata({
+        userId: alice.userId,
+        deviceId: alice.deviceId,
+        token: alice.token,
+      });
+      const unimplemented = (error: unknown) =>
+        (error as { code?: number }).code === GrpcStatus.UNIMPLEMENTED;
+      await assert.rejects(
+        friendExt.add({ friendId: alice.userId, remarks: '', description: '' }, asAlice),
+        unimplemented,
+      );
+      await assert.rejects(friendExt.getFriends({}, asAlice), unimplemented);
+    });
+  });

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '@gim/config';
+import { GatewayConfig, gatewayAddresses, parseHostPort } from './gateway.config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(GatewayConfig, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+void describe('GatewayConfig', () => {
+  void it('has working defaults and per-transport addresses', () => {
+    const config = loadConfig(GatewayConfig, {});
+    assert.equal(config.GIM_MAX_FRAME_BYTES, 65_536);
+    assert.equal(config.GIM_SEND_QUEUE_MAX_BYTES, 1_048_576);
+    assert.deepEqual(gatewayAddresses(config, 'tcp'), { listen: '0.0.0.0:8001', grpc: '0.0.0.0:8003' });
+    assert.deepEqual(gatewayAddresses(config, 'ws'), { listen: '0.0.0.0:8002', grpc: '0.0.0.0:8004' });
+  });
+
+  void it('reads numbers and addresses from the environment', () => {
+    const config = loadConfig(GatewayConfig, { GIM_IDLE_TIMEOUT_MS: '60000', GIM_GATEWAY_LISTEN: '127.0.0.1:0' });
+    assert.equal(config.GIM_IDLE_TIMEOUT_MS, 60_000);
+    assert.deepEqual(gatewayAddresses(config, 'ws').listen, '127.0.0.1:0');
+  });
+
+  void it('names every bad variable', () => {
+    const found = problems({
+      GIM_MAX_FRAME_BYTES: 'big',
+      GIM_GATEWAY_LISTEN: 'localhost',
+      GIM_LOGIC_GRPC_ADDR: '127.0.0.1:99999',
+      GIM_REDIS_URL: 'http://x',
+      GIM_GATEWAY_ID: 'has space',
+    });
+    for (const name of ['GIM_MAX_FRAME_BYTES', 'GIM_GATEWAY_LISTEN', 'GIM_LOGIC_GRPC_ADDR', 'GIM_REDIS_URL', 'GIM_GATEWAY_ID']) {
+      assert.ok(found.some((problem) => problem.startsWith(`${name}:`)), `${name} in ${found.join(' | ')}`);
+    }
+  });
+
+  void it('requires the send queue bound to hold at least two maximal frames', () => {
+    const found = problems({ GIM_MAX_FRAME_BYTES: '65536', GIM_SEND_QUEUE_MAX_BYTES: '100000' });
+    assert.equal(found.length, 1);
+    assert.match(found[0]!, /^GIM_SEND_QUEUE_MAX_BYTES: .*twice GIM_MAX_FRAME_BYTES/);
+  });
+
+  void it('parses host:port forms', () => {
+    assert.deepEqual(parseHostPort('0.0.0.0:8001'), { host: '0.0.0.0', port: 8001 });
+    assert.deepEqual(parseHostPort(':8001'), { host: '', port: 8001 });
+    assert.deepEqual(parseHostPort('[::1]:9'), { host: '::1', port: 9 });
+    assert.equal(parseHostPort('example.com'), undefined);
+    assert.equal(parseHostPort('h:70000'), undefined);
+  });
+});

@@ -1,0 +1,158 @@
+// Test doubles for the core's unit tests: a recording transport, an in-memory logic and a manual clock.
+import { logicDevice, logicMessageExt, logicMessageInt } from '@gim/contracts';
+import { ErrorCode, GimError } from '@gim/errors';
+import { CloseNotice, decodePacket, Packet, PacketCommand, Reply } from '@gim/protocol';
+import { ConnectionTransport } from '../src/lib/core/connection';
+import { WS_FRAMING } from '../src/lib/core/framing';
+import { GatewayCore, GatewayCoreOptions } from '../src/lib/core/gateway-core';
+import { SILENT_LOGGER } from '../src/lib/core/logger';
+import { Clock } from '../src/lib/core/sweeper';
+import type { LogicClient } from '../src/lib/logic-client';
+
+/** A transport that records what the core does to it. */
+export class RecordingTransport implements ConnectionTransport {
+  /** Each write call's frames. */
+  readonly writes: Buffer[][] = [];
+  /** Settable stand-in for the socket's own buffer. */
+  writableLength = 0;
+  ended: { code: number; reason: string } | undefined;
+  destroyed = false;
+  paused = false;
+
+  write(frames: readonly Buffer[]): void {
+    this.writes.push([...frames]);
+  }
+
+  end(code: number, reason: string): void {
+    this.ended = { code, reason };
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+  }
+
+  pauseReading(): void {
+    this.paused = true;
+  }
+
+  resumeReading(): void {
+    this.paused = false;
+  }
+
+  /** Every packet written so far (WS framing: one frame = one packet). */
+  packets(): Packet[] {
+    return this.writes.flat().map((frame) => decodePacket(frame));
+  }
+
+  /** The replies written so far (not pushes, not close notices), with their packets' request id and command. */
+  replies(): Array<Reply & { requestId: string; command: PacketCommand }> {
+    return this.packets()
+      .filter((packet) => packet.command !== PacketCommand.PC_CLOSE)
+      .filter((packet) => packet.command !== PacketCommand.PC_MESSAGE || packet.requestId !== '')
+      .map((packet) => ({ ...Reply.decode(packet.content), requestId: packet.requestId, command: packet.command }));
+  }
+
+  /** The CloseNotice written, if any. */
+  closeNotice(): CloseNotice | undefined {
+    const close = this.packets().find((packet) => packet.command === PacketCommand.PC_CLOSE);
+    return close === undefined ? undefined : CloseNotice.decode(close.content);
+  }
+}
+
+/** A clock the test moves by hand. */
+export class ManualClock implements Clock {
+  constructor(public current = 1_000_000) {}
+
+  now(): number {
+    return this.current;
+  }
+
+  refresh(): void {
+    // The test sets the time.
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+/** Logic in memory: accepts token `token-<user_id>`, records every call. */
+export class InMemoryLogic implements LogicClient {
+  readonly signIns: logicDevice.SignInRequest[] = [];
+  readonly offlines: logicDevice.OfflineRequest[] = [];
+  readonly leases: logicDevice.RenewGatewayLeaseRequest[] = [];
+  readonly sends: logicMessageInt.SendUserMessageRequest[] = [];
+  readonly syncs: logicMessageInt.DeviceSyncRequest[] = [];
+  readonly acks: logicMessageInt.DeviceAckRequest[] = [];
+  /** When set, the next SignIn waits for this promise. */
+  signInGate: Promise<void> | undefined;
+  /** When set, SendUserMessage fails with it. */
+  sendFailure: unknown;
+
+  async signIn(request: logicDevice.SignInRequest): Promise<logicDevice.SignInReply> {
+    this.signIns.push(request);
+    if (this.signInGate) await this.signInGate;
+    if (request.token !== `token-${request.userId}`) throw new GimError(ErrorCode.Unauthorized, 'unauthorized: bad token');
+    return {};
+  }
+
+  async offline(request: logicDevice.OfflineRequest): Promise<void> {
+    this.offlines.push(request);
+  }
+
+  async renewGatewayLease(request: logicDevice.RenewGatewayLeaseRequest): Promise<void> {
+    this.leases.push(request);
+  }
+
+  async sendUserMessage(request: logicMessageInt.SendUserMessageRequest): Promise<logicMessageInt.SendUserMessageReply> {
+    this.sends.push(request);
+    if (this.sendFailure !== undefined) throw this.sendFailure;
+    return { messageId: 77, seq: 5, createdAt: 1_700_000_000_000 };
+  }
+
+  async deviceSync(request: logicMessageInt.DeviceSyncRequest): Promise<logicMessageExt.SyncReply> {
+    this.syncs.push(request);
+    return { messages: [], hasMore: false };
+  }
+
+  async deviceAck(request: logicMessageInt.DeviceAckRequest): Promise<void> {
+    this.acks.push(request);
+  }
+
+  close(): void {
+    // Nothing to release.
+  }
+}
+
+/** A GatewayCore over WS framing, an in-memory logic, a manual clock and a flush the test runs by hand. */
+export function testCore(overrides: Partial<GatewayCoreOptions> = {}): {
+  core: GatewayCore;
+  logic: InMemoryLogic;
+  clock: ManualClock;
+  flush: () => void;
+} {
+  const logic = new InMemoryLogic();
+  const clock = new ManualClock();
+  const pending: Array<() => void> = [];
+  const core = new GatewayCore({
+    gatewayId: 'gw-test',
+    framing: WS_FRAMING,
+    logic,
+    clock,
+    logger: SILENT_LOGGER,
+    maxQueueBytes: 1 << 20,
+    signInTimeoutMs: 10_000,
+    idleTimeoutMs: 60_000,
+    schedule: (flush) => pending.push(flush),
+    ...overrides,
+  });
+  const flush = (): void => {
+    for (let next = pending.shift(); next !== undefined; next = pending.shift()) next();
+  };
+  return { core, logic, clock, flush };
+}
+
+/** Lets pending promise callbacks run. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
