@@ -2,12 +2,25 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, tempDir, TempDir } from '@gim/testing';
 
 const root = join(__dirname, '..', '..', '..');
 const main = join(__dirname, 'main.ts');
+
+// Apps may not depend on @gim/testing (module boundaries), so this suite finds its own port and temp folder.
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
 
 function runApp(env: Record<string, string>) {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', main], {
@@ -23,14 +36,14 @@ function runApp(env: Record<string, string>) {
 }
 
 void describe('apps/business main', () => {
-  let dir: TempDir;
+  let dir: string;
 
   before(async () => {
-    dir = await tempDir('business-main');
+    dir = await mkdtemp(join(tmpdir(), 'gim-business-main-'));
   });
 
   after(async () => {
-    await dir?.remove();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   void it('exits 1 naming the variable when a development code is configured in production', async () => {
@@ -48,7 +61,7 @@ void describe('apps/business main', () => {
     const app = runApp({
       NODE_ENV: 'development',
       GIM_BUSINESS_GRPC_URL: `127.0.0.1:${port}`,
-      GIM_BUSINESS_DB_URL: `sqlite:${dir.path}/business.db`,
+      GIM_BUSINESS_DB_URL: `sqlite:${dir}/business.db`,
     });
     const deadline = Date.now() + 30_000;
     while (!app.output().includes('business gRPC listening') && Date.now() < deadline) {

@@ -3,7 +3,6 @@ export { BusinessConfig } from './lib/business.config';
 export { BusinessModule, type BusinessModuleOptions } from './lib/business.module';
 export {
   startBusiness,
-  logLevelsUpTo,
   BUSINESS_PROTO_FILES,
   type BusinessHandle,
   type StartBusinessOptions,

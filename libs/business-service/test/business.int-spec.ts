@@ -327,6 +327,25 @@ for (const backend of BACKENDS)
       );
     });
 
+    void it('answers 10500 when logic is unreachable, so the client can retry', async () => {
+      const nothingThere = `127.0.0.1:${await freePort()}`;
+      const orphan = await bootBusiness(database.url, nothingThere);
+      const orphanUserExt = createGrpcClient<businessUserExt.UserExtServiceClient>({
+        address: orphan.address,
+        files: USER_EXT,
+        service: 'business.UserExtService',
+      });
+      try {
+        await assert.rejects(
+          orphanUserExt.signIn({ phoneNumber: newPhone(), code: CODE, device }),
+          failsWith(ErrorCode.Unavailable),
+        );
+      } finally {
+        orphanUserExt.close();
+        await orphan.handle.close();
+      }
+    });
+
     void it('answers the friend calls that do not exist yet with UNIMPLEMENTED', async () => {
       const alice = await signIn();
       const asAlice = identityMetadata({

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-inferrable-types -- loadConfig coerces each variable by its declared type (design:type), so the annotations stay. */
 import {
   IsBoolean,
   IsInt,

@@ -16,8 +16,8 @@ export const BUSINESS_PROTO_FILES = [
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
-/** Every Nest log level as severe as `level` or more. */
-export function logLevelsUpTo(level: string): LogLevel[] {
+// Every Nest log level as severe as `level` or more (unknown levels mean `log`).
+function logLevelsUpTo(level: string): LogLevel[] {
   const index = LOG_LEVELS.indexOf(level as LogLevel);
   return LOG_LEVELS.slice(0, index < 0 ? LOG_LEVELS.indexOf('log') + 1 : index + 1);
 }

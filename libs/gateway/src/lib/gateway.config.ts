@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-inferrable-types -- loadConfig coerces by the declared types, which decorator metadata only records when annotated */
 import { CommonConfig } from '@gim/config';
 import { IsInt, IsString, Matches, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
 
@@ -42,8 +41,10 @@ function AtLeastTwiceFrameSize(validationOptions?: ValidationOptions): PropertyD
     {
       name: 'atLeastTwiceFrameSize',
       validator: {
-        validate: (value: unknown, args) =>
-          typeof value === 'number' && value >= 2 * (args?.object as GatewayConfig).GIM_MAX_FRAME_BYTES,
+        validate: (value: unknown, args) => {
+          const frameBytes = (args?.object as GatewayConfig).GIM_MAX_FRAME_BYTES;
+          return typeof value === 'number' && (!Number.isInteger(frameBytes) || value >= 2 * frameBytes);
+        },
         defaultMessage: (args) => `${args?.property ?? 'value'} must be at least twice GIM_MAX_FRAME_BYTES`,
       },
     },

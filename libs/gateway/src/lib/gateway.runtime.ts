@@ -43,7 +43,8 @@ export class GatewayRuntime implements OnApplicationBootstrap, BeforeApplication
     const listen = parseHostPort(gatewayAddresses(config, transport).listen);
     if (listen === undefined) throw new Error('GIM_GATEWAY_LISTEN is not host:port');
     await this.lease.start();
-    await this.fanout.start();
+    const slowBus = setTimeout(() => this.logger.warn('still waiting for the fan-out bus subscription'), 5_000);
+    await this.fanout.start().finally(() => clearTimeout(slowBus));
     this.core.start(config.GIM_SWEEP_INTERVAL_MS);
     this.port = await this.clients.listen(listen.host, listen.port);
     this.logger.log(`${transport} gateway ${gatewayId} accepts clients on port ${this.port}`);
