@@ -1,5 +1,10 @@
 // The gateway: long client connections over TCP or WebSocket, delivery of fan-out pushes, ConnectIntService.
-export { startGateway, generateGatewayId, type StartGatewayOptions, type RunningGateway } from './lib/start-gateway';
+export {
+  startGateway,
+  generateGatewayId,
+  type StartGatewayOptions,
+  type RunningGateway,
+} from './lib/start-gateway';
 export {
   GatewayConfig,
   GATEWAY_DEFAULT_ADDRESSES,

@@ -77,7 +77,11 @@ export abstract class PacketClient {
   }
 
   /** Sends a request and waits for its Reply. */
-  async request(command: number, content: Uint8Array = new Uint8Array(), requestId = `req-${++this.nextRequest}`): Promise<Reply> {
+  async request(
+    command: number,
+    content: Uint8Array = new Uint8Array(),
+    requestId = `req-${++this.nextRequest}`,
+  ): Promise<Reply> {
     this.send({ requestId, command, content: Buffer.from(content), seq: 0 });
     const packet = await this.take((p) => p.requestId === requestId && p.command === command);
     return Reply.decode(packet.content);
@@ -161,7 +165,10 @@ export class WsTestClient extends PacketClient {
   /** Connects to ws://127.0.0.1:port/ws plus an optional query string. */
   static connect(port: number, query = ''): Promise<WsTestClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${query}`, { perMessageDeflate: false, maxPayload: 1 << 24 });
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${query}`, {
+        perMessageDeflate: false,
+        maxPayload: 1 << 24,
+      });
       const client = new WsTestClient(ws);
       ws.once('open', () => resolve(client));
       ws.once('error', reject);

@@ -49,7 +49,11 @@ export class RecordingTransport implements ConnectionTransport {
     return this.packets()
       .filter((packet) => packet.command !== PacketCommand.PC_CLOSE)
       .filter((packet) => packet.command !== PacketCommand.PC_MESSAGE || packet.requestId !== '')
-      .map((packet) => ({ ...Reply.decode(packet.content), requestId: packet.requestId, command: packet.command }));
+      .map((packet) => ({
+        ...Reply.decode(packet.content),
+        requestId: packet.requestId,
+        command: packet.command,
+      }));
   }
 
   /** The CloseNotice written, if any. */
@@ -92,7 +96,8 @@ export class InMemoryLogic implements LogicClient {
   async signIn(request: logicDevice.SignInRequest): Promise<logicDevice.SignInReply> {
     this.signIns.push(request);
     if (this.signInGate) await this.signInGate;
-    if (request.token !== `token-${request.userId}`) throw new GimError(ErrorCode.Unauthorized, 'unauthorized: bad token');
+    if (request.token !== `token-${request.userId}`)
+      throw new GimError(ErrorCode.Unauthorized, 'unauthorized: bad token');
     return {};
   }
 
@@ -104,7 +109,9 @@ export class InMemoryLogic implements LogicClient {
     this.leases.push(request);
   }
 
-  async sendUserMessage(request: logicMessageInt.SendUserMessageRequest): Promise<logicMessageInt.SendUserMessageReply> {
+  async sendUserMessage(
+    request: logicMessageInt.SendUserMessageRequest,
+  ): Promise<logicMessageInt.SendUserMessageReply> {
     this.sends.push(request);
     if (this.sendFailure !== undefined) throw this.sendFailure;
     return { messageId: 77, seq: 5, createdAt: 1_700_000_000_000 };

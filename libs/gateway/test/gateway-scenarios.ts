@@ -54,7 +54,10 @@ export interface TestGatewayOptions {
 }
 
 /** Starts a gateway on ephemeral ports against a LogicTestDouble. */
-export async function startTestGateway(transport: GatewayTransport, options: TestGatewayOptions = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  transport: GatewayTransport,
+  options: TestGatewayOptions = {},
+): Promise<TestGateway> {
   const logic = options.logic ?? (await LogicTestDouble.start(TEST_SECRET));
   const grpcAddress = `127.0.0.1:${await freePort()}`;
   const bus = options.bus ?? new MemoryBus();
@@ -79,7 +82,9 @@ export async function startTestGateway(transport: GatewayTransport, options: Tes
     channels: new Channels(prefix),
     grpcAddress,
     connect: (query = '') =>
-      transport === 'tcp' ? TcpTestClient.connect(gateway.clientPort) : WsTestClient.connect(gateway.clientPort, query),
+      transport === 'tcp'
+        ? TcpTestClient.connect(gateway.clientPort)
+        : WsTestClient.connect(gateway.clientPort, query),
     stop: async () => {
       await gateway.close();
       if (options.logic === undefined) logic.stop();
@@ -88,7 +93,14 @@ export async function startTestGateway(transport: GatewayTransport, options: Tes
 }
 
 function message(seq: number, text: string): Message {
-  return { command: MessageCommand.MC_USER_MESSAGE, content: Buffer.from(text), seq, createdAt: 1_700_000_000_000 + seq, roomId: 0, messageId: 5_000 + seq };
+  return {
+    command: MessageCommand.MC_USER_MESSAGE,
+    content: Buffer.from(text),
+    seq,
+    createdAt: 1_700_000_000_000 + seq,
+    roomId: 0,
+    messageId: 5_000 + seq,
+  };
 }
 
 /** A FramedPush of a user message with `seq` and `text` for `deviceIds`. */
@@ -97,7 +109,11 @@ export function framedPush(deviceIds: number[], seq: number, text: string): conn
 }
 
 /** Publishes a GatewayBatch of `pushes` on `channel`. */
-export async function publish(bus: FanoutBus, channel: string, pushes: connectInt.FramedPush[]): Promise<void> {
+export async function publish(
+  bus: FanoutBus,
+  channel: string,
+  pushes: connectInt.FramedPush[],
+): Promise<void> {
   await bus.publish(channel, Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks: [] }).finish()));
 }
 
@@ -156,12 +172,22 @@ export function sharedScenarios(t: () => TestGateway): void {
     const client = await signedIn(t(), 102, 1020);
     const sendReply = await client.request(
       PacketCommand.PC_SEND_MESSAGE,
-      SendMessageRequest.encode({ clientMsgId: 'c-1', toUserId: 103, content: Buffer.from('hello') }).finish(),
+      SendMessageRequest.encode({
+        clientMsgId: 'c-1',
+        toUserId: 103,
+        content: Buffer.from('hello'),
+      }).finish(),
     );
     assert.equal(sendReply.code, 0);
     const sent = SendMessageReply.decode(sendReply.data);
     assert.equal(sent.createdAt, 1_700_000_000_000);
-    assert.deepEqual(logic.sends.at(-1), { userId: 102, deviceId: 1020, toUserId: 103, clientMsgId: 'c-1', content: Buffer.from('hello') });
+    assert.deepEqual(logic.sends.at(-1), {
+      userId: 102,
+      deviceId: 1020,
+      toUserId: 103,
+      clientMsgId: 'c-1',
+      content: Buffer.from('hello'),
+    });
 
     const missing = await client.request(
       PacketCommand.PC_SEND_MESSAGE,
@@ -170,12 +196,18 @@ export function sharedScenarios(t: () => TestGateway): void {
     assert.equal(missing.code, ErrorCode.UserNotFound);
 
     logic.syncMessages = [message(1, 'one'), message(2, 'two')];
-    const syncReply = await client.request(PacketCommand.PC_SYNC, SyncRequest.encode({ seq: 0, limit: 10 }).finish());
+    const syncReply = await client.request(
+      PacketCommand.PC_SYNC,
+      SyncRequest.encode({ seq: 0, limit: 10 }).finish(),
+    );
     assert.equal(syncReply.code, 0);
     assert.deepEqual(SyncReply.decode(syncReply.data), { messages: logic.syncMessages, hasMore: false });
     assert.deepEqual(logic.syncs.at(-1), { userId: 102, deviceId: 1020, seq: 0, limit: 10 });
 
-    assert.equal((await client.request(PacketCommand.PC_ACK, AckRequest.encode({ seq: 2 }).finish())).code, 0);
+    assert.equal(
+      (await client.request(PacketCommand.PC_ACK, AckRequest.encode({ seq: 2 }).finish())).code,
+      0,
+    );
     assert.deepEqual(logic.acks.at(-1), { userId: 102, deviceId: 1020, seq: 2 });
     client.close();
   });
@@ -211,11 +243,23 @@ export function sharedScenarios(t: () => TestGateway): void {
   void it('serves PushToDevices over gRPC only with the internal credential', async () => {
     const test = t();
     const client = await signedIn(test, 107, 1070);
-    const options = { address: test.grpcAddress, files: ['connect/connect.int.proto'], service: 'connect.ConnectIntService' };
-    const trusted = createGrpcClient<connectInt.ConnectIntServiceClient>({ ...options, internalSecret: TEST_SECRET });
+    const options = {
+      address: test.grpcAddress,
+      files: ['connect/connect.int.proto'],
+      service: 'connect.ConnectIntService',
+    };
+    const trusted = createGrpcClient<connectInt.ConnectIntServiceClient>({
+      ...options,
+      internalSecret: TEST_SECRET,
+    });
     const anonymous = createGrpcClient<connectInt.ConnectIntServiceClient>(options);
     try {
-      await trusted.pushToDevices({ deviceMessages: [{ deviceId: 1070, message: message(7, 'direct') }, { deviceId: 9999, message: message(8, 'nobody') }] });
+      await trusted.pushToDevices({
+        deviceMessages: [
+          { deviceId: 1070, message: message(7, 'direct') },
+          { deviceId: 9999, message: message(8, 'nobody') },
+        ],
+      });
       const received = await pushed(client);
       assert.equal(received.content.toString(), 'direct');
       assert.equal(received.seq, 7);
@@ -244,18 +288,27 @@ export function sharedScenarios(t: () => TestGateway): void {
     const slowIsOffline = (): boolean => logic.offlines.some((offline) => offline.connId === slowConnId);
     let seq = 0;
     for (let round = 0; round < 5_000 && !slowIsOffline(); round++) {
-      await publish(test.bus, channel, Array.from({ length: 10 }, () => framedPush([1080, 1090], ++seq, body)));
+      await publish(
+        test.bus,
+        channel,
+        Array.from({ length: 10 }, () => framedPush([1080, 1090], ++seq, body)),
+      );
       await new Promise((resolve) => setTimeout(resolve, 1));
       healthy.inbox.length = 0;
     }
     await logic.until(slowIsOffline);
     const pushedBytes = seq * body.length;
-    assert.ok(pushedBytes > 4 * 262_144, `the socket buffers absorbed the first pushes (${pushedBytes} bytes pushed)`);
+    assert.ok(
+      pushedBytes > 4 * 262_144,
+      `the socket buffers absorbed the first pushes (${pushedBytes} bytes pushed)`,
+    );
     assert.ok(pushedBytes < 200_000_000, 'the slow client was cut off long before the end');
     await assertServes(healthy);
     await publish(test.bus, channel, [framedPush([1080], ++seq, 'still here')]);
     await healthy.take(
-      (p) => p.command === PacketCommand.PC_MESSAGE && Message.decode(p.content).content.toString() === 'still here',
+      (p) =>
+        p.command === PacketCommand.PC_MESSAGE &&
+        Message.decode(p.content).content.toString() === 'still here',
     );
     slow.close();
     healthy.close();
@@ -269,7 +322,10 @@ export function sharedScenarios(t: () => TestGateway): void {
     assert.equal((await client.closeNotice()).code, ErrorCode.ServerShutdown);
     await client.closed;
     const leases = t().logic.leases.filter((lease) => lease.gatewayId === other.gateway.gatewayId);
-    assert.deepEqual(leases.map((lease) => lease.leaseSeconds), [30, 0]);
+    assert.deepEqual(
+      leases.map((lease) => lease.leaseSeconds),
+      [30, 0],
+    );
     assert.ok(t().logic.offlines.some((offline) => offline.deviceId === 1100));
   });
 }

@@ -78,7 +78,8 @@ export class LogicTestDouble {
     this.server.addService(logic.DeviceIntService.service, {
       signIn: this.unary((request: logicDevice.SignInRequest) => {
         this.signIns.push(request);
-        if (request.token !== `token-${request.userId}`) throw new GimError(ErrorCode.Unauthorized, 'unauthorized: bad token');
+        if (request.token !== `token-${request.userId}`)
+          throw new GimError(ErrorCode.Unauthorized, 'unauthorized: bad token');
         return {};
       }),
       heartbeat: this.unary(() => ({})),

@@ -13,7 +13,14 @@ const channels = new Channels('test:');
 
 function pushPacket(seq: number): Buffer {
   return encodePacket(
-    messagePacket({ command: MessageCommand.MC_USER_MESSAGE, content: Buffer.from(`m${seq}`), seq, createdAt: 1, roomId: 0, messageId: seq }),
+    messagePacket({
+      command: MessageCommand.MC_USER_MESSAGE,
+      content: Buffer.from(`m${seq}`),
+      seq,
+      createdAt: 1,
+      roomId: 0,
+      messageId: seq,
+    }),
   );
 }
 
@@ -27,7 +34,9 @@ async function gatewayWithDevices(deviceIds: number[], gatewayId = 'gw-a', bus =
   for (const deviceId of deviceIds) {
     const transport = new RecordingTransport();
     const conn = setup.core.open(transport, `device-${deviceId}`);
-    const content = Buffer.from(SignInRequest.encode({ userId: deviceId, deviceId, token: `token-${deviceId}` }).finish());
+    const content = Buffer.from(
+      SignInRequest.encode({ userId: deviceId, deviceId, token: `token-${deviceId}` }).finish(),
+    );
     setup.core.receive(conn, { requestId: 's', command: PacketCommand.PC_SIGN_IN, content, seq: 0 });
     transports.set(deviceId, transport);
   }
@@ -78,7 +87,10 @@ void describe('FanoutSubscriber', () => {
     await settle();
     flush();
     const first = transports.get(1)!;
-    assert.deepEqual(first.ended, { code: ErrorCode.SignedInElsewhere, reason: 'signed in on another gateway' });
+    assert.deepEqual(first.ended, {
+      code: ErrorCode.SignedInElsewhere,
+      reason: 'signed in on another gateway',
+    });
     assert.equal(transports.get(2)!.ended, undefined);
   });
 

@@ -55,7 +55,9 @@ export class FanoutSubscriber {
   /** Subscribes to both channels; resolves once the subscriptions are active. */
   async start(): Promise<void> {
     this.unsubscribes.push(
-      await subscribeShared(this.bus, this.channels.gateway(this.gatewayId), (payload) => this.deliver(payload, false)),
+      await subscribeShared(this.bus, this.channels.gateway(this.gatewayId), (payload) =>
+        this.deliver(payload, false),
+      ),
     );
     this.unsubscribes.push(
       await subscribeShared(this.bus, this.channels.broadcast(), (payload) => this.deliver(payload, true)),

@@ -23,7 +23,10 @@ void describe('GatewayConfig', () => {
   });
 
   void it('reads numbers and addresses from the environment', () => {
-    const config = loadConfig(GatewayConfig, { GIM_IDLE_TIMEOUT_MS: '60000', GIM_GATEWAY_LISTEN: '127.0.0.1:0' });
+    const config = loadConfig(GatewayConfig, {
+      GIM_IDLE_TIMEOUT_MS: '60000',
+      GIM_GATEWAY_LISTEN: '127.0.0.1:0',
+    });
     assert.equal(config.GIM_IDLE_TIMEOUT_MS, 60_000);
     assert.deepEqual(gatewayAddresses(config, 'ws').listen, '127.0.0.1:0');
   });
@@ -36,8 +39,17 @@ void describe('GatewayConfig', () => {
       GIM_REDIS_URL: 'http://x',
       GIM_GATEWAY_ID: 'has space',
     });
-    for (const name of ['GIM_MAX_FRAME_BYTES', 'GIM_GATEWAY_LISTEN', 'GIM_LOGIC_GRPC_ADDR', 'GIM_REDIS_URL', 'GIM_GATEWAY_ID']) {
-      assert.ok(found.some((problem) => problem.startsWith(`${name}:`)), `${name} in ${found.join(' | ')}`);
+    for (const name of [
+      'GIM_MAX_FRAME_BYTES',
+      'GIM_GATEWAY_LISTEN',
+      'GIM_LOGIC_GRPC_ADDR',
+      'GIM_REDIS_URL',
+      'GIM_GATEWAY_ID',
+    ]) {
+      assert.ok(
+        found.some((problem) => problem.startsWith(`${name}:`)),
+        `${name} in ${found.join(' | ')}`,
+      );
     }
   });
 

@@ -21,13 +21,17 @@ export function parseHostPort(address: string): HostPort | undefined {
   return { host: match[1] ?? match[2] ?? '', port };
 }
 
-function IsHostPort(options: { allowEmpty: boolean }, validationOptions?: ValidationOptions): PropertyDecorator {
+function IsHostPort(
+  options: { allowEmpty: boolean },
+  validationOptions?: ValidationOptions,
+): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isHostPort',
       validator: {
         validate: (value: unknown) =>
-          typeof value === 'string' && ((options.allowEmpty && value === '') || parseHostPort(value) !== undefined),
+          typeof value === 'string' &&
+          ((options.allowEmpty && value === '') || parseHostPort(value) !== undefined),
         defaultMessage: (args) =>
           `${args?.property ?? 'value'} must be host:port${options.allowEmpty ? ' (or empty for the default)' : ''}`,
       },
@@ -53,16 +57,19 @@ function AtLeastTwiceFrameSize(validationOptions?: ValidationOptions): PropertyD
 }
 
 /** Default client and gRPC listen addresses per transport, used when the variables are left empty. */
-export const GATEWAY_DEFAULT_ADDRESSES: Readonly<Record<GatewayTransport, { listen: string; grpc: string }>> = {
-  tcp: { listen: '0.0.0.0:8001', grpc: '0.0.0.0:8003' },
-  ws: { listen: '0.0.0.0:8002', grpc: '0.0.0.0:8004' },
-};
+export const GATEWAY_DEFAULT_ADDRESSES: Readonly<Record<GatewayTransport, { listen: string; grpc: string }>> =
+  {
+    tcp: { listen: '0.0.0.0:8001', grpc: '0.0.0.0:8003' },
+    ws: { listen: '0.0.0.0:8002', grpc: '0.0.0.0:8004' },
+  };
 
 /** Settings of a tcp-gateway or ws-gateway process. Property names are the environment variables. */
 export class GatewayConfig extends CommonConfig {
   /** Unique id of this gateway process; empty generates hostname-pid-random at start. */
   @IsString()
-  @Matches(/^[A-Za-z0-9._:-]{0,128}$/, { message: 'GIM_GATEWAY_ID may only hold letters, digits and . _ : -' })
+  @Matches(/^[A-Za-z0-9._:-]{0,128}$/, {
+    message: 'GIM_GATEWAY_ID may only hold letters, digits and . _ : -',
+  })
   GIM_GATEWAY_ID: string = '';
 
   /** Client listen address host:port; empty means 0.0.0.0:8001 (tcp) or 0.0.0.0:8002 (ws, path /ws). */
@@ -120,7 +127,10 @@ export class GatewayConfig extends CommonConfig {
 }
 
 /** The client and gRPC listen addresses a gateway of `transport` uses under `config`. */
-export function gatewayAddresses(config: GatewayConfig, transport: GatewayTransport): { listen: string; grpc: string } {
+export function gatewayAddresses(
+  config: GatewayConfig,
+  transport: GatewayTransport,
+): { listen: string; grpc: string } {
   const defaults = GATEWAY_DEFAULT_ADDRESSES[transport];
   return {
     listen: config.GIM_GATEWAY_LISTEN || defaults.listen,

@@ -27,7 +27,8 @@ export class GatewayModule {
         InternalGuard,
         {
           provide: LOGIC_CLIENT,
-          useFactory: (): LogicClient => createLogicClient(config.GIM_LOGIC_GRPC_ADDR, settings.internalSecret),
+          useFactory: (): LogicClient =>
+            createLogicClient(config.GIM_LOGIC_GRPC_ADDR, settings.internalSecret),
         },
         {
           provide: GatewayCore,

@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { ClientServer } from './client-server';
 import { GatewayCore } from './core/gateway-core';
 import { FanoutSubscriber } from './fanout.subscriber';
@@ -43,7 +49,10 @@ export class GatewayRuntime implements OnApplicationBootstrap, BeforeApplication
     const listen = parseHostPort(gatewayAddresses(config, transport).listen);
     if (listen === undefined) throw new Error('GIM_GATEWAY_LISTEN is not host:port');
     await this.lease.start();
-    const slowBus = setTimeout(() => this.logger.warn('still waiting for the fan-out bus subscription'), 5_000);
+    const slowBus = setTimeout(
+      () => this.logger.warn('still waiting for the fan-out bus subscription'),
+      5_000,
+    );
     await this.fanout.start().finally(() => clearTimeout(slowBus));
     this.core.start(config.GIM_SWEEP_INTERVAL_MS);
     this.port = await this.clients.listen(listen.host, listen.port);

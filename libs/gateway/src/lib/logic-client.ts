@@ -10,7 +10,9 @@ export interface LogicClient {
   /** Renews (or, with lease_seconds 0, drops) this gateway's presence lease. */
   renewGatewayLease(request: logicDevice.RenewGatewayLeaseRequest): Promise<unknown>;
   /** Sends a one-to-one message from a signed-in device. */
-  sendUserMessage(request: logicMessageInt.SendUserMessageRequest): Promise<logicMessageInt.SendUserMessageReply>;
+  sendUserMessage(
+    request: logicMessageInt.SendUserMessageRequest,
+  ): Promise<logicMessageInt.SendUserMessageReply>;
   /** Fetches a signed-in device's messages after a seq. */
   deviceSync(request: logicMessageInt.DeviceSyncRequest): Promise<logicMessageExt.SyncReply>;
   /** Records a signed-in device's acknowledged seq. */

@@ -44,7 +44,10 @@ export function generateGatewayId(): string {
 }
 
 /** Starts a TCP or WebSocket gateway; resolves once its client listener and its gRPC server both listen. */
-export async function startGateway(config: GatewayConfig, options: StartGatewayOptions): Promise<RunningGateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  options: StartGatewayOptions,
+): Promise<RunningGateway> {
   const gatewayId = config.GIM_GATEWAY_ID || generateGatewayId();
   const { grpc } = gatewayAddresses(config, options.transport);
   const module = GatewayModule.forRoot({

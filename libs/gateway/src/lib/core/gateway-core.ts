@@ -77,7 +77,8 @@ export class GatewayCore implements RouterHost {
     this.logger = options.logger;
     this.outbound = new Outbound({
       maxQueueBytes: options.maxQueueBytes,
-      onOverflow: (connection) => this.abort(connection, ErrorCode.SlowConsumer, 'client reads too slowly; sync to catch up'),
+      onOverflow: (connection) =>
+        this.abort(connection, ErrorCode.SlowConsumer, 'client reads too slowly; sync to catch up'),
       schedule: options.schedule,
     });
     this.router = new PacketRouter({
@@ -95,7 +96,10 @@ export class GatewayCore implements RouterHost {
         idleTimeoutMs: options.idleTimeoutMs,
         closeGraceMs: options.closeGraceMs ?? 5_000,
       },
-      { close: (connection, code, reason) => this.close(connection, code, reason), destroy: (connection) => this.destroy(connection) },
+      {
+        close: (connection, code, reason) => this.close(connection, code, reason),
+        destroy: (connection) => this.destroy(connection),
+      },
     );
   }
 
@@ -161,7 +165,7 @@ export class GatewayCore implements RouterHost {
     this.outbound.discard(connection);
     connection.transport.write([this.framing.encode(closePacket(code, reason))]);
     connection.transport.destroy();
-    this.logger.debug(`connection ${connection.id} (${connection.remoteAddress}) aborted: ${reason}`);
+    this.logger.log(`connection ${connection.id} (${connection.remoteAddress}) aborted: ${reason}`);
   }
 
   /** Tears a connection down at once. */
@@ -196,7 +200,9 @@ export class GatewayCore implements RouterHost {
       .then(
         () => undefined,
         (error: unknown) =>
-          this.logger.warn(`Offline of device ${identity.deviceId} (connection ${connection.id}) failed: ${String(error)}`),
+          this.logger.warn(
+            `Offline of device ${identity.deviceId} (connection ${connection.id}) failed: ${String(error)}`,
+          ),
       )
       .finally(() => this.pendingOffline.delete(call));
     this.pendingOffline.add(call);

@@ -13,7 +13,10 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 void describe('Outbound', () => {
   void it('writes every frame queued for a connection during one tick in a single write call', async () => {
-    const outbound = new Outbound({ maxQueueBytes: 1 << 20, onOverflow: () => assert.fail('no overflow expected') });
+    const outbound = new Outbound({
+      maxQueueBytes: 1 << 20,
+      onOverflow: () => assert.fail('no overflow expected'),
+    });
     const a = new RecordingTransport();
     const b = new RecordingTransport();
     const connA = connection(1, a);
@@ -39,7 +42,11 @@ void describe('Outbound', () => {
 
   void it('calls onOverflow instead of queueing when queued bytes plus the socket buffer pass the bound', () => {
     const overflowed: Connection[] = [];
-    const outbound = new Outbound({ maxQueueBytes: 1_000, onOverflow: (conn) => overflowed.push(conn), schedule: () => undefined });
+    const outbound = new Outbound({
+      maxQueueBytes: 1_000,
+      onOverflow: (conn) => overflowed.push(conn),
+      schedule: () => undefined,
+    });
     const transport = new RecordingTransport();
     const conn = connection(1, transport);
     transport.writableLength = 600;
@@ -51,7 +58,11 @@ void describe('Outbound', () => {
   });
 
   void it('writes a last frame right away, after what was queued, in the same write call', () => {
-    const outbound = new Outbound({ maxQueueBytes: 10, onOverflow: () => undefined, schedule: () => undefined });
+    const outbound = new Outbound({
+      maxQueueBytes: 10,
+      onOverflow: () => undefined,
+      schedule: () => undefined,
+    });
     const transport = new RecordingTransport();
     const conn = connection(1, transport);
     outbound.enqueue(conn, Buffer.from('queued'));

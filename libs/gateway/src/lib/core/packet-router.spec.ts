@@ -17,8 +17,17 @@ function packet(command: number, content: Uint8Array = new Uint8Array(), request
   return { requestId, command, content: Buffer.from(content), seq: 0 };
 }
 
-function signInPacket(userId: number, deviceId: number, token = `token-${userId}`, requestId = 'sign-in'): Packet {
-  return packet(PacketCommand.PC_SIGN_IN, SignInRequest.encode({ userId, deviceId, token }).finish(), requestId);
+function signInPacket(
+  userId: number,
+  deviceId: number,
+  token = `token-${userId}`,
+  requestId = 'sign-in',
+): Packet {
+  return packet(
+    PacketCommand.PC_SIGN_IN,
+    SignInRequest.encode({ userId, deviceId, token }).finish(),
+    requestId,
+  );
 }
 
 async function signedIn(userId = 1, deviceId = 11) {
@@ -57,7 +66,14 @@ void describe('PacketRouter', () => {
   void it('signs in through logic with the gateway id, connection id and client address', async () => {
     const { logic, conn } = await signedIn(3, 33);
     assert.deepEqual(logic.signIns, [
-      { userId: 3, deviceId: 33, token: 'token-3', clientAddr: '10.0.0.1:5000', gatewayId: 'gw-test', connId: conn.id },
+      {
+        userId: 3,
+        deviceId: 33,
+        token: 'token-3',
+        clientAddr: '10.0.0.1:5000',
+        gatewayId: 'gw-test',
+        connId: conn.id,
+      },
     ]);
   });
 
@@ -80,7 +96,10 @@ void describe('PacketRouter', () => {
     core.receive(conn, signInPacket(1, 11, 'wrong'));
     await settle();
     flush();
-    assert.deepEqual(transport.replies().map((reply) => reply.code), [ErrorCode.Unauthorized]);
+    assert.deepEqual(
+      transport.replies().map((reply) => reply.code),
+      [ErrorCode.Unauthorized],
+    );
     assert.equal(transport.closeNotice()?.code, ErrorCode.Unauthorized);
     assert.equal(transport.ended?.code, ErrorCode.Unauthorized);
     assert.equal(conn.identity, undefined);
@@ -91,7 +110,10 @@ void describe('PacketRouter', () => {
     core.receive(conn, signInPacket(1, 11));
     await settle();
     flush();
-    assert.deepEqual(transport.replies().map((reply) => reply.code), [ErrorCode.AlreadySignedIn]);
+    assert.deepEqual(
+      transport.replies().map((reply) => reply.code),
+      [ErrorCode.AlreadySignedIn],
+    );
     assert.equal(logic.signIns.length, 1);
     assert.equal(conn.state, 'signed-in');
   });
@@ -119,15 +141,25 @@ void describe('PacketRouter', () => {
 
   void it('sends as the signed-in device and replies with SendMessageReply', async () => {
     const { core, flush, transport, conn, logic } = await signedIn(5, 55);
-    const content = SendMessageRequest.encode({ clientMsgId: 'c-1', toUserId: 6, content: Buffer.from('hi') }).finish();
+    const content = SendMessageRequest.encode({
+      clientMsgId: 'c-1',
+      toUserId: 6,
+      content: Buffer.from('hi'),
+    }).finish();
     core.receive(conn, packet(PacketCommand.PC_SEND_MESSAGE, content, 'send-1'));
     await settle();
     flush();
-    assert.deepEqual(logic.sends, [{ userId: 5, deviceId: 55, toUserId: 6, clientMsgId: 'c-1', content: Buffer.from('hi') }]);
+    assert.deepEqual(logic.sends, [
+      { userId: 5, deviceId: 55, toUserId: 6, clientMsgId: 'c-1', content: Buffer.from('hi') },
+    ]);
     const [reply] = transport.replies();
     assert.equal(reply!.requestId, 'send-1');
     assert.equal(reply!.code, 0);
-    assert.deepEqual(SendMessageReply.decode(reply!.data), { messageId: 77, seq: 5, createdAt: 1_700_000_000_000 });
+    assert.deepEqual(SendMessageReply.decode(reply!.data), {
+      messageId: 77,
+      seq: 5,
+      createdAt: 1_700_000_000_000,
+    });
   });
 
   void it('answers content that does not decode with 10001 and keeps the connection', async () => {
@@ -135,14 +167,20 @@ void describe('PacketRouter', () => {
     core.receive(conn, packet(PacketCommand.PC_SEND_MESSAGE, Buffer.from([0xff, 0xff, 0xff])));
     await settle();
     flush();
-    assert.deepEqual(transport.replies().map((reply) => reply.code), [ErrorCode.BadRequest]);
+    assert.deepEqual(
+      transport.replies().map((reply) => reply.code),
+      [ErrorCode.BadRequest],
+    );
     assert.equal(logic.sends.length, 0);
     assert.equal(conn.state, 'signed-in');
   });
 
   void it("replies with a logic GimError's code and message, and 13 for anything unexpected", async () => {
     const { core, flush, transport, conn, logic } = await signedIn();
-    const send = packet(PacketCommand.PC_SEND_MESSAGE, SendMessageRequest.encode({ clientMsgId: 'x', toUserId: 2, content: Buffer.alloc(0) }).finish());
+    const send = packet(
+      PacketCommand.PC_SEND_MESSAGE,
+      SendMessageRequest.encode({ clientMsgId: 'x', toUserId: 2, content: Buffer.alloc(0) }).finish(),
+    );
     logic.sendFailure = new GimError(ErrorCode.UserNotFound, 'user not found');
     core.receive(conn, send);
     await settle();
@@ -169,7 +207,16 @@ void describe('PacketRouter', () => {
     assert.equal(first.closeNotice()?.code, ErrorCode.SignedInElsewhere);
     assert.equal(older.state, 'closing');
     assert.equal(core.registry.device(11), newer);
-    const push = encodePacket(messagePacket({ command: MessageCommand.MC_USER_MESSAGE, content: Buffer.from('m'), seq: 1, createdAt: 1, roomId: 0, messageId: 1 }));
+    const push = encodePacket(
+      messagePacket({
+        command: MessageCommand.MC_USER_MESSAGE,
+        content: Buffer.from('m'),
+        seq: 1,
+        createdAt: 1,
+        roomId: 0,
+        messageId: 1,
+      }),
+    );
     assert.equal(core.pushEncoded(push, [11]), 1);
     flush();
     assert.equal(second.packets().at(-1)?.command, PacketCommand.PC_MESSAGE);
@@ -203,7 +250,9 @@ void describe('PacketRouter', () => {
     core.closed(conn);
     core.closed(conn);
     await settle();
-    assert.deepEqual(logic.offlines, [{ userId: 1, deviceId: 11, clientAddr: '10.0.0.1:5000', gatewayId: 'gw-test', connId: conn.id }]);
+    assert.deepEqual(logic.offlines, [
+      { userId: 1, deviceId: 11, clientAddr: '10.0.0.1:5000', gatewayId: 'gw-test', connId: conn.id },
+    ]);
 
     let release = (): void => undefined;
     logic.signInGate = new Promise((resolve) => (release = resolve));
@@ -213,6 +262,9 @@ void describe('PacketRouter', () => {
     assert.equal(logic.offlines.length, 1);
     release();
     await settle();
-    assert.deepEqual(logic.offlines.map((offline) => offline.connId), [conn.id, early.id]);
+    assert.deepEqual(
+      logic.offlines.map((offline) => offline.connId),
+      [conn.id, early.id],
+    );
   });
 });

@@ -83,7 +83,8 @@ export class PacketRouter {
         return;
       case 'signing-in':
         if (connection.held.length < MAX_HELD_PACKETS) connection.held.push(packet);
-        else this.reply(connection, packet, ErrorCode.Unauthorized, 'unauthorized: sign-in still in progress');
+        else
+          this.reply(connection, packet, ErrorCode.Unauthorized, 'unauthorized: sign-in still in progress');
         return;
       case 'signed-in':
         this.dispatch(connection, packet);
@@ -96,9 +97,27 @@ export class PacketRouter {
 
   /** Starts the sign-in of a connection awaiting it; the reply carries `requestId`. */
   signIn(connection: Connection, requestId: string, request: SignInRequest): void {
+    if (connection.state !== 'awaiting-sign-in') {
+      if (connection.isOpen) {
+        this.replyTo(
+          connection,
+          requestId,
+          PacketCommand.PC_SIGN_IN,
+          ErrorCode.AlreadySignedIn,
+          'connection already signed in',
+        );
+      }
+      return;
+    }
     const { userId, deviceId, token } = request;
     if (!isId(userId) || !isId(deviceId) || token === '') {
-      this.replyTo(connection, requestId, PacketCommand.PC_SIGN_IN, ErrorCode.BadRequest, 'bad request: sign-in needs user_id, device_id and token');
+      this.replyTo(
+        connection,
+        requestId,
+        PacketCommand.PC_SIGN_IN,
+        ErrorCode.BadRequest,
+        'bad request: sign-in needs user_id, device_id and token',
+      );
       return;
     }
     connection.state = 'signing-in';
@@ -177,7 +196,12 @@ export class PacketRouter {
         return;
       case PacketCommand.PC_MESSAGE:
       case PacketCommand.PC_CLOSE:
-        this.reply(connection, packet, ErrorCode.UnknownCommand, `command ${command} is sent by the server only`);
+        this.reply(
+          connection,
+          packet,
+          ErrorCode.UnknownCommand,
+          `command ${command} is sent by the server only`,
+        );
         return;
       default:
         this.reply(connection, packet, ErrorCode.UnknownCommand, `unknown command ${String(command)}`);
@@ -187,7 +211,12 @@ export class PacketRouter {
   private sendMessage(connection: Connection, packet: Packet): void {
     const request = decodeContent(SendMessageRequest, packet.content);
     if (request === undefined) {
-      this.reply(connection, packet, ErrorCode.BadRequest, 'bad request: content is not a SendMessageRequest');
+      this.reply(
+        connection,
+        packet,
+        ErrorCode.BadRequest,
+        'bad request: content is not a SendMessageRequest',
+      );
       return;
     }
     this.call(connection, packet, async ({ userId, deviceId }) => {
@@ -198,7 +227,11 @@ export class PacketRouter {
         clientMsgId: request.clientMsgId,
         content: request.content,
       });
-      return SendMessageReply.encode({ messageId: sent.messageId, seq: sent.seq, createdAt: sent.createdAt }).finish();
+      return SendMessageReply.encode({
+        messageId: sent.messageId,
+        seq: sent.seq,
+        createdAt: sent.createdAt,
+      }).finish();
     });
   }
 
@@ -270,7 +303,13 @@ export class PacketRouter {
     return { code: INTERNAL_ERROR_CODE, message: 'internal error' };
   }
 
-  private reply(connection: Connection, packet: Packet, code: number, message: string, data?: Uint8Array): void {
+  private reply(
+    connection: Connection,
+    packet: Packet,
+    code: number,
+    message: string,
+    data?: Uint8Array,
+  ): void {
     this.replyTo(connection, packet.requestId, packet.command, code, message, data);
   }
 

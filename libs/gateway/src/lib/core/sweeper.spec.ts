@@ -39,7 +39,11 @@ void describe('Sweeper', () => {
     core.receive(conn, heartbeat);
     clock.advance(29_999);
     core.sweeper.sweep();
-    assert.equal(conn.state, 'signed-in', 'the heartbeat reset the idle clock; the sign-in timeout no longer applies');
+    assert.equal(
+      conn.state,
+      'signed-in',
+      'the heartbeat reset the idle clock; the sign-in timeout no longer applies',
+    );
     clock.advance(1);
     core.sweeper.sweep();
     flush();

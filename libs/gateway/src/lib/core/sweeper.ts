@@ -77,7 +77,11 @@ export class Sweeper {
         case 'awaiting-sign-in':
         case 'signing-in':
           if (now - connection.openedAt >= signInTimeoutMs) {
-            this.actions.close(connection, ErrorCode.SignInTimeout, `no sign-in within ${signInTimeoutMs} ms`);
+            this.actions.close(
+              connection,
+              ErrorCode.SignInTimeout,
+              `no sign-in within ${signInTimeoutMs} ms`,
+            );
           }
           break;
         case 'signed-in':

@@ -46,7 +46,10 @@ export class TcpClientServer implements ClientServer {
     socket.setNoDelay(true);
     this.sockets.add(socket);
     const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
-    const connection = this.core.open(new TcpTransport(socket), `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
+    const connection = this.core.open(
+      new TcpTransport(socket),
+      `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
+    );
     socket.on('data', (chunk: Buffer) => this.receive(connection, decoder, chunk));
     socket.on('error', (error) => this.logger.debug(`connection ${connection.id}: ${error.message}`));
     socket.on('close', () => {

@@ -3,7 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '@gim/errors';
 import { encodeVarint } from '@gim/protocol';
 import { TcpTestClient } from '../../../test/clients';
-import { assertServes, sharedScenarios, startTestGateway, TEST_MAX_FRAME_BYTES, TestGateway } from '../../../test/gateway-scenarios';
+import {
+  assertServes,
+  sharedScenarios,
+  startTestGateway,
+  TEST_MAX_FRAME_BYTES,
+  TestGateway,
+} from '../../../test/gateway-scenarios';
 
 void describe('TCP gateway over real sockets', () => {
   let t: TestGateway;
@@ -67,6 +73,10 @@ void describe('TCP gateway over real sockets', () => {
 });
 
 function encodeFrameFor(requestId: string): Buffer {
-  const body = Buffer.concat([Buffer.from([0x0a, requestId.length]), Buffer.from(requestId), Buffer.from([0x10, 0x02])]);
+  const body = Buffer.concat([
+    Buffer.from([0x0a, requestId.length]),
+    Buffer.from(requestId),
+    Buffer.from([0x10, 0x02]),
+  ]);
   return Buffer.concat([encodeVarint(body.length), body]);
 }

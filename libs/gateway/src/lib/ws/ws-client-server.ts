@@ -50,7 +50,9 @@ export class WsClientServer implements ClientServer {
       response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
       response.end(`gim: connect with a WebSocket to ${WS_PATH}\n`);
     });
-    this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
+    this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(request, socket, head),
+    );
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -104,7 +106,11 @@ export class WsClientServer implements ClientServer {
   private receive(connection: Connection, data: RawData, isBinary: boolean): void {
     if (!connection.isOpen) return;
     if (!isBinary) {
-      this.core.close(connection, ErrorCode.MalformedFrame, 'text messages are not part of the protocol; send binary packets');
+      this.core.close(
+        connection,
+        ErrorCode.MalformedFrame,
+        'text messages are not part of the protocol; send binary packets',
+      );
       return;
     }
     try {

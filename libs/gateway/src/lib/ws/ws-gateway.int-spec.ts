@@ -4,7 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '@gim/errors';
 import { PacketCommand, Reply } from '@gim/protocol';
 import { WsTestClient } from '../../../test/clients';
-import { assertServes, sharedScenarios, startTestGateway, TEST_MAX_FRAME_BYTES, TestGateway } from '../../../test/gateway-scenarios';
+import {
+  assertServes,
+  sharedScenarios,
+  startTestGateway,
+  TEST_MAX_FRAME_BYTES,
+  TestGateway,
+} from '../../../test/gateway-scenarios';
 
 void describe('WebSocket gateway over real sockets', () => {
   let t: TestGateway;
@@ -89,6 +95,14 @@ void describe('WebSocket gateway over real sockets', () => {
         req.end();
       });
     assert.equal(await status('/ws'), 426);
-    assert.equal(await status('/other', { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }), 404);
+    assert.equal(
+      await status('/other', {
+        connection: 'upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      }),
+      404,
+    );
   });
 });
