@@ -2,7 +2,7 @@
 // multi-device delivery, paged sync, idempotent sends, acks, bad input, and a gateway killed mid-conversation.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { businessFriend, businessUserExt, logicPush } from '@gim/contracts';
+import { businessFriend, businessUserExt, logicMessageExt, logicMessageInt, logicPush } from '@gim/contracts';
 import { encodeVarint, Message, MessageCommand, PacketCommand } from '@gim/protocol';
 import { createGrpcClient, GrpcClient, identityMetadata } from '@gim/rpc';
 import { DEV_CODE, Deployment, startCluster, startStandalone } from './support/deployment';
@@ -179,8 +179,61 @@ for (const mode of ['cluster', 'standalone'] as const) {
         assert.equal(chatText(atB.at(-1)!), 'still here');
       });
 
+      await t.test("an integrator's servers push through MessageIntService; clients sync over gRPC", async () => {
+        const logicAddr = `127.0.0.1:${gim.ports.logic}`;
+        const files = ['logic/message.int.proto'];
+        const service = 'logic.MessageIntService';
+        const outsider = createGrpcClient<logicMessageInt.MessageIntServiceClient>({ address: logicAddr, files, service });
+        const integrator = createGrpcClient<logicMessageInt.MessageIntServiceClient>({
+          address: logicAddr,
+          files,
+          service,
+          internalSecret: gim.internalSecret,
+        });
+        const ext = createGrpcClient<logicMessageExt.MessageExtServiceClient>({
+          address: logicAddr,
+          files: ['logic/message.ext.proto'],
+          service: 'logic.MessageExtService',
+        });
+        try {
+          const push = { userIds: [b1.userId], command: MessageCommand.MC_USER_MESSAGE, content: Buffer.from('notice'), isPersist: true };
+          await assert.rejects(outsider.pushToUsers(push), { code: 10000 }, 'an internal service refuses callers without the credential');
+          const seqBefore = Math.max(...bWs.pushes.map((m) => m.seq));
+          const pushesBefore = bWs.pushes.length;
+          const stored = await integrator.pushToUsers(push);
+          assert.ok(stored.messageId > 0);
+          const persisted = (await bWs.waitForPushes(pushesBefore + 1)).at(-1)!;
+          assert.equal(persisted.messageId, stored.messageId);
+          assert.equal(persisted.seq, seqBefore + 1);
+
+          const transient = await integrator.pushToUsers({ ...push, content: Buffer.from('typing'), isPersist: false });
+          assert.equal(transient.messageId, 0);
+          const live = (await bWs.waitForPushes(pushesBefore + 2)).at(-1)!;
+          assert.equal(live.seq, 0, 'a push that is not persisted takes no seq');
+          assert.equal(Buffer.from(live.content).toString(), 'typing');
+
+          const aWsBefore = aWs.pushes.length;
+          await integrator.pushToAll({ command: MessageCommand.MC_UNKNOWN, content: Buffer.from('maintenance at noon') });
+          const everyone = (await aWs.waitForPushes(aWsBefore + 1)).at(-1)!;
+          assert.equal(Buffer.from(everyone.content).toString(), 'maintenance at noon');
+
+          const synced = await ext.sync({ seq: seqBefore, limit: 10 }, identityMetadata(b1));
+          assert.deepEqual(
+            synced.messages.map((m) => m.messageId),
+            [stored.messageId],
+            'sync over gRPC returns the persisted push and not the transient one',
+          );
+          await assert.rejects(ext.sync({ seq: 0, limit: 10 }, identityMetadata({ ...b1, token: 'forged' })), { code: 10000 });
+          await assert.rejects(integrator.pushToUsers({ ...push, userIds: [] }), { code: 10001 });
+        } finally {
+          outsider.close();
+          integrator.close();
+          ext.close();
+        }
+      });
+
       await t.test('a gateway killed mid-conversation loses nothing: the device syncs what it missed', async () => {
-        const held = bWs.pushes.at(-1)!.seq;
+        const held = Math.max(...bWs.pushes.map((m) => m.seq));
         await gim.killAndRestartWsGateway();
         await bWs.closed;
         // In standalone mode the whole process restarted: A reconnects too.
