@@ -25,10 +25,16 @@ function coerce(raw: string, type: unknown): unknown {
   return raw;
 }
 
+/** How a bad value is shown: secrets hidden, passwords inside URLs masked, NaN as NaN. */
+function shown(property: string, value: unknown): string {
+  if (/SECRET|PASSWORD|TOKEN/.test(property)) return '(hidden)';
+  if (typeof value === 'number') return String(value);
+  return JSON.stringify(typeof value === 'string' ? value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@') : value);
+}
+
 function describe(error: ValidationError): string {
-  const shown = /SECRET|PASSWORD|TOKEN/.test(error.property) ? '(hidden)' : JSON.stringify(error.value);
   const reasons = Object.values(error.constraints ?? {}).join('; ');
-  return `${error.property}: ${reasons} (got ${shown})`;
+  return `${error.property}: ${reasons} (got ${shown(error.property, error.value)})`;
 }
 
 /**
