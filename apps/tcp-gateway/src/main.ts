@@ -1,27 +1,6 @@
 // The tcp-gateway process (cluster mode): TCP client connections, delivery from Redis fan-out, ConnectIntService over gRPC.
 import 'reflect-metadata';
-import { RedisBus } from '@gim/bus';
-import { loadConfig, runApp } from '@gim/config';
-import { GatewayConfig, startGateway } from '@gim/gateway';
-import { resolveInternalSecret } from '@gim/rpc';
+import { runApp } from '@gim/config';
+import { startClusterGateway } from '@gim/gateway';
 
-runApp('tcp-gateway', async () => {
-  const config = loadConfig(GatewayConfig);
-  const bus = new RedisBus(config.GIM_REDIS_URL);
-  try {
-    const gateway = await startGateway(config, {
-      transport: 'tcp',
-      internalSecret: resolveInternalSecret(config),
-      bus,
-    });
-    return {
-      async close() {
-        await gateway.close();
-        await bus.close();
-      },
-    };
-  } catch (error) {
-    await bus.close();
-    throw error;
-  }
-});
+runApp('tcp-gateway', () => startClusterGateway('tcp'));

@@ -1,4 +1,5 @@
 // The gateway: long client connections over TCP or WebSocket, delivery of fan-out pushes, ConnectIntService.
+export { startClusterGateway } from './lib/start-cluster-gateway';
 export {
   startGateway,
   generateGatewayId,
