@@ -12,7 +12,8 @@ import { SendUserMessageRequest } from './message.requests';
 /**
  * A one-to-one chat message: stored once, an inbox row for the receiver and one for the sender, then pushed
  * live to every online device of both (the sending device too, so it learns its seq). Idempotent by
- * (sender, clientMsgId): a retry returns the first result and stores nothing.
+ * (sender, clientMsgId): a retry's transaction hits the send_dedup key, rolls back, and returns the first
+ * result, so the common case (no retry) pays no extra lookup.
  */
 @Injectable()
 export class SendUserMessageUseCase {
@@ -27,9 +28,6 @@ export class SendUserMessageUseCase {
     if (command.content.length > this.config.GIM_MAX_CONTENT_BYTES) {
       throw badRequest(`content: ${command.content.length} bytes exceeds the ${this.config.GIM_MAX_CONTENT_BYTES}-byte limit`);
     }
-    const retried = await this.messages.findSend(command.userId, command.clientMsgId);
-    if (retried) return retried;
-
     const profiles = await this.users.profiles([command.userId, command.toUserId]);
     const sender = profiles.get(command.userId);
     if (!sender) throw new GimError(ErrorCode.UserNotFound, `user not found: sender ${command.userId}`);
