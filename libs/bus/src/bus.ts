@@ -11,10 +11,10 @@ export abstract class FanoutBus {
   abstract publish(channel: string, payload: Buffer): Promise<void>;
   /** Publishes several (channel, payload) pairs in one round trip where the transport allows it. */
   abstract publishMany(messages: ReadonlyArray<readonly [channel: string, payload: Buffer]>): Promise<void>;
-  /** Starts delivering a channel's payloads to `handler`; resolves once the subscription is active. */
+  /** Starts delivering a channel's payloads to `handler` (a channel may have many); resolves once active. */
   abstract subscribe(channel: string, handler: BusHandler): Promise<void>;
-  /** Stops delivering a channel. */
-  abstract unsubscribe(channel: string): Promise<void>;
+  /** Stops delivering a channel to `handler`; the channel itself is dropped with its last handler. */
+  abstract unsubscribe(channel: string, handler: BusHandler): Promise<void>;
   /** Releases connections. */
   abstract close(): Promise<void>;
 }

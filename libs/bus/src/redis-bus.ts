@@ -5,7 +5,7 @@ import { BusHandler, FanoutBus } from './bus';
 export class RedisBus extends FanoutBus {
   private readonly publisher: Redis;
   private subscriber: Redis | undefined;
-  private readonly handlers = new Map<string, BusHandler>();
+  private readonly handlers = new Map<string, Set<BusHandler>>();
 
   constructor(private readonly url: string) {
     super();
@@ -30,12 +30,18 @@ export class RedisBus extends FanoutBus {
   }
 
   async subscribe(channel: string, handler: BusHandler): Promise<void> {
-    if (this.handlers.has(channel)) throw new Error(`channel ${channel} already has a subscriber on this bus`);
-    this.handlers.set(channel, handler);
+    const handlers = this.handlers.get(channel);
+    if (handlers) {
+      handlers.add(handler);
+      return;
+    }
+    this.handlers.set(channel, new Set([handler]));
     await this.ensureSubscriber().subscribe(channel);
   }
 
-  async unsubscribe(channel: string): Promise<void> {
+  async unsubscribe(channel: string, handler: BusHandler): Promise<void> {
+    const handlers = this.handlers.get(channel);
+    if (!handlers?.delete(handler) || handlers.size > 0) return;
     this.handlers.delete(channel);
     await this.subscriber?.unsubscribe(channel);
   }
@@ -50,7 +56,7 @@ export class RedisBus extends FanoutBus {
       // ioredis re-subscribes to every channel by itself after a reconnect.
       this.subscriber = new Redis(this.url, { maxRetriesPerRequest: null });
       this.subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => {
-        this.handlers.get(channel.toString())?.(payload);
+        this.handlers.get(channel.toString())?.forEach((handler) => handler(payload));
       });
     }
     return this.subscriber;

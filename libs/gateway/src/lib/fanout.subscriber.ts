@@ -3,46 +3,12 @@ import { connectInt } from '@gim/contracts';
 import { GatewayCore } from './core/gateway-core';
 import { GatewayLogger } from './core/logger';
 
-type Unsubscribe = () => Promise<void>;
-
-interface SharedChannel {
-  handlers: Set<BusHandler>;
-  ready: Promise<void>;
-}
-
-// Several gateways may share one bus in one process (standalone runs a TCP and a WS gateway): each channel
-// is subscribed on the bus once and its payloads fan out here to every gateway that listens.
-const sharedChannels = new WeakMap<FanoutBus, Map<string, SharedChannel>>();
-
-async function subscribeShared(bus: FanoutBus, channel: string, handler: BusHandler): Promise<Unsubscribe> {
-  const channels = sharedChannels.get(bus) ?? new Map<string, SharedChannel>();
-  sharedChannels.set(bus, channels);
-  let shared = channels.get(channel);
-  if (shared === undefined) {
-    const handlers = new Set<BusHandler>();
-    const ready = bus.subscribe(channel, (payload) => {
-      for (const each of handlers) each(payload);
-    });
-    shared = { handlers, ready };
-    channels.set(channel, shared);
-    void ready.catch(() => channels.delete(channel));
-  }
-  await shared.ready;
-  shared.handlers.add(handler);
-  const { handlers } = shared;
-  return async () => {
-    if (!handlers.delete(handler) || handlers.size > 0) return;
-    channels.delete(channel);
-    await bus.unsubscribe(channel);
-  };
-}
-
 /**
  * Receives GatewayBatch payloads from the bus (this gateway's channel and the broadcast channel) and hands
  * their pushes and kicks to the core. A push with no device ids on the broadcast channel goes to everyone.
  */
 export class FanoutSubscriber {
-  private unsubscribes: Unsubscribe[] = [];
+  private subscriptions: Array<[channel: string, handler: BusHandler]> = [];
 
   constructor(
     private readonly bus: FanoutBus,
@@ -54,21 +20,24 @@ export class FanoutSubscriber {
 
   /** Subscribes to both channels; resolves once the subscriptions are active. */
   async start(): Promise<void> {
-    this.unsubscribes.push(
-      await subscribeShared(this.bus, this.channels.gateway(this.gatewayId), (payload) =>
-        this.deliver(payload, false),
-      ),
-    );
-    this.unsubscribes.push(
-      await subscribeShared(this.bus, this.channels.broadcast(), (payload) => this.deliver(payload, true)),
-    );
+    const own: BusHandler = (payload) => this.deliver(payload, false);
+    const broadcast: BusHandler = (payload) => this.deliver(payload, true);
+    for (const subscription of [
+      [this.channels.gateway(this.gatewayId), own],
+      [this.channels.broadcast(), broadcast],
+    ] as Array<[string, BusHandler]>) {
+      await this.bus.subscribe(...subscription);
+      this.subscriptions.push(subscription);
+    }
   }
 
   /** Unsubscribes; failures are logged. */
   async stop(): Promise<void> {
-    const unsubscribes = this.unsubscribes;
-    this.unsubscribes = [];
-    const results = await Promise.allSettled(unsubscribes.map((unsubscribe) => unsubscribe()));
+    const subscriptions = this.subscriptions;
+    this.subscriptions = [];
+    const results = await Promise.allSettled(
+      subscriptions.map(([channel, handler]) => this.bus.unsubscribe(channel, handler)),
+    );
     for (const result of results) {
       if (result.status === 'rejected') this.logger.warn(`bus unsubscribe failed: ${String(result.reason)}`);
     }
