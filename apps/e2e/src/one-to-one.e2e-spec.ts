@@ -31,12 +31,21 @@ for (const mode of ['cluster', 'standalone'] as const) {
       const reply = await users.signIn({
         phoneNumber,
         code: DEV_CODE,
-        device: { id: 0, type: deviceType, brand: 'test', model: 'e2e', systemVersion: '1', sdkVersion: '1', branchPushId: '' },
+        device: {
+          id: 0,
+          type: deviceType,
+          brand: 'test',
+          model: 'e2e',
+          systemVersion: '1',
+          sdkVersion: '1',
+          branchPushId: '',
+        },
       });
       return { userId: reply.userId, deviceId: reply.deviceId, token: reply.token };
     };
     const connectAs = async (transport: 'tcp' | 'ws', session: Session): Promise<TestConnection> => {
-      const connection = transport === 'tcp' ? await TestConnection.tcp(gim.ports.tcp) : await TestConnection.ws(gim.ports.ws);
+      const connection =
+        transport === 'tcp' ? await TestConnection.tcp(gim.ports.tcp) : await TestConnection.ws(gim.ports.ws);
       open.push(connection);
       const reply = await connection.signIn(session.userId, session.deviceId, session.token);
       assert.equal(reply.code, 0, `sign-in failed: ${reply.message}`);
@@ -46,8 +55,16 @@ for (const mode of ['cluster', 'standalone'] as const) {
     before(async () => {
       gim = mode === 'cluster' ? await startCluster() : await startStandalone();
       const businessAddr = `127.0.0.1:${gim.ports.business}`;
-      users = createGrpcClient({ address: businessAddr, files: ['business/user.ext.proto'], service: 'business.UserExtService' });
-      friends = createGrpcClient({ address: businessAddr, files: ['business/friend.ext.proto'], service: 'business.FriendExtService' });
+      users = createGrpcClient({
+        address: businessAddr,
+        files: ['business/user.ext.proto'],
+        service: 'business.UserExtService',
+      });
+      friends = createGrpcClient({
+        address: businessAddr,
+        files: ['business/friend.ext.proto'],
+        service: 'business.FriendExtService',
+      });
     });
 
     after(async () => {
@@ -68,22 +85,29 @@ for (const mode of ['cluster', 'standalone'] as const) {
       const aWs = await connectAs('ws', aWeb);
       let bWs = await connectAs('ws', b1);
 
-      await t.test('A sends to B over the connection; B gets it live with the next seq; A’s devices get it too', async () => {
-        const sent = await aTcp.send(b1.userId, 'msg-1', 'hello B');
-        assert.equal(sent.seq, 1);
-        const [atB] = await bWs.waitForPushes(1);
-        assert.equal(atB!.seq, 1);
-        assert.equal(atB!.messageId, sent.messageId);
-        assert.equal(chatText(atB!), 'hello B');
-        const push = logicPush.UserMessagePush.decode(atB!.content);
-        assert.equal(push.fromUser?.userId, a.userId, 'the sender is the signed-in user, not something the client claimed');
-        assert.equal(push.toUserId, b1.userId);
-        const [atAWeb] = await aWs.waitForPushes(1);
-        assert.equal(atAWeb!.messageId, sent.messageId);
-        assert.equal(atAWeb!.seq, 1);
-        const [atATcp] = await aTcp.waitForPushes(1);
-        assert.equal(atATcp!.seq, sent.seq, 'the sending device learns its own seq');
-      });
+      await t.test(
+        'A sends to B over the connection; B gets it live with the next seq; A’s devices get it too',
+        async () => {
+          const sent = await aTcp.send(b1.userId, 'msg-1', 'hello B');
+          assert.equal(sent.seq, 1);
+          const [atB] = await bWs.waitForPushes(1);
+          assert.equal(atB!.seq, 1);
+          assert.equal(atB!.messageId, sent.messageId);
+          assert.equal(chatText(atB!), 'hello B');
+          const push = logicPush.UserMessagePush.decode(atB!.content);
+          assert.equal(
+            push.fromUser?.userId,
+            a.userId,
+            'the sender is the signed-in user, not something the client claimed',
+          );
+          assert.equal(push.toUserId, b1.userId);
+          const [atAWeb] = await aWs.waitForPushes(1);
+          assert.equal(atAWeb!.messageId, sent.messageId);
+          assert.equal(atAWeb!.seq, 1);
+          const [atATcp] = await aTcp.waitForPushes(1);
+          assert.equal(atATcp!.seq, sent.seq, 'the sending device learns its own seq');
+        },
+      );
 
       await t.test('B answers through gRPC FriendExtService.SendMessage', async () => {
         const reply = await friends.sendMessage(
@@ -113,28 +137,31 @@ for (const mode of ['cluster', 'standalone'] as const) {
         );
       });
 
-      await t.test("B's second device signs in later and syncs everything in order, page by page", async () => {
-        for (let i = 4; i <= 7; i++) await aTcp.send(b1.userId, `msg-${i}`, `message ${i}`);
-        await bWs.waitForPushes(8);
-        const b2 = await signIn('+8613800000002', 1);
-        const bTcp = await connectAs('tcp', b2);
-        const { messages, pages } = await bTcp.syncAll(0, 3);
-        assert.deepEqual(
-          messages.map((m) => m.seq),
-          [1, 2, 3, 4, 5, 6, 7, 8],
-        );
-        assert.equal(pages, 3);
-        assert.deepEqual(messages.map(chatText), [
-          'hello B',
-          'hello A',
-          'once',
-          'after the retry',
-          'message 4',
-          'message 5',
-          'message 6',
-          'message 7',
-        ]);
-      });
+      await t.test(
+        "B's second device signs in later and syncs everything in order, page by page",
+        async () => {
+          for (let i = 4; i <= 7; i++) await aTcp.send(b1.userId, `msg-${i}`, `message ${i}`);
+          await bWs.waitForPushes(8);
+          const b2 = await signIn('+8613800000002', 1);
+          const bTcp = await connectAs('tcp', b2);
+          const { messages, pages } = await bTcp.syncAll(0, 3);
+          assert.deepEqual(
+            messages.map((m) => m.seq),
+            [1, 2, 3, 4, 5, 6, 7, 8],
+          );
+          assert.equal(pages, 3);
+          assert.deepEqual(messages.map(chatText), [
+            'hello B',
+            'hello A',
+            'once',
+            'after the retry',
+            'message 4',
+            'message 5',
+            'message 6',
+            'message 7',
+          ]);
+        },
+      );
 
       await t.test('after the receiver acks, a sync from 0 starts after the ack', async () => {
         const ack = await bWs.ack(8);
@@ -159,7 +186,11 @@ for (const mode of ['cluster', 'standalone'] as const) {
         assert.equal(early.code, 10000, 'a packet before sign-in is refused with 10000');
         garbage.writeRaw(Buffer.concat([encodeVarint(4), Buffer.from([0xff, 0xff, 0xff, 0xff])]));
         const closed = await garbage.closed;
-        assert.equal(closed.notice?.code, 10400, `malformed frame closes with 10400, got ${JSON.stringify(closed)}`);
+        assert.equal(
+          closed.notice?.code,
+          10400,
+          `malformed frame closes with 10400, got ${JSON.stringify(closed)}`,
+        );
 
         const oversized = await TestConnection.tcp(gim.ports.tcp);
         oversized.writeRaw(encodeVarint(10 * 1024 * 1024));
@@ -170,7 +201,9 @@ for (const mode of ['cluster', 'standalone'] as const) {
         const wrong = await impostor.signIn(b1.userId, b1.deviceId, 'not-the-token');
         assert.equal(wrong.code, 10000);
         await impostor.closed;
-        const otherUsersToken = await (await TestConnection.tcp(gim.ports.tcp)).signIn(b1.userId, a.deviceId, a.token);
+        const otherUsersToken = await (
+          await TestConnection.tcp(gim.ports.tcp)
+        ).signIn(b1.userId, a.deviceId, a.token);
         assert.equal(otherUsersToken.code, 10000, "another user's token does not sign in as B");
 
         const before = bWs.pushes.length;
@@ -179,78 +212,122 @@ for (const mode of ['cluster', 'standalone'] as const) {
         assert.equal(chatText(atB.at(-1)!), 'still here');
       });
 
-      await t.test("an integrator's servers push through MessageIntService; clients sync over gRPC", async () => {
-        const logicAddr = `127.0.0.1:${gim.ports.logic}`;
-        const files = ['logic/message.int.proto'];
-        const service = 'logic.MessageIntService';
-        const outsider = createGrpcClient<logicMessageInt.MessageIntServiceClient>({ address: logicAddr, files, service });
-        const integrator = createGrpcClient<logicMessageInt.MessageIntServiceClient>({
-          address: logicAddr,
-          files,
-          service,
-          internalSecret: gim.internalSecret,
-        });
-        const ext = createGrpcClient<logicMessageExt.MessageExtServiceClient>({
-          address: logicAddr,
-          files: ['logic/message.ext.proto'],
-          service: 'logic.MessageExtService',
-        });
-        try {
-          const push = { userIds: [b1.userId], command: MessageCommand.MC_USER_MESSAGE, content: Buffer.from('notice'), isPersist: true };
-          await assert.rejects(outsider.pushToUsers(push), { code: 10000 }, 'an internal service refuses callers without the credential');
-          const seqBefore = Math.max(...bWs.pushes.map((m) => m.seq));
-          const pushesBefore = bWs.pushes.length;
-          const stored = await integrator.pushToUsers(push);
-          assert.ok(stored.messageId > 0);
-          const persisted = (await bWs.waitForPushes(pushesBefore + 1)).at(-1)!;
-          assert.equal(persisted.messageId, stored.messageId);
-          assert.equal(persisted.seq, seqBefore + 1);
+      await t.test(
+        "an integrator's servers push through MessageIntService; clients sync over gRPC",
+        async () => {
+          const logicAddr = `127.0.0.1:${gim.ports.logic}`;
+          const files = ['logic/message.int.proto'];
+          const service = 'logic.MessageIntService';
+          const outsider = createGrpcClient<logicMessageInt.MessageIntServiceClient>({
+            address: logicAddr,
+            files,
+            service,
+          });
+          const integrator = createGrpcClient<logicMessageInt.MessageIntServiceClient>({
+            address: logicAddr,
+            files,
+            service,
+            internalSecret: gim.internalSecret,
+          });
+          const ext = createGrpcClient<logicMessageExt.MessageExtServiceClient>({
+            address: logicAddr,
+            files: ['logic/message.ext.proto'],
+            service: 'logic.MessageExtService',
+          });
+          try {
+            const push = {
+              userIds: [b1.userId],
+              command: MessageCommand.MC_USER_MESSAGE,
+              content: Buffer.from('notice'),
+              isPersist: true,
+            };
+            await assert.rejects(
+              outsider.pushToUsers(push),
+              { code: 10000 },
+              'an internal service refuses callers without the credential',
+            );
+            const seqBefore = Math.max(...bWs.pushes.map((m) => m.seq));
+            const pushesBefore = bWs.pushes.length;
+            const stored = await integrator.pushToUsers(push);
+            assert.ok(stored.messageId > 0);
+            const persisted = (await bWs.waitForPushes(pushesBefore + 1)).at(-1)!;
+            assert.equal(persisted.messageId, stored.messageId);
+            assert.equal(persisted.seq, seqBefore + 1);
 
-          const transient = await integrator.pushToUsers({ ...push, content: Buffer.from('typing'), isPersist: false });
-          assert.equal(transient.messageId, 0);
-          const live = (await bWs.waitForPushes(pushesBefore + 2)).at(-1)!;
-          assert.equal(live.seq, 0, 'a push that is not persisted takes no seq');
-          assert.equal(Buffer.from(live.content).toString(), 'typing');
+            const transient = await integrator.pushToUsers({
+              ...push,
+              content: Buffer.from('typing'),
+              isPersist: false,
+            });
+            assert.equal(transient.messageId, 0);
+            const live = (await bWs.waitForPushes(pushesBefore + 2)).at(-1)!;
+            assert.equal(live.seq, 0, 'a push that is not persisted takes no seq');
+            assert.equal(Buffer.from(live.content).toString(), 'typing');
 
-          const aWsBefore = aWs.pushes.length;
-          await integrator.pushToAll({ command: MessageCommand.MC_UNKNOWN, content: Buffer.from('maintenance at noon') });
-          const everyone = (await aWs.waitForPushes(aWsBefore + 1)).at(-1)!;
-          assert.equal(Buffer.from(everyone.content).toString(), 'maintenance at noon');
+            const aWsBefore = aWs.pushes.length;
+            await integrator.pushToAll({
+              command: MessageCommand.MC_UNKNOWN,
+              content: Buffer.from('maintenance at noon'),
+            });
+            const everyone = (await aWs.waitForPushes(aWsBefore + 1)).at(-1)!;
+            assert.equal(Buffer.from(everyone.content).toString(), 'maintenance at noon');
 
-          const synced = await ext.sync({ seq: seqBefore, limit: 10 }, identityMetadata(b1));
+            const synced = await ext.sync({ seq: seqBefore, limit: 10 }, identityMetadata(b1));
+            assert.deepEqual(
+              synced.messages.map((m) => m.messageId),
+              [stored.messageId],
+              'sync over gRPC returns the persisted push and not the transient one',
+            );
+            await assert.rejects(
+              ext.sync({ seq: 0, limit: 10 }, identityMetadata({ ...b1, token: 'forged' })),
+              { code: 10000 },
+            );
+            await assert.rejects(integrator.pushToUsers({ ...push, userIds: [] }), { code: 10001 });
+          } finally {
+            outsider.close();
+            integrator.close();
+            ext.close();
+          }
+        },
+      );
+
+      await t.test(
+        'a gateway killed mid-conversation loses nothing: the device syncs what it missed',
+        async () => {
+          const held = Math.max(...bWs.pushes.map((m) => m.seq));
+          await gim.killAndRestartWsGateway();
+          await bWs.closed;
+          // In standalone mode the whole process restarted: A reconnects too.
+          const sender = mode === 'standalone' ? await connectAs('tcp', a) : aTcp;
+          const sent: number[] = [];
+          for (let i = 0; i < 5; i++)
+            sent.push((await sender.send(b1.userId, `missed-${i}`, `missed ${i}`)).messageId);
+          bWs = await connectAs('ws', b1);
+          const { messages } = await bWs.syncAll(held, 2);
           assert.deepEqual(
-            synced.messages.map((m) => m.messageId),
-            [stored.messageId],
-            'sync over gRPC returns the persisted push and not the transient one',
+            messages.map((m) => m.messageId),
+            sent,
           );
-          await assert.rejects(ext.sync({ seq: 0, limit: 10 }, identityMetadata({ ...b1, token: 'forged' })), { code: 10000 });
-          await assert.rejects(integrator.pushToUsers({ ...push, userIds: [] }), { code: 10001 });
-        } finally {
-          outsider.close();
-          integrator.close();
-          ext.close();
-        }
-      });
+          assert.deepEqual(
+            messages.map((m) => m.seq),
+            [held + 1, held + 2, held + 3, held + 4, held + 5],
+            'seqs continue without a gap or a reuse after the restart',
+          );
+        },
+      );
 
-      await t.test('a gateway killed mid-conversation loses nothing: the device syncs what it missed', async () => {
-        const held = Math.max(...bWs.pushes.map((m) => m.seq));
-        await gim.killAndRestartWsGateway();
-        await bWs.closed;
-        // In standalone mode the whole process restarted: A reconnects too.
-        const sender = mode === 'standalone' ? await connectAs('tcp', a) : aTcp;
-        const sent: number[] = [];
-        for (let i = 0; i < 5; i++) sent.push((await sender.send(b1.userId, `missed-${i}`, `missed ${i}`)).messageId);
-        bWs = await connectAs('ws', b1);
-        const { messages } = await bWs.syncAll(held, 2);
+      await t.test('large messages sync in pages that each fit a client frame', async () => {
+        const sender = await connectAs('tcp', a);
+        const receiver = await connectAs('tcp', await signIn('+8613800000002', 4));
+        const from = Math.max(...(await receiver.syncAll(0, 0)).messages.map((m) => m.seq), 0);
+        const big = 'x'.repeat(40 * 1024);
+        for (let i = 0; i < 3; i++) await sender.send(b1.userId, `big-${i}`, `${i}${big}`);
+        const { messages, pages } = await receiver.syncAll(from, 0);
         assert.deepEqual(
-          messages.map((m) => m.messageId),
-          sent,
+          messages.map((m) => chatText(m).slice(0, 1)),
+          ['0', '1', '2'],
         );
-        assert.deepEqual(
-          messages.map((m) => m.seq),
-          [held + 1, held + 2, held + 3, held + 4, held + 5],
-          'seqs continue without a gap or a reuse after the restart',
-        );
+        assert.equal(pages, 3, 'each 40 KiB message comes on its own page under the 64 KiB frame limit');
       });
     });
   });

@@ -43,7 +43,9 @@ class AppProcess {
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code, signal) => reject(new Error(`${this.name} exited (${code ?? signal}) before it was ready:\n${this.output}`))),
+      child.once('exit', (code, signal) =>
+        reject(new Error(`${this.name} exited (${code ?? signal}) before it was ready:\n${this.output}`)),
+      ),
     );
     await Promise.race([Promise.all(this.readyPorts.map((port) => waitForPort(port, 90_000))), exited]);
     exited.catch(() => undefined);
@@ -123,7 +125,12 @@ export async function startCluster(): Promise<Deployment> {
   const business = new AppProcess(
     'business',
     'apps/business/src/main.ts',
-    { ...common, GIM_BUSINESS_GRPC_URL: `127.0.0.1:${ports.business}`, GIM_BUSINESS_DB_URL: database.url, GIM_DEV_VERIFICATION_CODE: DEV_CODE },
+    {
+      ...common,
+      GIM_BUSINESS_GRPC_URL: `127.0.0.1:${ports.business}`,
+      GIM_BUSINESS_DB_URL: database.url,
+      GIM_DEV_VERIFICATION_CODE: DEV_CODE,
+    },
     [ports.business],
   );
   const logic = new AppProcess(
@@ -136,7 +143,12 @@ export async function startCluster(): Promise<Deployment> {
     new AppProcess(
       name,
       `apps/${name}/src/main.ts`,
-      { ...common, GIM_GATEWAY_LISTEN: `127.0.0.1:${listen}`, GIM_GATEWAY_GRPC_URL: `127.0.0.1:${grpc}`, GIM_LEASE_SECONDS: '3' },
+      {
+        ...common,
+        GIM_GATEWAY_LISTEN: `127.0.0.1:${listen}`,
+        GIM_GATEWAY_GRPC_URL: `127.0.0.1:${grpc}`,
+        GIM_LEASE_SECONDS: '3',
+      },
       [listen, grpc],
     );
   const tcpGateway = gateway('tcp-gateway', ports.tcp, ports.tcpGrpc);

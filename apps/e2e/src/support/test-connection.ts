@@ -77,12 +77,18 @@ export class TestConnection {
       if (isBinary) connection.onPacket(decodePacket(data));
     });
     ws.on('error', () => undefined);
-    ws.on('close', (code: number, reason: Buffer) => connection.onClose({ wsCode: code, wsReason: reason.toString() }));
+    ws.on('close', (code: number, reason: Buffer) =>
+      connection.onClose({ wsCode: code, wsReason: reason.toString() }),
+    );
     return connection;
   }
 
   /** Sends a packet and waits for the reply carrying its request_id. */
-  request(command: PacketCommand, content: Uint8Array = new Uint8Array(), timeoutMs = 10_000): Promise<Reply> {
+  request(
+    command: PacketCommand,
+    content: Uint8Array = new Uint8Array(),
+    timeoutMs = 10_000,
+  ): Promise<Reply> {
     const requestId = `r${++this.nextRequest}`;
     const reply = new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -124,7 +130,7 @@ export class TestConnection {
   async syncAll(seq: number, limit: number): Promise<{ messages: Message[]; pages: number }> {
     const messages: Message[] = [];
     let pages = 0;
-    for (let after = seq; ; ) {
+    for (let after = seq; ;) {
       const page = await this.sync(after, limit);
       pages++;
       messages.push(...page.messages);
@@ -148,7 +154,10 @@ export class TestConnection {
       );
       this.pushWaiters.push({
         count,
-        waiter: { resolve: (value) => (clearTimeout(timer), resolve(value)), reject: (error) => (clearTimeout(timer), reject(error)) },
+        waiter: {
+          resolve: (value) => (clearTimeout(timer), resolve(value)),
+          reject: (error) => (clearTimeout(timer), reject(error)),
+        },
       });
     });
   }

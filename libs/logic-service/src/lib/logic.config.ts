@@ -8,7 +8,9 @@ export class LogicConfig extends CommonConfig {
   GIM_LOGIC_GRPC_URL: string = '0.0.0.0:8010';
 
   /** logic's database: mysql://user:pass@host:port/db or sqlite:<file>. */
-  @Matches(/^(mysql|mariadb):\/\/.+|^sqlite:.+/, { message: 'GIM_LOGIC_DB_URL must be mysql://… or sqlite:<file>' })
+  @Matches(/^(mysql|mariadb):\/\/.+|^sqlite:.+/, {
+    message: 'GIM_LOGIC_DB_URL must be mysql://… or sqlite:<file>',
+  })
   GIM_LOGIC_DB_URL: string = 'mysql://root@127.0.0.1:3306/gim';
 
   /** Apply sql/logic.sql (idempotent) at boot on MySQL. */
@@ -44,11 +46,17 @@ export class LogicConfig extends CommonConfig {
   @Max(1000)
   GIM_SYNC_PAGE_MAX: number = 500;
 
-  /** Largest message body accepted, in bytes. */
+  /** Largest message body accepted, in bytes; with its envelope it must fit a client frame (64 KiB by default). */
   @IsInt()
   @Min(1)
   @Max(4 * 1024 * 1024)
-  GIM_MAX_CONTENT_BYTES: number = 60 * 1024;
+  GIM_MAX_CONTENT_BYTES: number = 56 * 1024;
+
+  /** Bytes of message content per sync page; a page always holds at least one message. Keeps replies within a client frame. */
+  @IsInt()
+  @Min(1024)
+  @Max(4 * 1024 * 1024)
+  GIM_SYNC_PAGE_MAX_BYTES: number = 56 * 1024;
 
   /** Database connection pool size (MySQL). */
   @IsInt()

@@ -59,7 +59,8 @@ export class LogicModule {
         { provide: DeviceRepository, useFactory: () => new DeviceRepository(runtime.dataSource, dialect) },
         {
           provide: Fanout,
-          useFactory: (bus: FanoutBus, channels: Channels, presence: PresenceStore) => new Fanout(bus, channels, presence),
+          useFactory: (bus: FanoutBus, channels: Channels, presence: PresenceStore) =>
+            new Fanout(bus, channels, presence),
           inject: [FanoutBus, Channels, PresenceStore],
         },
         InternalGuard,

@@ -30,21 +30,31 @@ export function logLevels(level: string): LogLevel[] {
 
 /** Opens storage, presence and the bus, then serves logic's gRPC services until close(). */
 export async function startLogic(config: LogicConfig, options: LogicOptions): Promise<RunningLogic> {
-  const dataSource = await createDataSource(config.GIM_LOGIC_DB_URL, LOGIC_ENTITIES, { poolSize: config.GIM_LOGIC_DB_POOL });
+  const dataSource = await createDataSource(config.GIM_LOGIC_DB_URL, LOGIC_ENTITIES, {
+    poolSize: config.GIM_LOGIC_DB_POOL,
+  });
   if (config.GIM_LOGIC_APPLY_SCHEMA) await applySchemaFile(dataSource, 'logic');
   const memory = config.GIM_PRESENCE === 'memory';
-  const presence: PresenceStore = memory ? new MemoryPresence() : new RedisPresence(config.GIM_REDIS_URL, config.GIM_REDIS_PREFIX);
+  const presence: PresenceStore = memory
+    ? new MemoryPresence()
+    : new RedisPresence(config.GIM_REDIS_URL, config.GIM_REDIS_PREFIX);
   const ownBus = options.bus === undefined;
-  if (ownBus && memory) throw new Error('GIM_PRESENCE=memory needs the in-process bus shared with the gateways');
+  if (ownBus && memory)
+    throw new Error('GIM_PRESENCE=memory needs the in-process bus shared with the gateways');
   const bus = options.bus ?? new RedisBus(config.GIM_REDIS_URL);
 
   const app = await NestFactory.createMicroservice(
     LogicModule.create({ config, internalSecret: options.internalSecret, dataSource, bus, presence }),
-    { ...grpcServerOptions(config.GIM_LOGIC_GRPC_URL, ['logic'], LOGIC_PROTO_FILES), logger: logLevels(config.GIM_LOG_LEVEL) },
+    {
+      ...grpcServerOptions(config.GIM_LOGIC_GRPC_URL, ['logic'], LOGIC_PROTO_FILES),
+      logger: logLevels(config.GIM_LOG_LEVEL),
+    },
   );
   app.useGlobalFilters(new GrpcExceptionFilter());
   await app.listen();
-  new Logger('logic').log(`gRPC on ${config.GIM_LOGIC_GRPC_URL}, database ${dataSource.options.type}, presence ${config.GIM_PRESENCE}`);
+  new Logger('logic').log(
+    `gRPC on ${config.GIM_LOGIC_GRPC_URL}, database ${dataSource.options.type}, presence ${config.GIM_PRESENCE}`,
+  );
 
   return {
     async close() {

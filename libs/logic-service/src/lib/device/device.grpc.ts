@@ -2,7 +2,12 @@ import { Controller, UseGuards } from '@nestjs/common';
 import { logicDevice } from '@gim/contracts';
 import { InternalGuard, validated } from '@gim/rpc';
 import { PresenceStore } from '../presence/presence';
-import { DeviceConnectionRequest, RenewLeaseRequest, SaveDeviceRequest, SignInDeviceRequest } from './device.requests';
+import {
+  DeviceConnectionRequest,
+  RenewLeaseRequest,
+  SaveDeviceRequest,
+  SignInDeviceRequest,
+} from './device.requests';
 import { SaveDeviceUseCase } from './save-device.usecase';
 import { SignInDeviceUseCase } from './sign-in-device.usecase';
 

@@ -14,7 +14,15 @@ export class DeviceRepository {
   /** Updates the device when `device.id` exists, otherwise creates one; returns its id. */
   async save(device: Device): Promise<number> {
     const now = sqlDateTime(Date.now());
-    const fields = [device.userId, device.type, device.brand, device.model, device.systemVersion, device.sdkVersion, device.branchPushId];
+    const fields = [
+      device.userId,
+      device.type,
+      device.brand,
+      device.model,
+      device.systemVersion,
+      device.sdkVersion,
+      device.branchPushId,
+    ];
     if (device.id > 0 && (await this.find(device.id))) {
       await this.query(
         'UPDATE device SET user_id = ?, type = ?, brand = ?, model = ?, system_version = ?, sdk_version = ?, ' +

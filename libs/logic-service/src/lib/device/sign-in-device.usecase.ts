@@ -32,7 +32,9 @@ export class SignInDeviceUseCase {
           code: ErrorCode.SignedInElsewhere,
           reason: 'the device signed in on another connection',
         })
-        .catch((error: unknown) => this.logger.warn(`kick of device ${command.deviceId} failed: ${String(error)}`));
+        .catch((error: unknown) =>
+          this.logger.warn(`kick of device ${command.deviceId} failed: ${String(error)}`),
+        );
     }
   }
 }

@@ -4,7 +4,13 @@ import { logicMessageExt, logicMessageInt } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
 import { claimedIdentity, InternalGuard, validated } from '@gim/rpc';
 import { UserDirectory } from '../user/user-directory';
-import { AckCommand, PushToAllRequest, PushToUsersRequest, SendUserMessageRequest, SyncCommand } from './message.requests';
+import {
+  AckCommand,
+  PushToAllRequest,
+  PushToUsersRequest,
+  SendUserMessageRequest,
+  SyncCommand,
+} from './message.requests';
 import { PushToAllUseCase, PushToUsersUseCase } from './push-to-users.usecase';
 import { SendUserMessageUseCase } from './send-user-message.usecase';
 import { AckMessagesUseCase, SyncMessagesUseCase } from './sync-messages.usecase';
@@ -30,7 +36,9 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
     await this.pushToAllUseCase.execute(validated(PushToAllRequest, request));
   }
 
-  async sendUserMessage(request: logicMessageInt.SendUserMessageRequest): Promise<logicMessageInt.SendUserMessageReply> {
+  async sendUserMessage(
+    request: logicMessageInt.SendUserMessageRequest,
+  ): Promise<logicMessageInt.SendUserMessageReply> {
     return this.sendUseCase.execute(validated(SendUserMessageRequest, request));
   }
 
@@ -55,7 +63,9 @@ export class MessageExtGrpc implements logicMessageExt.MessageExtServiceControll
 
   async sync(request: logicMessageExt.SyncRequest, metadata?: Metadata): Promise<logicMessageExt.SyncReply> {
     const caller = await this.authenticate(metadata);
-    return this.syncUseCase.execute(validated(SyncCommand, { ...caller, seq: request.seq, limit: request.limit }));
+    return this.syncUseCase.execute(
+      validated(SyncCommand, { ...caller, seq: request.seq, limit: request.limit }),
+    );
   }
 
   async messageAck(request: logicMessageExt.MessageACKRequest, metadata?: Metadata): Promise<void> {
@@ -65,7 +75,11 @@ export class MessageExtGrpc implements logicMessageExt.MessageExtServiceControll
 
   private async authenticate(metadata: Metadata | undefined): Promise<{ userId: number; deviceId: number }> {
     const identity = claimedIdentity(metadata);
-    if (!identity) throw new GimError(ErrorCode.Unauthorized, 'unauthorized: user_id, device_id and token metadata are required');
+    if (!identity)
+      throw new GimError(
+        ErrorCode.Unauthorized,
+        'unauthorized: user_id, device_id and token metadata are required',
+      );
     await this.users.authenticate(identity.userId, identity.deviceId, identity.token);
     return { userId: identity.userId, deviceId: identity.deviceId };
   }

@@ -55,13 +55,25 @@ for (const engine of engines) {
     });
 
     it('gives every recipient the next seq of their own, starting at 1', async () => {
-      const first = await repo.store({ senderId: 1, command: 100, content: Buffer.from('a'), recipients: [1, 2], createdAt: Date.now() });
+      const first = await repo.store({
+        senderId: 1,
+        command: 100,
+        content: Buffer.from('a'),
+        recipients: [1, 2],
+        createdAt: Date.now(),
+      });
       assert.ok(!('duplicate' in first));
       assert.deepEqual([...first.seqs].sort(), [
         [1, 1],
         [2, 1],
       ]);
-      const second = await repo.store({ senderId: 2, command: 100, content: Buffer.from('b'), recipients: [2, 3], createdAt: Date.now() });
+      const second = await repo.store({
+        senderId: 2,
+        command: 100,
+        content: Buffer.from('b'),
+        recipients: [2, 3],
+        createdAt: Date.now(),
+      });
       assert.ok(!('duplicate' in second));
       assert.equal(second.seqs.get(2), 2);
       assert.equal(second.seqs.get(3), 1);
@@ -71,7 +83,13 @@ for (const engine of engines) {
 
     it('never hands out the same seq twice under concurrent sends to one user', async () => {
       const sends = Array.from({ length: 40 }, (_, i) =>
-        repo.store({ senderId: 100 + i, command: 100, content: Buffer.from([i]), recipients: [100 + i, 50], createdAt: Date.now() }),
+        repo.store({
+          senderId: 100 + i,
+          command: 100,
+          content: Buffer.from([i]),
+          recipients: [100 + i, 50],
+          createdAt: Date.now(),
+        }),
       );
       const results = await Promise.all(sends);
       const seqs = results.map((result) => {
@@ -86,7 +104,14 @@ for (const engine of engines) {
     });
 
     it('stores a retried send once and returns the first result', async () => {
-      const message = { senderId: 7, command: 100, content: Buffer.from('hi'), recipients: [7, 8], createdAt: Date.now(), clientMsgId: 'c-1' };
+      const message = {
+        senderId: 7,
+        command: 100,
+        content: Buffer.from('hi'),
+        recipients: [7, 8],
+        createdAt: Date.now(),
+        clientMsgId: 'c-1',
+      };
       const first = await repo.store(message);
       assert.ok(!('duplicate' in first));
       const again = await repo.store(message);
@@ -99,7 +124,9 @@ for (const engine of engines) {
         repo.store({ ...message, clientMsgId: 'c-2' }),
         repo.store({ ...message, clientMsgId: 'c-2' }),
       ]);
-      const ids = [concurrentA, concurrentB].map((r) => ('duplicate' in r ? r.duplicate.messageId : r.messageId));
+      const ids = [concurrentA, concurrentB].map((r) =>
+        'duplicate' in r ? r.duplicate.messageId : r.messageId,
+      );
       assert.equal(ids[0], ids[1], 'concurrent retries resolve to one message');
       assert.equal(await repo.currentSeq(8), 2);
     });
@@ -107,12 +134,24 @@ for (const engine of engines) {
     it('pages an inbox in seq order with the bytes intact', async () => {
       const content = Buffer.from([0, 255, 1, 254, 10, 13]);
       for (let i = 0; i < 5; i++) {
-        await repo.store({ senderId: 0, command: 1, content: Buffer.concat([content, Buffer.from([i])]), recipients: [900], createdAt: 1_700_000_000_123 + i });
+        await repo.store({
+          senderId: 0,
+          command: 1,
+          content: Buffer.concat([content, Buffer.from([i])]),
+          recipients: [900],
+          createdAt: 1_700_000_000_123 + i,
+        });
       }
       const page1 = await repo.inbox(900, 0, 3);
       const page2 = await repo.inbox(900, page1.at(-1)!.seq, 3);
-      assert.deepEqual(page1.map((m) => m.seq), [1, 2, 3]);
-      assert.deepEqual(page2.map((m) => m.seq), [4, 5]);
+      assert.deepEqual(
+        page1.map((m) => m.seq),
+        [1, 2, 3],
+      );
+      assert.deepEqual(
+        page2.map((m) => m.seq),
+        [4, 5],
+      );
       assert.deepEqual(page2[1]!.content, Buffer.concat([content, Buffer.from([4])]));
       assert.equal(page1[0]!.createdAt, 1_700_000_000_123);
       assert.equal(page1[0]!.command, 1);

@@ -48,7 +48,9 @@ export class MessageRepository {
       [senderId, clientMsgId],
     );
     const row = rows[0];
-    return row ? { messageId: Number(row.message_id), seq: Number(row.seq), createdAt: dateTimeMs(row.created_at) } : undefined;
+    return row
+      ? { messageId: Number(row.message_id), seq: Number(row.seq), createdAt: dateTimeMs(row.created_at) }
+      : undefined;
   }
 
   /** Stores a message for its recipients; with a clientMsgId already used, returns that send's record instead. */
@@ -82,10 +84,10 @@ export class MessageRepository {
 
   /** The user's latest seq (0 before any message). */
   async currentSeq(userId: number): Promise<number> {
-    const rows = await this.query<{ seq: number | string }>('SELECT seq FROM seq WHERE object_type = ? AND object_id = ?', [
-      SEQ_OBJECT_USER,
-      userId,
-    ]);
+    const rows = await this.query<{ seq: number | string }>(
+      'SELECT seq FROM seq WHERE object_type = ? AND object_id = ?',
+      [SEQ_OBJECT_USER, userId],
+    );
     return rows[0] ? Number(rows[0].seq) : 0;
   }
 
@@ -103,9 +105,10 @@ export class MessageRepository {
 
   /** The highest seq any device of the user has acknowledged (0 when none has). */
   async highestAck(userId: number): Promise<number> {
-    const rows = await this.query<{ ack: number | string | null }>('SELECT MAX(ack) AS ack FROM device_ack WHERE user_id = ?', [
-      userId,
-    ]);
+    const rows = await this.query<{ ack: number | string | null }>(
+      'SELECT MAX(ack) AS ack FROM device_ack WHERE user_id = ?',
+      [userId],
+    );
     return Number(rows[0]?.ack ?? 0);
   }
 
@@ -124,18 +127,19 @@ export class MessageRepository {
       );
     }
     if (message.clientMsgId !== undefined) {
-      await manager.query('INSERT INTO send_dedup (sender_id, client_msg_id, message_id, seq, created_at) VALUES (?, ?, ?, ?, ?)', [
-        message.senderId,
-        message.clientMsgId,
-        messageId,
-        seqs.get(message.senderId) ?? 0,
-        createdAt,
-      ]);
+      await manager.query(
+        'INSERT INTO send_dedup (sender_id, client_msg_id, message_id, seq, created_at) VALUES (?, ?, ?, ?, ?)',
+        [message.senderId, message.clientMsgId, messageId, seqs.get(message.senderId) ?? 0, createdAt],
+      );
     }
     return { messageId, createdAt: dateTimeMs(createdAt), seqs };
   }
 
-  private async insertMessage(manager: EntityManager, message: NewMessage, createdAt: string): Promise<number> {
+  private async insertMessage(
+    manager: EntityManager,
+    message: NewMessage,
+    createdAt: string,
+  ): Promise<number> {
     const params = [message.senderId, message.command, message.content, createdAt];
     if (this.dialect === 'sqlite') {
       const [row] = (await manager.query(

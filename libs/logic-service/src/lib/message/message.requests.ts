@@ -1,4 +1,15 @@
-import { ArrayMaxSize, ArrayMinSize, IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsBoolean,
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 /** Most users one PushToUsers call may address. */
@@ -9,14 +20,21 @@ export class SendUserMessageRequest {
   @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
   @IsInt() @Min(1) @Max(MAX_ID) deviceId!: number;
   @IsInt() @Min(1) @Max(MAX_ID) toUserId!: number;
-  @IsString() @MinLength(1) @MaxLength(64) @Matches(/^[\x21-\x7e]+$/, { message: 'clientMsgId must be printable ASCII without spaces' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  @Matches(/^[\x21-\x7e]+$/, { message: 'clientMsgId must be printable ASCII without spaces' })
   clientMsgId!: string;
   content!: Buffer;
 }
 
 /** MessageIntService.PushToUsers arguments. */
 export class PushToUsersRequest {
-  @ArrayMinSize(1) @ArrayMaxSize(MAX_PUSH_USERS) @IsInt({ each: true }) @Min(1, { each: true }) @Max(MAX_ID, { each: true })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_PUSH_USERS)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(MAX_ID, { each: true })
   userIds!: number[];
   @IsInt() @Min(0) @Max(2 ** 31 - 1) command!: number;
   content!: Buffer;

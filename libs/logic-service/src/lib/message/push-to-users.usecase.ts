@@ -21,7 +21,14 @@ export class PushToUsersUseCase {
     checkContentSize(command.content, this.config.GIM_MAX_CONTENT_BYTES);
     const createdAt = Date.now();
     if (!command.isPersist) {
-      const message = { command: command.command, content: command.content, seq: 0, createdAt, roomId: 0, messageId: 0 };
+      const message = {
+        command: command.command,
+        content: command.content,
+        seq: 0,
+        createdAt,
+        roomId: 0,
+        messageId: 0,
+      };
       await this.fanout.toUsers([...new Set(command.userIds)].map((userId) => ({ userId, message })));
       return 0;
     }
@@ -36,7 +43,14 @@ export class PushToUsersUseCase {
     await this.fanout.toUsers(
       [...stored.seqs].map(([userId, seq]) => ({
         userId,
-        message: { command: command.command, content: command.content, seq, createdAt: stored.createdAt, roomId: 0, messageId: stored.messageId },
+        message: {
+          command: command.command,
+          content: command.content,
+          seq,
+          createdAt: stored.createdAt,
+          roomId: 0,
+          messageId: stored.messageId,
+        },
       })),
     );
     return stored.messageId;
@@ -53,10 +67,18 @@ export class PushToAllUseCase {
 
   async execute(command: PushToAllRequest): Promise<void> {
     checkContentSize(command.content, this.config.GIM_MAX_CONTENT_BYTES);
-    await this.fanout.toAll({ command: command.command, content: command.content, seq: 0, createdAt: Date.now(), roomId: 0, messageId: 0 });
+    await this.fanout.toAll({
+      command: command.command,
+      content: command.content,
+      seq: 0,
+      createdAt: Date.now(),
+      roomId: 0,
+      messageId: 0,
+    });
   }
 }
 
 function checkContentSize(content: Buffer, max: number): void {
-  if (content.length > max) throw badRequest(`content: ${content.length} bytes exceeds the ${max}-byte limit`);
+  if (content.length > max)
+    throw badRequest(`content: ${content.length} bytes exceeds the ${max}-byte limit`);
 }

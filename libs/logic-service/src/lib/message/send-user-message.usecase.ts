@@ -26,12 +26,15 @@ export class SendUserMessageUseCase {
 
   async execute(command: SendUserMessageRequest): Promise<SendRecord> {
     if (command.content.length > this.config.GIM_MAX_CONTENT_BYTES) {
-      throw badRequest(`content: ${command.content.length} bytes exceeds the ${this.config.GIM_MAX_CONTENT_BYTES}-byte limit`);
+      throw badRequest(
+        `content: ${command.content.length} bytes exceeds the ${this.config.GIM_MAX_CONTENT_BYTES}-byte limit`,
+      );
     }
     const profiles = await this.users.profiles([command.userId, command.toUserId]);
     const sender = profiles.get(command.userId);
     if (!sender) throw new GimError(ErrorCode.UserNotFound, `user not found: sender ${command.userId}`);
-    if (!profiles.has(command.toUserId)) throw new GimError(ErrorCode.UserNotFound, `user not found: ${command.toUserId}`);
+    if (!profiles.has(command.toUserId))
+      throw new GimError(ErrorCode.UserNotFound, `user not found: ${command.toUserId}`);
 
     const body = logicPush.UserMessagePush.encode({
       fromUser: { ...sender, deviceId: command.deviceId },
@@ -62,6 +65,10 @@ export class SendUserMessageUseCase {
         },
       })),
     );
-    return { messageId: stored.messageId, seq: stored.seqs.get(command.userId) ?? 0, createdAt: stored.createdAt };
+    return {
+      messageId: stored.messageId,
+      seq: stored.seqs.get(command.userId) ?? 0,
+      createdAt: stored.createdAt,
+    };
   }
 }

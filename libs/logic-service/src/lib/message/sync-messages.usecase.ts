@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { badRequest } from '@gim/errors';
 import { Message } from '@gim/protocol';
 import { LogicConfig } from '../logic.config';
+import { InboxMessage } from './message';
 import { MessageRepository } from './message.repository';
 import { AckCommand, SyncCommand } from './message.requests';
 
@@ -12,7 +13,8 @@ export interface SyncPage {
 }
 
 /**
- * Offline sync: the user's inbox after a seq, oldest first, a page at a time. Seq 0 means "a new device":
+ * Offline sync: the user's inbox after a seq, oldest first, a page at a time (bounded in count and in bytes,
+ * so a reply fits a client frame). Seq 0 means "a new device":
  * it starts after the highest seq any of the user's devices acknowledged (the Go gim's behaviour).
  */
 @Injectable()
@@ -26,7 +28,7 @@ export class SyncMessagesUseCase {
     const limit = Math.min(command.limit || this.config.GIM_SYNC_PAGE_DEFAULT, this.config.GIM_SYNC_PAGE_MAX);
     const after = command.seq > 0 ? command.seq : await this.messages.highestAck(command.userId);
     const rows = await this.messages.inbox(command.userId, after, limit + 1);
-    const page = rows.slice(0, limit);
+    const page = rows.slice(0, withinBytes(rows, limit, this.config.GIM_SYNC_PAGE_MAX_BYTES));
     return {
       messages: page.map((row) => ({
         command: row.command,
@@ -36,9 +38,21 @@ export class SyncMessagesUseCase {
         roomId: 0,
         messageId: row.messageId,
       })),
-      hasMore: rows.length > limit,
+      hasMore: rows.length > page.length,
     };
   }
+}
+
+/** How many of the first `limit` rows fit in `maxBytes` of content; at least one, so a page always advances. */
+function withinBytes(rows: readonly InboxMessage[], limit: number, maxBytes: number): number {
+  let bytes = 0;
+  let count = 0;
+  for (const row of rows.slice(0, limit)) {
+    bytes += row.content.length;
+    if (count > 0 && bytes > maxBytes) break;
+    count++;
+  }
+  return count;
 }
 
 /** Records the highest seq a device holds; a seq the user has not reached yet is refused. */
@@ -48,7 +62,8 @@ export class AckMessagesUseCase {
 
   async execute(command: AckCommand): Promise<void> {
     const current = await this.messages.currentSeq(command.userId);
-    if (command.seq > current) throw badRequest(`seq: ${command.seq} is beyond the user's latest seq ${current}`);
+    if (command.seq > current)
+      throw badRequest(`seq: ${command.seq} is beyond the user's latest seq ${current}`);
     await this.messages.ack(command.deviceId, command.userId, command.seq);
   }
 }

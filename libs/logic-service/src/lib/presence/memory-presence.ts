@@ -9,7 +9,11 @@ export class MemoryPresence extends PresenceStore {
     super();
   }
 
-  async setOnline(userId: number, deviceId: number, location: DeviceLocation): Promise<DeviceLocation | undefined> {
+  async setOnline(
+    userId: number,
+    deviceId: number,
+    location: DeviceLocation,
+  ): Promise<DeviceLocation | undefined> {
     let devices = this.devices.get(userId);
     if (!devices) this.devices.set(userId, (devices = new Map()));
     const previous = devices.get(deviceId);

@@ -50,9 +50,16 @@ for (const [name, create] of stores) {
     it('returns the previous location and lets only the current connection go offline', async () => {
       await presence.renewLease('gw-c', 30);
       assert.equal(await presence.setOnline(5, 51, { gatewayId: 'gw-c', connId: 1 }), undefined);
-      assert.deepEqual(await presence.setOnline(5, 51, { gatewayId: 'gw-c', connId: 2 }), { gatewayId: 'gw-c', connId: 1 });
+      assert.deepEqual(await presence.setOnline(5, 51, { gatewayId: 'gw-c', connId: 2 }), {
+        gatewayId: 'gw-c',
+        connId: 1,
+      });
       await presence.setOffline(5, 51, { gatewayId: 'gw-c', connId: 1 });
-      assert.equal((await presence.onlineDevices([5])).length, 1, 'the stale connection closing does not remove the new one');
+      assert.equal(
+        (await presence.onlineDevices([5])).length,
+        1,
+        'the stale connection closing does not remove the new one',
+      );
       await presence.setOffline(5, 51, { gatewayId: 'gw-c', connId: 2 });
       assert.deepEqual(await presence.onlineDevices([5]), []);
     });

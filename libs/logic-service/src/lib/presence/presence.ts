@@ -16,7 +16,11 @@ export interface OnlineDevice extends DeviceLocation {
  */
 export abstract class PresenceStore {
   /** Records the device on a connection; returns where it was before, if anywhere. */
-  abstract setOnline(userId: number, deviceId: number, location: DeviceLocation): Promise<DeviceLocation | undefined>;
+  abstract setOnline(
+    userId: number,
+    deviceId: number,
+    location: DeviceLocation,
+  ): Promise<DeviceLocation | undefined>;
   /** Removes the device only if it is still recorded at `location` (a newer connection wins). */
   abstract setOffline(userId: number, deviceId: number, location: DeviceLocation): Promise<void>;
   /** The online devices of the given users, on gateways whose lease is alive. */

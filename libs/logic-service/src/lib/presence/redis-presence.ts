@@ -45,8 +45,16 @@ export class RedisPresence extends PresenceStore {
     this.redis = redis as Redis & PresenceCommands;
   }
 
-  async setOnline(userId: number, deviceId: number, location: DeviceLocation): Promise<DeviceLocation | undefined> {
-    const previous = await this.redis.gimSetOnline(this.userKey(userId), String(deviceId), encodeLocation(location));
+  async setOnline(
+    userId: number,
+    deviceId: number,
+    location: DeviceLocation,
+  ): Promise<DeviceLocation | undefined> {
+    const previous = await this.redis.gimSetOnline(
+      this.userKey(userId),
+      String(deviceId),
+      encodeLocation(location),
+    );
     return decodeLocation(previous);
   }
 
@@ -71,7 +79,8 @@ export class RedisPresence extends PresenceStore {
     if (candidates.length === 0) return [];
     const alive = await this.aliveGateways(new Set(candidates.map((device) => device.gatewayId)));
     const online = candidates.filter((device) => alive.has(device.gatewayId));
-    if (online.length !== candidates.length) this.prune(candidates.filter((device) => !alive.has(device.gatewayId)));
+    if (online.length !== candidates.length)
+      this.prune(candidates.filter((device) => !alive.has(device.gatewayId)));
     return online;
   }
 
@@ -120,7 +129,9 @@ export class RedisPresence extends PresenceStore {
     for (const device of stale) {
       pipeline.gimSetOffline(this.userKey(device.userId), String(device.deviceId), encodeLocation(device));
     }
-    pipeline.exec().catch((error: unknown) => this.logger.warn(`pruning stale presence failed: ${String(error)}`));
+    pipeline
+      .exec()
+      .catch((error: unknown) => this.logger.warn(`pruning stale presence failed: ${String(error)}`));
   }
 
   private userKey(userId: number): string {

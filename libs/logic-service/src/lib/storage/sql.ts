@@ -41,7 +41,11 @@ function codeOf(error: unknown): string {
 /** A unique/primary key violation, on either engine. */
 export function isDuplicateKey(error: unknown): boolean {
   const code = codeOf((error as { driverError?: unknown })?.driverError ?? error);
-  return code === 'ER_DUP_ENTRY' || code.startsWith('SQLITE_CONSTRAINT_PRIMARYKEY') || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return (
+    code === 'ER_DUP_ENTRY' ||
+    code.startsWith('SQLITE_CONSTRAINT_PRIMARYKEY') ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
 }
 
 /** A deadlock or lock wait timeout that a retry of the whole transaction resolves. */

@@ -45,7 +45,12 @@ export class UserDirectory {
     const reply = await this.users.getUsers({ userIds: missing });
     if (this.cache.size + missingCount > PROFILE_CACHE_LIMIT) this.cache.clear();
     for (const user of Object.values(reply.users) as businessUserExt.User[]) {
-      const profile = { userId: user.userId, nickname: user.nickname, avatarUrl: user.avatarUrl, extra: user.extra };
+      const profile = {
+        userId: user.userId,
+        nickname: user.nickname,
+        avatarUrl: user.avatarUrl,
+        extra: user.extra,
+      };
       this.cache.set(user.userId, { profile, fetchedAt: now });
       found.set(user.userId, profile);
     }
