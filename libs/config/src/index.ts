@@ -2,3 +2,4 @@
 export { loadConfig, ConfigError } from './load-config';
 export { CommonConfig, type RunMode } from './common';
 export { runApp, type Closable } from './run-app';
+export { logLevels } from './log-levels';

@@ -11,7 +11,10 @@ class Sample {
 
 describe('loadConfig', () => {
   it('uses defaults and coerces variables by their declared types', () => {
-    assert.deepEqual({ ...loadConfig(Sample, {}) }, { GIM_PORT: 8000, GIM_FLAG: false, GIM_DB_URL: 'mysql://root@localhost/db' });
+    assert.deepEqual(
+      { ...loadConfig(Sample, {}) },
+      { GIM_PORT: 8000, GIM_FLAG: false, GIM_DB_URL: 'mysql://root@localhost/db' },
+    );
     const config = loadConfig(Sample, { GIM_PORT: '9001', GIM_FLAG: 'false' });
     assert.equal(config.GIM_PORT, 9001);
     assert.equal(config.GIM_FLAG, false, '"false" is false, not a truthy string');
@@ -20,7 +23,12 @@ describe('loadConfig', () => {
 
   it('names every bad variable at once and never prints a password', () => {
     assert.throws(
-      () => loadConfig(Sample, { GIM_PORT: 'eighty', GIM_FLAG: 'maybe', GIM_DB_URL: 'mysql://root:hunter2@db:3306/other' }),
+      () =>
+        loadConfig(Sample, {
+          GIM_PORT: 'eighty',
+          GIM_FLAG: 'maybe',
+          GIM_DB_URL: 'mysql://root:hunter2@db:3306/other',
+        }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         assert.equal(error.problems.length, 3);

@@ -29,7 +29,9 @@ function coerce(raw: string, type: unknown): unknown {
 function shown(property: string, value: unknown): string {
   if (/SECRET|PASSWORD|TOKEN/.test(property)) return '(hidden)';
   if (typeof value === 'number') return String(value);
-  return JSON.stringify(typeof value === 'string' ? value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@') : value);
+  return JSON.stringify(
+    typeof value === 'string' ? value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@') : value,
+  );
 }
 
 function describe(error: ValidationError): string {

@@ -1,3 +1,3 @@
 // logic: devices and presence, per-user sequences, messages, sync and acknowledgements, live fan-out.
 export { LogicConfig } from './lib/logic.config';
-export { startLogic, logLevels, type RunningLogic, type LogicOptions } from './lib/start-logic';
+export { startLogic, type RunningLogic, type LogicOptions } from './lib/start-logic';

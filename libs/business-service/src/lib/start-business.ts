@@ -1,4 +1,5 @@
-import { Logger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { logLevels } from '@gim/config';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { applySchemaFile, BUSINESS_ENTITIES, createDataSource } from '@gim/storage';
@@ -13,14 +14,6 @@ export const BUSINESS_PROTO_FILES = [
   'business/user.int.proto',
   'business/friend.ext.proto',
 ];
-
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-// Every Nest log level as severe as `level` or more (unknown levels mean `log`).
-function logLevelsUpTo(level: string): LogLevel[] {
-  const index = LOG_LEVELS.indexOf(level as LogLevel);
-  return LOG_LEVELS.slice(0, index < 0 ? LOG_LEVELS.indexOf('log') + 1 : index + 1);
-}
 
 /** How to start the business service besides its config. */
 export interface StartBusinessOptions {
@@ -56,7 +49,7 @@ export async function startBusiness(
         ...grpcServerOptions(config.GIM_BUSINESS_GRPC_URL, ['business'], BUSINESS_PROTO_FILES),
         bufferLogs: true,
         abortOnError: false,
-        logger: logLevelsUpTo(config.GIM_LOG_LEVEL),
+        logger: logLevels(config.GIM_LOG_LEVEL),
       },
     );
     app.useGlobalFilters(new GrpcExceptionFilter());

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { Channels, FanoutBus } from '@gim/bus';
 import { GrpcExceptionFilter, grpcServerOptions } from '@gim/rpc';
+import { logLevels } from '@gim/config';
 import { GatewayConfig, gatewayAddresses, GatewayTransport } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { GatewayRuntime } from './gateway.runtime';
@@ -29,14 +29,6 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-const LOG_LEVELS: Record<string, LogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  log: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
 /** A gateway id unique per process start: hostname-pid-random. */
 export function generateGatewayId(): string {
   const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-') || 'gateway';
@@ -60,7 +52,7 @@ export async function startGateway(
   });
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(module, {
     ...grpcServerOptions(grpc, ['connect'], ['connect/connect.int.proto']),
-    logger: LOG_LEVELS[config.GIM_LOG_LEVEL] ?? LOG_LEVELS['log'],
+    logger: logLevels(config.GIM_LOG_LEVEL),
     abortOnError: false,
   });
   app.useGlobalFilters(new GrpcExceptionFilter());

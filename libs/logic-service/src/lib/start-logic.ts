@@ -1,4 +1,5 @@
-import { Logger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { logLevels } from '@gim/config';
 import { NestFactory } from '@nestjs/core';
 import { FanoutBus, RedisBus } from '@gim/bus';
 import { GrpcExceptionFilter, grpcServerOptions } from '@gim/rpc';
@@ -18,14 +19,6 @@ export interface RunningLogic {
 export interface LogicOptions {
   internalSecret: string;
   bus?: FanoutBus;
-}
-
-const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
-
-/** Log levels up to and including `level`. */
-export function logLevels(level: string): LogLevel[] {
-  const index = LOG_LEVELS.indexOf(level as LogLevel);
-  return LOG_LEVELS.slice(0, index < 0 ? 3 : index + 1);
 }
 
 /** Opens storage, presence and the bus, then serves logic's gRPC services until close(). */
