@@ -1,3 +1,5 @@
+import type { Server } from 'node:net';
+
 /** The client-facing listener of a gateway (a TCP server or a WebSocket server). */
 export interface ClientServer {
   /** Starts listening on host:port; resolves with the bound port. */
@@ -15,4 +17,22 @@ export function within(closing: Promise<void>, timeoutMs: number): Promise<void>
     timer = setTimeout(resolve, timeoutMs);
   });
   return Promise.race([closing, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Listens on host:port, then reports later listener errors through `onError`; resolves with the bound port. */
+export function listenOn(
+  server: Server,
+  host: string,
+  port: number,
+  onError: (error: Error) => void,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: host || undefined, port }, () => {
+      server.off('error', reject);
+      server.on('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
 }

@@ -9,7 +9,11 @@ export async function startClusterGateway(transport: GatewayTransport): Promise<
   const config = loadConfig(GatewayConfig);
   const bus = new RedisBus(config.GIM_REDIS_URL);
   try {
-    const gateway = await startGateway(config, { transport, internalSecret: resolveInternalSecret(config), bus });
+    const gateway = await startGateway(config, {
+      transport,
+      internalSecret: resolveInternalSecret(config),
+      bus,
+    });
     return {
       async close() {
         await gateway.close();

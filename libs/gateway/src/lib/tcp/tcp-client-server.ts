@@ -1,6 +1,6 @@
 import { createServer, Server, Socket } from 'node:net';
 import { decodePacket, FrameDecoder, ProtocolError } from '@gim/protocol';
-import { ClientServer, within } from '../client-server';
+import { ClientServer, listenOn, within } from '../client-server';
 import { Connection } from '../core/connection';
 import { GatewayCore } from '../core/gateway-core';
 import { GatewayLogger } from '../core/logger';
@@ -21,15 +21,7 @@ export class TcpClientServer implements ClientServer {
   }
 
   listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: host || undefined, port }, () => {
-        this.server.off('error', reject);
-        this.server.on('error', (error) => this.logger.error(`TCP listener: ${String(error)}`));
-        const address = this.server.address();
-        resolve(typeof address === 'object' && address !== null ? address.port : port);
-      });
-    });
+    return listenOn(this.server, host, port, (error) => this.logger.error(`TCP listener: ${String(error)}`));
   }
 
   stopAccepting(): void {

@@ -3,7 +3,7 @@ import { Duplex } from 'node:stream';
 import { ErrorCode } from '@gim/errors';
 import { decodePacket, ProtocolError } from '@gim/protocol';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
-import { ClientServer, within } from '../client-server';
+import { ClientServer, listenOn, within } from '../client-server';
 import { Connection } from '../core/connection';
 import { GatewayCore } from '../core/gateway-core';
 import { GatewayLogger } from '../core/logger';
@@ -56,15 +56,9 @@ export class WsClientServer implements ClientServer {
   }
 
   listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen({ host: host || undefined, port }, () => {
-        this.http.off('error', reject);
-        this.http.on('error', (error) => this.logger.error(`WebSocket listener: ${String(error)}`));
-        const address = this.http.address();
-        resolve(typeof address === 'object' && address !== null ? address.port : port);
-      });
-    });
+    return listenOn(this.http, host, port, (error) =>
+      this.logger.error(`WebSocket listener: ${String(error)}`),
+    );
   }
 
   stopAccepting(): void {
