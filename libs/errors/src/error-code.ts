@@ -13,6 +13,7 @@ export enum ErrorCode {
   GroupNotFound = 10220,
   BadVerificationCode = 10300,
   UserNotFound = 10301,
+  TooManyAttempts = 10302,
   // gim additions: connection-level outcomes, each sent to the client before its connection closes.
   MalformedFrame = 10400,
   FrameTooLarge = 10401,
@@ -41,6 +42,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   [ErrorCode.GroupNotFound]: 'group not found',
   [ErrorCode.BadVerificationCode]: 'bad verification code',
   [ErrorCode.UserNotFound]: 'user not found',
+  [ErrorCode.TooManyAttempts]: 'too many sign-in attempts; retry later',
   [ErrorCode.MalformedFrame]: 'malformed frame',
   [ErrorCode.FrameTooLarge]: 'frame too large',
   [ErrorCode.UnknownCommand]: 'unknown command',

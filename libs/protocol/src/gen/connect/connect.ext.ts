@@ -33,6 +33,8 @@ export enum PacketCommand {
   PC_ACK = 7,
   /** PC_CLOSE - server → client, content CloseNotice; the server closes the connection right after it */
   PC_CLOSE = 8,
+  /** PC_SYNC_NOTICE - server → client, no content: live pushes may have been missed (e.g. presence was rebuilt); sync from the highest seq held */
+  PC_SYNC_NOTICE = 9,
 }
 
 /** What a Message's content holds. */
