@@ -24,6 +24,7 @@ export enum ErrorCode {
   SlowConsumer = 10406,
   ServerShutdown = 10407,
   AlreadySignedIn = 10408,
+  TooManyConnections = 10409,
   // gim additions: a dependency (database, Redis, another service) is down; the caller may retry.
   Unavailable = 10500,
 }
@@ -52,6 +53,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   [ErrorCode.SlowConsumer]: 'client reads too slowly; sync to catch up',
   [ErrorCode.ServerShutdown]: 'server shutting down; reconnect',
   [ErrorCode.AlreadySignedIn]: 'connection already signed in',
+  [ErrorCode.TooManyConnections]: 'too many connections not yet signed in from this address',
   [ErrorCode.Unavailable]: 'temporarily unavailable; retry',
 };
 
