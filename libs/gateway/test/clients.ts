@@ -15,6 +15,31 @@ import { WebSocket } from 'ws';
 
 const WAIT_MS = 5_000;
 
+/** A bare TCP socket to 127.0.0.1:port, for clients that never finish a handshake. */
+export function rawSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.off('error', reject);
+      socket.on('error', () => undefined);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Milliseconds until the server closes `socket` (it ends or resets it), or rejects after `timeoutMs`. */
+export function closedBy(socket: Socket, timeoutMs = WAIT_MS): Promise<number> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('socket still open')), timeoutMs);
+    socket.resume();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(Date.now() - started);
+    });
+  });
+}
+
 /** Receives packets and lets a test wait for the next one that matches. */
 export abstract class PacketClient {
   /** Packets received and not yet taken by a wait. */

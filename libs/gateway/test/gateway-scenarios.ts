@@ -51,6 +51,8 @@ export interface TestGatewayOptions {
   bus?: FanoutBus;
   /** The bus channel prefix; 'it:' by default. */
   prefix?: string;
+  /** Gateway variables that override the test defaults. */
+  env?: Record<string, string>;
 }
 
 /** Starts a gateway on ephemeral ports against a LogicTestDouble. */
@@ -72,6 +74,7 @@ export async function startTestGateway(
     GIM_SWEEP_INTERVAL_MS: '50',
     GIM_SEND_QUEUE_MAX_BYTES: '262144',
     GIM_LOG_LEVEL: 'error',
+    ...options.env,
   });
   const gateway = await startGateway(config, { transport, internalSecret: TEST_SECRET, bus });
   return {

@@ -18,6 +18,7 @@ void describe('GatewayConfig', () => {
     const config = loadConfig(GatewayConfig, {});
     assert.equal(config.GIM_MAX_FRAME_BYTES, 65_536);
     assert.equal(config.GIM_SEND_QUEUE_MAX_BYTES, 1_048_576);
+    assert.equal(config.GIM_MAX_UNAUTHENTICATED_PER_ADDRESS, 128);
     assert.deepEqual(gatewayAddresses(config, 'tcp'), { listen: '0.0.0.0:8001', grpc: '0.0.0.0:8003' });
     assert.deepEqual(gatewayAddresses(config, 'ws'), { listen: '0.0.0.0:8002', grpc: '0.0.0.0:8004' });
   });
@@ -38,6 +39,7 @@ void describe('GatewayConfig', () => {
       GIM_LOGIC_GRPC_ADDR: '127.0.0.1:99999',
       GIM_REDIS_URL: 'http://x',
       GIM_GATEWAY_ID: 'has space',
+      GIM_MAX_UNAUTHENTICATED_PER_ADDRESS: '-1',
     });
     for (const name of [
       'GIM_MAX_FRAME_BYTES',
@@ -45,6 +47,7 @@ void describe('GatewayConfig', () => {
       'GIM_LOGIC_GRPC_ADDR',
       'GIM_REDIS_URL',
       'GIM_GATEWAY_ID',
+      'GIM_MAX_UNAUTHENTICATED_PER_ADDRESS',
     ]) {
       assert.ok(
         found.some((problem) => problem.startsWith(`${name}:`)),

@@ -114,6 +114,12 @@ export class GatewayConfig extends CommonConfig {
   @Max(60_000)
   GIM_SWEEP_INTERVAL_MS: number = 1_000;
 
+  /** Sockets of one client address that may be open without having signed in; 0 means no limit. */
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  GIM_MAX_UNAUTHENTICATED_PER_ADDRESS: number = 128;
+
   /** Bytes queued plus bytes in the socket's buffer above which a connection is closed as a slow consumer. */
   @IsInt()
   @AtLeastTwiceFrameSize()

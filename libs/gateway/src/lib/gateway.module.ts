@@ -43,6 +43,7 @@ export class GatewayModule {
               maxQueueBytes: config.GIM_SEND_QUEUE_MAX_BYTES,
               signInTimeoutMs: config.GIM_SIGN_IN_TIMEOUT_MS,
               idleTimeoutMs: config.GIM_IDLE_TIMEOUT_MS,
+              maxUnauthenticatedPerAddress: config.GIM_MAX_UNAUTHENTICATED_PER_ADDRESS,
             }),
         },
         {

@@ -1,4 +1,5 @@
 import { Packet } from '@gim/protocol';
+import type { AddressSlot } from './admission';
 
 /** What the core needs from one client socket; the TCP and WebSocket adapters implement it. */
 export interface ConnectionTransport {
@@ -50,6 +51,8 @@ export class Connection {
   readingPaused = false;
   /** Packets that arrived while the sign-in was being checked, handled once it succeeds. */
   held: Packet[] = [];
+  /** The client address's unauthenticated slot, held until the connection signs in or closes. */
+  slot: AddressSlot | undefined;
 
   constructor(
     /** The gateway-unique id logic knows the connection by (conn_id). */

@@ -8,6 +8,7 @@ import {
   ProtocolError,
 } from '@gim/protocol';
 import type { LogicClient } from '../logic-client';
+import { AddressSlot, AddressSlots } from './admission';
 import { Connection, ConnectionTransport } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { Framing } from './framing';
@@ -33,6 +34,8 @@ export interface GatewayCoreOptions {
   signInTimeoutMs: number;
   /** See GatewayConfig.GIM_IDLE_TIMEOUT_MS. */
   idleTimeoutMs: number;
+  /** See GatewayConfig.GIM_MAX_UNAUTHENTICATED_PER_ADDRESS; default 0 (no limit). */
+  maxUnauthenticatedPerAddress?: number;
   /** How long a closing socket may linger before it is destroyed; default 5 s. */
   closeGraceMs?: number;
   /** Flush scheduler for the outbound (tests); default setImmediate. */
@@ -61,6 +64,8 @@ export class GatewayCore implements RouterHost {
   readonly router: PacketRouter;
   /** The timeout sweep. */
   readonly sweeper: Sweeper;
+  /** Per-address count of the sockets that have not signed in. */
+  readonly slots: AddressSlots;
   private readonly framing: Framing;
   private readonly logic: LogicClient;
   private readonly clock: Clock;
@@ -75,6 +80,7 @@ export class GatewayCore implements RouterHost {
     this.logic = options.logic;
     this.clock = options.clock;
     this.logger = options.logger;
+    this.slots = new AddressSlots(options.maxUnauthenticatedPerAddress ?? 0);
     this.outbound = new Outbound({
       maxQueueBytes: options.maxQueueBytes,
       onOverflow: (connection) =>
@@ -103,11 +109,25 @@ export class GatewayCore implements RouterHost {
     );
   }
 
-  /** Registers a socket a transport accepted. */
-  open(transport: ConnectionTransport, remoteAddress: string): Connection {
-    const connection = new Connection(this.registry.nextId(), transport, remoteAddress, this.clock.now());
+  /**
+   * Registers a socket a transport accepted at `openedAt` (default now); `slot` is its address's
+   * unauthenticated slot, released when it signs in or closes.
+   */
+  open(
+    transport: ConnectionTransport,
+    remoteAddress: string,
+    slot?: AddressSlot,
+    openedAt = this.clock.now(),
+  ): Connection {
+    const connection = new Connection(this.registry.nextId(), transport, remoteAddress, openedAt);
+    connection.slot = slot;
     this.registry.add(connection);
     return connection;
+  }
+
+  /** The coarse current time connections are timed by. */
+  now(): number {
+    return this.clock.now();
   }
 
   /** Handles a packet a connection received. */
@@ -133,6 +153,7 @@ export class GatewayCore implements RouterHost {
     if (connection.state === 'closed') return;
     connection.state = 'closed';
     connection.held = [];
+    connection.slot?.release();
     this.outbound.discard(connection);
     this.registry.remove(connection);
     if (connection.identity !== undefined) this.reportOffline(connection);
@@ -181,6 +202,8 @@ export class GatewayCore implements RouterHost {
 
   /** Makes a freshly signed-in connection its device's one; the device's previous connection gets 10405. */
   register(connection: Connection): void {
+    connection.slot?.release();
+    connection.slot = undefined;
     const previous = this.registry.bindDevice(connection);
     if (previous !== undefined) this.close(previous, ErrorCode.SignedInElsewhere, SIGNED_IN_ELSEWHERE);
   }

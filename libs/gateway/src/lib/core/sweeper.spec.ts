@@ -64,6 +64,21 @@ void describe('Sweeper', () => {
     assert.equal(transport.destroyed, true);
   });
 
+  void it('expires a pending socket at the sign-in timeout, once', () => {
+    const { core, clock } = testCore({ signInTimeoutMs: 1_000 });
+    let expired = 0;
+    clock.advance(500);
+    core.sweeper.pending.add({ openedAt: clock.now(), expire: () => expired++ });
+    clock.advance(999);
+    core.sweeper.sweep();
+    assert.equal(expired, 0);
+    clock.advance(1);
+    core.sweeper.sweep();
+    core.sweeper.sweep();
+    assert.equal(expired, 1);
+    assert.equal(core.sweeper.pending.size, 0);
+  });
+
   void it('leaves nothing behind once the transport reports the socket closed', () => {
     const { core } = testCore();
     const conn = core.open(new RecordingTransport(), 'a');

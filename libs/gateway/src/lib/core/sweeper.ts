@@ -1,4 +1,5 @@
 import { ErrorCode } from '@gim/errors';
+import type { PendingSocket } from './admission';
 import { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 
@@ -41,8 +42,10 @@ export interface SweepActions {
   destroy(connection: Connection): void;
 }
 
-/** Enforces the sign-in and idle timeouts with one timer per gateway over all connections. */
+/** Enforces the sign-in and idle timeouts with one timer per gateway over all connections and pending sockets. */
 export class Sweeper {
+  /** Sockets not yet connections (WebSocket handshakes); each is expired at the sign-in timeout. */
+  readonly pending = new Set<PendingSocket>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -72,6 +75,11 @@ export class Sweeper {
   sweep(): void {
     const now = this.clock.now();
     const { signInTimeoutMs, idleTimeoutMs, closeGraceMs } = this.options;
+    for (const socket of this.pending) {
+      if (now - socket.openedAt < signInTimeoutMs) continue;
+      this.pending.delete(socket);
+      socket.expire();
+    }
     for (const connection of this.registry.all()) {
       switch (connection.state) {
         case 'awaiting-sign-in':

@@ -1,10 +1,13 @@
 import { createServer, Server, Socket } from 'node:net';
+import { ErrorCode } from '@gim/errors';
 import { decodePacket, FrameDecoder, ProtocolError } from '@gim/protocol';
 import { ClientServer, listenOn, within } from '../client-server';
 import { Connection } from '../core/connection';
 import { GatewayCore } from '../core/gateway-core';
 import { GatewayLogger } from '../core/logger';
 import { TcpTransport } from './tcp-transport';
+
+const TOO_MANY_CONNECTIONS = 'too many connections from this address are not signed in';
 
 /** Accepts TCP clients: cuts the byte stream into frames, decodes packets and hands them to the core. */
 export class TcpClientServer implements ClientServer {
@@ -38,16 +41,16 @@ export class TcpClientServer implements ClientServer {
     socket.setNoDelay(true);
     this.sockets.add(socket);
     const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
-    const connection = this.core.open(
-      new TcpTransport(socket),
-      `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
-    );
+    const host = socket.remoteAddress ?? '?';
+    const slot = this.core.slots.take(host);
+    const connection = this.core.open(new TcpTransport(socket), `${host}:${socket.remotePort ?? 0}`, slot);
     socket.on('data', (chunk: Buffer) => this.receive(connection, decoder, chunk));
     socket.on('error', (error) => this.logger.debug(`connection ${connection.id}: ${error.message}`));
     socket.on('close', () => {
       this.sockets.delete(socket);
       this.core.closed(connection);
     });
+    if (slot === undefined) this.core.close(connection, ErrorCode.TooManyConnections, TOO_MANY_CONNECTIONS);
   }
 
   private receive(connection: Connection, decoder: FrameDecoder, chunk: Buffer): void {

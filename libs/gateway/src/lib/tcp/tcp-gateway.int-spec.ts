@@ -59,6 +59,38 @@ void describe('TCP gateway over real sockets', () => {
     other.close();
   });
 
+  void it('refuses a connection over the per-address limit with PC_CLOSE 10409; a sign-in frees a slot', async () => {
+    const limited = await startTestGateway('tcp', {
+      logic: t.logic,
+      env: { GIM_MAX_UNAUTHENTICATED_PER_ADDRESS: '2', GIM_SIGN_IN_TIMEOUT_MS: '10000' },
+    });
+    try {
+      const first = await limited.connect();
+      const second = await limited.connect();
+      const refused = await limited.connect();
+      assert.equal((await refused.closeNotice()).code, ErrorCode.TooManyConnections);
+      await refused.closed;
+      assert.equal((await first.signIn(210, 2100)).code, 0);
+      const third = await limited.connect();
+      const refusedAgain = await limited.connect();
+      assert.equal((await refusedAgain.closeNotice()).code, ErrorCode.TooManyConnections);
+      second.close();
+      await second.closed;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const fourth = await limited.connect();
+      for (const [client, id] of [
+        [third, 211],
+        [fourth, 212],
+      ] as const) {
+        assert.equal((await client.signIn(id, id * 10)).code, 0);
+      }
+      await assertServes(first);
+      for (const each of [first, third, fourth]) each.close();
+    } finally {
+      await limited.stop();
+    }
+  });
+
   void it('reads frames split across writes and several frames in one write', async () => {
     const client = await t.connect();
     assert.equal((await client.signIn(201, 2010)).code, 0);

@@ -1,9 +1,11 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { ErrorCode } from '@gim/errors';
 import { decodePacket, ProtocolError } from '@gim/protocol';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
 import { ClientServer, listenOn, within } from '../client-server';
+import { AddressSlot, PendingSocket } from '../core/admission';
 import { Connection } from '../core/connection';
 import { GatewayCore } from '../core/gateway-core';
 import { GatewayLogger } from '../core/logger';
@@ -14,6 +16,22 @@ export const WS_PATH = '/ws';
 
 /** Slack above the frame limit up to which the gateway reads a message itself to refuse it with a reason. */
 const OVERSIZE_SLACK_BYTES = 4_096;
+
+const NOT_FOUND = 'HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n';
+const TOO_MANY_REQUESTS = 'HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\ncontent-length: 0\r\n\r\n';
+
+/** A socket from TCP accept to the end of its WebSocket handshake; `slot` undefined means over the limit. */
+class Handshake implements PendingSocket {
+  constructor(
+    readonly socket: Socket,
+    readonly openedAt: number,
+    readonly slot: AddressSlot | undefined,
+  ) {}
+
+  expire(): void {
+    this.socket.destroy();
+  }
+}
 
 function asBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -33,6 +51,7 @@ function remoteAddress(request: IncomingMessage): string {
 export class WsClientServer implements ClientServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
+  private readonly handshakes = new WeakMap<Duplex, Handshake>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -46,10 +65,15 @@ export class WsClientServer implements ClientServer {
       perMessageDeflate: false,
       maxPayload: maxFrameBytes + OVERSIZE_SLACK_BYTES,
     });
-    this.http = createServer((_request, response) => {
-      response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
+    this.http = createServer((request, response) => {
+      if (this.handshakes.get(request.socket)?.slot === undefined) {
+        response.writeHead(429, { connection: 'close' }).end();
+        return;
+      }
+      response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket', connection: 'close' });
       response.end(`gim: connect with a WebSocket to ${WS_PATH}\n`);
     });
+    this.http.on('connection', (socket: Socket) => this.accepted(socket));
     this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.upgrade(request, socket, head),
     );
@@ -73,17 +97,50 @@ export class WsClientServer implements ClientServer {
     this.http.closeAllConnections();
   }
 
-  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(request.url ?? '/', 'http://gateway');
-    if (url.pathname !== WS_PATH || this.closing !== undefined) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, socket, request, url));
+  private accepted(socket: Socket): void {
+    const handshake = new Handshake(
+      socket,
+      this.core.now(),
+      this.core.slots.take(socket.remoteAddress ?? '?'),
+    );
+    this.handshakes.set(socket, handshake);
+    this.core.sweeper.pending.add(handshake);
+    socket.once('close', () => {
+      this.core.sweeper.pending.delete(handshake);
+      handshake.slot?.release();
+    });
   }
 
-  private accept(ws: WebSocket, socket: Duplex, request: IncomingMessage, url: URL): void {
-    const connection = this.core.open(new WsTransport(ws, socket), remoteAddress(request));
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const handshake = this.handshakes.get(socket);
+    if (handshake?.slot === undefined) {
+      socket.end(TOO_MANY_REQUESTS);
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://gateway');
+    if (url.pathname !== WS_PATH || this.closing !== undefined) {
+      socket.end(NOT_FOUND);
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      this.core.sweeper.pending.delete(handshake);
+      this.accept(ws, socket, request, url, handshake);
+    });
+  }
+
+  private accept(
+    ws: WebSocket,
+    socket: Duplex,
+    request: IncomingMessage,
+    url: URL,
+    handshake: Handshake,
+  ): void {
+    const connection = this.core.open(
+      new WsTransport(ws, socket),
+      remoteAddress(request),
+      handshake.slot,
+      handshake.openedAt,
+    );
     ws.on('message', (data: RawData, isBinary: boolean) => this.receive(connection, data, isBinary));
     ws.on('error', (error) => this.logger.debug(`connection ${connection.id}: ${error.message}`));
     ws.on('close', () => this.core.closed(connection));
