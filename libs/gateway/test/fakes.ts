@@ -85,6 +85,7 @@ export class InMemoryLogic implements LogicClient {
   readonly signIns: logicDevice.SignInRequest[] = [];
   readonly offlines: logicDevice.OfflineRequest[] = [];
   readonly leases: logicDevice.RenewGatewayLeaseRequest[] = [];
+  readonly restores: logicDevice.RestorePresenceRequest[] = [];
   readonly sends: logicMessageInt.SendUserMessageRequest[] = [];
   readonly syncs: logicMessageInt.DeviceSyncRequest[] = [];
   readonly acks: logicMessageInt.DeviceAckRequest[] = [];
@@ -92,6 +93,14 @@ export class InMemoryLogic implements LogicClient {
   signInGate: Promise<void> | undefined;
   /** When set, SendUserMessage fails with it. */
   sendFailure: unknown;
+  /** What RenewGatewayLease answers as `restored`. */
+  leaseRestored = false;
+  /** When set, RenewGatewayLease fails with it. */
+  leaseFailure: unknown;
+  /** When set, RestorePresence fails with it. */
+  restoreFailure: unknown;
+  /** Devices RestorePresence reports as recorded elsewhere. */
+  readonly devicesElsewhere = new Set<number>();
 
   async signIn(request: logicDevice.SignInRequest): Promise<logicDevice.SignInReply> {
     this.signIns.push(request);
@@ -105,8 +114,20 @@ export class InMemoryLogic implements LogicClient {
     this.offlines.push(request);
   }
 
-  async renewGatewayLease(request: logicDevice.RenewGatewayLeaseRequest): Promise<void> {
+  async renewGatewayLease(
+    request: logicDevice.RenewGatewayLeaseRequest,
+  ): Promise<logicDevice.RenewGatewayLeaseReply> {
     this.leases.push(request);
+    if (this.leaseFailure !== undefined) throw this.leaseFailure;
+    return { restored: this.leaseRestored };
+  }
+
+  async restorePresence(
+    request: logicDevice.RestorePresenceRequest,
+  ): Promise<logicDevice.RestorePresenceReply> {
+    this.restores.push(request);
+    if (this.restoreFailure !== undefined) throw this.restoreFailure;
+    return { moved: request.connections.filter((each) => this.devicesElsewhere.has(each.deviceId)) };
   }
 
   async sendUserMessage(

@@ -23,6 +23,7 @@ export class LogicTestDouble {
   readonly signIns: logicDevice.SignInRequest[] = [];
   readonly offlines: logicDevice.OfflineRequest[] = [];
   readonly leases: logicDevice.RenewGatewayLeaseRequest[] = [];
+  readonly restores: logicDevice.RestorePresenceRequest[] = [];
   readonly sends: logicMessageInt.SendUserMessageRequest[] = [];
   readonly syncs: logicMessageInt.DeviceSyncRequest[] = [];
   readonly acks: logicMessageInt.DeviceAckRequest[] = [];
@@ -90,7 +91,11 @@ export class LogicTestDouble {
       save: this.unary(() => ({ deviceId: 1 })),
       renewGatewayLease: this.unary((request: logicDevice.RenewGatewayLeaseRequest) => {
         this.leases.push(request);
-        return {};
+        return { restored: false };
+      }),
+      restorePresence: this.unary((request: logicDevice.RestorePresenceRequest) => {
+        this.restores.push(request);
+        return { moved: [] };
       }),
     });
     this.server.addService(logic.MessageIntService.service, {

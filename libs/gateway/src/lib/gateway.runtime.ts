@@ -12,6 +12,7 @@ import { gatewayAddresses, parseHostPort } from './gateway.config';
 import { GatewayLease } from './gateway-lease';
 import { CLIENT_SERVER, GATEWAY_SETTINGS, LOGIC_CLIENT, type GatewaySettings } from './gateway.tokens';
 import type { LogicClient } from './logic-client';
+import { PresenceRestorer } from './presence-restorer';
 
 /** How long shutdown waits for clients to close after PC_CLOSE 10407 before destroying their sockets. */
 const SHUTDOWN_GRACE_MS = 3_000;
@@ -35,7 +36,8 @@ export class GatewayRuntime implements OnApplicationBootstrap, BeforeApplication
     private readonly core: GatewayCore,
   ) {
     const { config, gatewayId, bus, channels } = settings;
-    this.lease = new GatewayLease(logic, gatewayId, config.GIM_LEASE_SECONDS, this.logger);
+    const restorer = new PresenceRestorer(core, logic, gatewayId);
+    this.lease = new GatewayLease(logic, gatewayId, config.GIM_LEASE_SECONDS, this.logger, restorer);
     this.fanout = new FanoutSubscriber(bus, channels, gatewayId, core, this.logger);
   }
 

@@ -7,8 +7,12 @@ export interface LogicClient {
   signIn(request: logicDevice.SignInRequest): Promise<unknown>;
   /** Records that a signed-in connection closed. */
   offline(request: logicDevice.OfflineRequest): Promise<unknown>;
-  /** Renews (or, with lease_seconds 0, drops) this gateway's presence lease. */
-  renewGatewayLease(request: logicDevice.RenewGatewayLeaseRequest): Promise<unknown>;
+  /** Renews (or, with lease_seconds 0, drops) this gateway's presence lease; says whether it had lapsed. */
+  renewGatewayLease(
+    request: logicDevice.RenewGatewayLeaseRequest,
+  ): Promise<logicDevice.RenewGatewayLeaseReply>;
+  /** Re-records a batch of this gateway's signed-in connections; returns those whose device is elsewhere. */
+  restorePresence(request: logicDevice.RestorePresenceRequest): Promise<logicDevice.RestorePresenceReply>;
   /** Sends a one-to-one message from a signed-in device. */
   sendUserMessage(
     request: logicMessageInt.SendUserMessageRequest,
@@ -39,6 +43,7 @@ export function createLogicClient(address: string, internalSecret: string): Logi
     signIn: (request) => devices.signIn(request),
     offline: (request) => devices.offline(request),
     renewGatewayLease: (request) => devices.renewGatewayLease(request),
+    restorePresence: (request) => devices.restorePresence(request),
     sendUserMessage: (request) => messages.sendUserMessage(request),
     deviceSync: (request) => messages.deviceSync(request),
     deviceAck: (request) => messages.deviceAck(request),

@@ -114,6 +114,36 @@ export interface RenewGatewayLeaseRequest {
   leaseSeconds: number;
 }
 
+/** The lease is renewed. */
+export interface RenewGatewayLeaseReply {
+  /** the lease did not exist before this renewal (first start, lapse or lost presence data): re-record every connection */
+  restored: boolean;
+}
+
+/** One signed-in connection a gateway holds. */
+export interface GatewayConnection {
+  /** the device's user */
+  userId: number;
+  /** the device */
+  deviceId: number;
+  /** the gateway's id for the connection */
+  connId: number;
+}
+
+/** A gateway's signed-in connections, one batch of them. */
+export interface RestorePresenceRequest {
+  /** the gateway holding the connections */
+  gatewayId: string;
+  /** at most 1000 per call */
+  connections: GatewayConnection[];
+}
+
+/** What RestorePresence did not record. */
+export interface RestorePresenceReply {
+  /** connections whose device is recorded at another location by now; the gateway closes them with 10405 */
+  moved: GatewayConnection[];
+}
+
 function createBaseDevice(): Device {
   return { id: 0, type: 0, brand: '', model: '', systemVersion: '', sdkVersion: '', branchPushId: '' };
 }
@@ -691,6 +721,223 @@ export const RenewGatewayLeaseRequest: MessageFns<RenewGatewayLeaseRequest> = {
   },
 };
 
+function createBaseRenewGatewayLeaseReply(): RenewGatewayLeaseReply {
+  return { restored: false };
+}
+
+export const RenewGatewayLeaseReply: MessageFns<RenewGatewayLeaseReply> = {
+  encode(message: RenewGatewayLeaseReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.restored !== false) {
+      writer.uint32(8).bool(message.restored);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RenewGatewayLeaseReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRenewGatewayLeaseReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.restored = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGatewayConnection(): GatewayConnection {
+  return { userId: 0, deviceId: 0, connId: 0 };
+}
+
+export const GatewayConnection: MessageFns<GatewayConnection> = {
+  encode(message: GatewayConnection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).uint64(message.userId);
+    }
+    if (message.deviceId !== 0) {
+      writer.uint32(16).uint64(message.deviceId);
+    }
+    if (message.connId !== 0) {
+      writer.uint32(24).uint64(message.connId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GatewayConnection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGatewayConnection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.deviceId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.connId = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRestorePresenceRequest(): RestorePresenceRequest {
+  return { gatewayId: '', connections: [] };
+}
+
+export const RestorePresenceRequest: MessageFns<RestorePresenceRequest> = {
+  encode(message: RestorePresenceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.gatewayId !== '') {
+      writer.uint32(10).string(message.gatewayId);
+    }
+    for (const v of message.connections) {
+      GatewayConnection.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestorePresenceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestorePresenceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.gatewayId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.connections.push(GatewayConnection.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRestorePresenceReply(): RestorePresenceReply {
+  return { moved: [] };
+}
+
+export const RestorePresenceReply: MessageFns<RestorePresenceReply> = {
+  encode(message: RestorePresenceReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.moved) {
+      GatewayConnection.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestorePresenceReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestorePresenceReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.moved.push(GatewayConnection.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /** Internal: registers devices and tracks which gateway holds each online device. */
 
 export interface DeviceIntServiceClient {
@@ -712,7 +959,14 @@ export interface DeviceIntServiceClient {
 
   /** Renews a gateway's lease; a gateway whose lease lapses has all its devices counted offline (gim addition). */
 
-  renewGatewayLease(request: RenewGatewayLeaseRequest, metadata?: Metadata): Observable<Empty>;
+  renewGatewayLease(
+    request: RenewGatewayLeaseRequest,
+    metadata?: Metadata,
+  ): Observable<RenewGatewayLeaseReply>;
+
+  /** Re-records a gateway's signed-in connections after presence was lost; never replaces a newer location (gim addition). */
+
+  restorePresence(request: RestorePresenceRequest, metadata?: Metadata): Observable<RestorePresenceReply>;
 }
 
 /** Internal: registers devices and tracks which gateway holds each online device. */
@@ -742,12 +996,29 @@ export interface DeviceIntServiceController {
 
   /** Renews a gateway's lease; a gateway whose lease lapses has all its devices counted offline (gim addition). */
 
-  renewGatewayLease(request: RenewGatewayLeaseRequest, metadata?: Metadata): void | Promise<void>;
+  renewGatewayLease(
+    request: RenewGatewayLeaseRequest,
+    metadata?: Metadata,
+  ): Promise<RenewGatewayLeaseReply> | Observable<RenewGatewayLeaseReply> | RenewGatewayLeaseReply;
+
+  /** Re-records a gateway's signed-in connections after presence was lost; never replaces a newer location (gim addition). */
+
+  restorePresence(
+    request: RestorePresenceRequest,
+    metadata?: Metadata,
+  ): Promise<RestorePresenceReply> | Observable<RestorePresenceReply> | RestorePresenceReply;
 }
 
 export function DeviceIntServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ['signIn', 'heartbeat', 'offline', 'save', 'renewGatewayLease'];
+    const grpcMethods: string[] = [
+      'signIn',
+      'heartbeat',
+      'offline',
+      'save',
+      'renewGatewayLease',
+      'restorePresence',
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod('DeviceIntService', method)(constructor.prototype[method], method, descriptor);

@@ -5,6 +5,7 @@ import { PresenceStore } from '../presence/presence';
 import {
   DeviceConnectionRequest,
   RenewLeaseRequest,
+  RestorePresenceRequest,
   SaveDeviceRequest,
   SignInDeviceRequest,
 } from './device.requests';
@@ -41,8 +42,17 @@ export class DeviceIntGrpc implements logicDevice.DeviceIntServiceController {
     return { deviceId: await this.saveDevice.execute(validated(SaveDeviceRequest, request)) };
   }
 
-  async renewGatewayLease(request: logicDevice.RenewGatewayLeaseRequest): Promise<void> {
+  async renewGatewayLease(
+    request: logicDevice.RenewGatewayLeaseRequest,
+  ): Promise<logicDevice.RenewGatewayLeaseReply> {
     const command = validated(RenewLeaseRequest, request);
-    await this.presence.renewLease(command.gatewayId, command.leaseSeconds);
+    return { restored: await this.presence.renewLease(command.gatewayId, command.leaseSeconds) };
+  }
+
+  async restorePresence(
+    request: logicDevice.RestorePresenceRequest,
+  ): Promise<logicDevice.RestorePresenceReply> {
+    const command = validated(RestorePresenceRequest, request);
+    return { moved: await this.presence.restore(command.gatewayId, command.connections) };
   }
 }

@@ -1,5 +1,15 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 
 /** A positive id as sent over gRPC. */
 const MAX_ID = Number.MAX_SAFE_INTEGER;
@@ -43,4 +53,24 @@ export class SaveDeviceRequest {
 export class RenewLeaseRequest {
   @IsString() @MinLength(1) @MaxLength(128) gatewayId!: string;
   @IsInt() @Min(0) @Max(3600) leaseSeconds!: number;
+}
+
+/** Most connections one RestorePresence call may carry; gateways send more in several calls. */
+export const MAX_RESTORE_BATCH = 1000;
+
+/** One connection of DeviceIntService.RestorePresence. */
+export class HeldConnectionFields {
+  @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
+  @IsInt() @Min(1) @Max(MAX_ID) deviceId!: number;
+  @IsInt() @Min(1) @Max(MAX_ID) connId!: number;
+}
+
+/** DeviceIntService.RestorePresence arguments. */
+export class RestorePresenceRequest {
+  @IsString() @MinLength(1) @MaxLength(128) gatewayId!: string;
+  @IsArray()
+  @ArrayMaxSize(MAX_RESTORE_BATCH)
+  @ValidateNested({ each: true })
+  @Type(() => HeldConnectionFields)
+  connections!: HeldConnectionFields[];
 }

@@ -1,4 +1,4 @@
-import { DeviceLocation, OnlineDevice, PresenceStore } from './presence';
+import { DeviceLocation, HeldConnection, OnlineDevice, PresenceStore } from './presence';
 
 /** Presence for standalone mode: one process, so plain maps. */
 export class MemoryPresence extends PresenceStore {
@@ -41,9 +41,28 @@ export class MemoryPresence extends PresenceStore {
     return online;
   }
 
-  async renewLease(gatewayId: string, seconds: number): Promise<void> {
-    if (seconds <= 0) this.leases.delete(gatewayId);
-    else this.leases.set(gatewayId, this.now() + seconds * 1000);
+  async renewLease(gatewayId: string, seconds: number): Promise<boolean> {
+    if (seconds <= 0) {
+      this.leases.delete(gatewayId);
+      return false;
+    }
+    const now = this.now();
+    const restored = (this.leases.get(gatewayId) ?? 0) <= now;
+    this.leases.set(gatewayId, now + seconds * 1000);
+    return restored;
+  }
+
+  async restore(gatewayId: string, connections: readonly HeldConnection[]): Promise<HeldConnection[]> {
+    const moved: HeldConnection[] = [];
+    for (const connection of connections) {
+      let devices = this.devices.get(connection.userId);
+      if (!devices) this.devices.set(connection.userId, (devices = new Map()));
+      const current = devices.get(connection.deviceId);
+      if (current === undefined) devices.set(connection.deviceId, { gatewayId, connId: connection.connId });
+      else if (current.gatewayId !== gatewayId || current.connId !== connection.connId)
+        moved.push(connection);
+    }
+    return moved;
   }
 
   async close(): Promise<void> {

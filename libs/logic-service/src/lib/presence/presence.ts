@@ -10,6 +10,13 @@ export interface OnlineDevice extends DeviceLocation {
   deviceId: number;
 }
 
+/** A signed-in connection a gateway re-records with restore. */
+export interface HeldConnection {
+  userId: number;
+  deviceId: number;
+  connId: number;
+}
+
 /**
  * Which gateway holds each online device. Entries count only while their gateway's lease is alive, so a
  * crashed gateway's devices stop counting as online when its lease lapses.
@@ -25,8 +32,16 @@ export abstract class PresenceStore {
   abstract setOffline(userId: number, deviceId: number, location: DeviceLocation): Promise<void>;
   /** The online devices of the given users, on gateways whose lease is alive. */
   abstract onlineDevices(userIds: readonly number[]): Promise<OnlineDevice[]>;
-  /** Extends a gateway's lease by `seconds`; 0 ends it at once. */
-  abstract renewLease(gatewayId: string, seconds: number): Promise<void>;
+  /**
+   * Extends a gateway's lease by `seconds`; 0 ends it at once. Returns true when the lease did not exist
+   * before (first start, lapse, or lost data): the gateway's connections may be missing and need a restore.
+   */
+  abstract renewLease(gatewayId: string, seconds: number): Promise<boolean>;
+  /**
+   * Records each connection as its device's location unless the device is recorded elsewhere by now (a newer
+   * connection wins); returns the connections left out that way.
+   */
+  abstract restore(gatewayId: string, connections: readonly HeldConnection[]): Promise<HeldConnection[]>;
   /** Releases connections. */
   abstract close(): Promise<void>;
 }

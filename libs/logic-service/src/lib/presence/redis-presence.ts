@@ -1,6 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { decodeLocation, DeviceLocation, encodeLocation, OnlineDevice, PresenceStore } from './presence';
+import { ErrorCode, GimError } from '@gim/errors';
+import {
+  decodeLocation,
+  DeviceLocation,
+  encodeLocation,
+  HeldConnection,
+  OnlineDevice,
+  PresenceStore,
+} from './presence';
 
 /** Replaces a device's location and returns the previous one. */
 const SET_ONLINE = `local old = redis.call('HGET', KEYS[1], ARGV[1])
@@ -13,16 +21,51 @@ const SET_OFFLINE = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
 end
 return 0`;
 
+/** Records a device's location unless another one is recorded; 1 when it is recorded there now, else 0. */
+const RESTORE = `local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  return 1
+end
+if current == ARGV[2] then return 1 end
+return 0`;
+
+/** Sets a lease key with a lifetime in ms; 1 when it did not exist before. Any Redis with Lua, unlike SET GET. */
+const RENEW_LEASE = `local existed = redis.call('EXISTS', KEYS[1])
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+return 1 - existed`;
+
+/** Restore commands per pipeline round trip. */
+const RESTORE_PIPELINE = 500;
+
 /** How long a gateway's liveness, once read, is trusted without asking Redis again. */
 const LIVENESS_CACHE_MS = 1000;
 
 interface PresenceCommands {
   gimSetOnline(key: string, deviceId: string, location: string): Promise<string | null>;
   gimSetOffline(key: string, deviceId: string, location: string): Promise<number>;
+  gimRenewLease(key: string, milliseconds: number): Promise<number>;
 }
 
 interface PresencePipeline {
   gimSetOffline(key: string, deviceId: string, location: string): unknown;
+  gimRestore(key: string, deviceId: string, location: string): unknown;
+}
+
+/** A Redis failure as a retryable GimError (10500); GimErrors pass through. */
+function unavailable(error: unknown): GimError {
+  if (error instanceof GimError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new GimError(ErrorCode.Unavailable, `presence unavailable: ${detail}`);
+}
+
+/** The replies of a pipeline, throwing the first failed command's error. */
+function pipelineReplies(results: Array<[Error | null, unknown]> | null, expected: number): unknown[] {
+  if (results === null || results.length !== expected) throw new Error('pipeline aborted');
+  return results.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
 }
 
 /**
@@ -42,6 +85,17 @@ export class RedisPresence extends PresenceStore {
     const redis = new Redis(url, { maxRetriesPerRequest: 2 });
     redis.defineCommand('gimSetOnline', { numberOfKeys: 1, lua: SET_ONLINE });
     redis.defineCommand('gimSetOffline', { numberOfKeys: 1, lua: SET_OFFLINE });
+    redis.defineCommand('gimRestore', { numberOfKeys: 1, lua: RESTORE });
+    redis.defineCommand('gimRenewLease', { numberOfKeys: 1, lua: RENEW_LEASE });
+    let down = false;
+    redis.on('error', (error: Error) => {
+      if (!down) this.logger.warn(`presence Redis unreachable (reconnecting): ${error.message}`);
+      down = true;
+    });
+    redis.on('ready', () => {
+      if (down) this.logger.log('presence Redis reachable again');
+      down = false;
+    });
     this.redis = redis as Redis & PresenceCommands;
   }
 
@@ -50,26 +104,76 @@ export class RedisPresence extends PresenceStore {
     deviceId: number,
     location: DeviceLocation,
   ): Promise<DeviceLocation | undefined> {
-    const previous = await this.redis.gimSetOnline(
-      this.userKey(userId),
-      String(deviceId),
-      encodeLocation(location),
-    );
-    return decodeLocation(previous);
+    try {
+      const key = this.userKey(userId);
+      return decodeLocation(await this.redis.gimSetOnline(key, String(deviceId), encodeLocation(location)));
+    } catch (error) {
+      throw unavailable(error);
+    }
   }
 
   async setOffline(userId: number, deviceId: number, location: DeviceLocation): Promise<void> {
-    await this.redis.gimSetOffline(this.userKey(userId), String(deviceId), encodeLocation(location));
+    try {
+      await this.redis.gimSetOffline(this.userKey(userId), String(deviceId), encodeLocation(location));
+    } catch (error) {
+      throw unavailable(error);
+    }
   }
 
   async onlineDevices(userIds: readonly number[]): Promise<OnlineDevice[]> {
+    try {
+      return await this.lookUp(userIds);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async renewLease(gatewayId: string, seconds: number): Promise<boolean> {
+    try {
+      if (seconds <= 0) {
+        await this.redis.del(this.leaseKey(gatewayId));
+        this.liveness.set(gatewayId, { alive: false, checkedAt: Date.now() });
+        return false;
+      }
+      const restored = (await this.redis.gimRenewLease(this.leaseKey(gatewayId), seconds * 1000)) === 1;
+      this.liveness.set(gatewayId, { alive: true, checkedAt: Date.now() });
+      return restored;
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async restore(gatewayId: string, connections: readonly HeldConnection[]): Promise<HeldConnection[]> {
+    const moved: HeldConnection[] = [];
+    try {
+      for (let start = 0; start < connections.length; start += RESTORE_PIPELINE) {
+        const batch = connections.slice(start, start + RESTORE_PIPELINE);
+        const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & PresencePipeline;
+        for (const { userId, deviceId, connId } of batch) {
+          pipeline.gimRestore(this.userKey(userId), String(deviceId), encodeLocation({ gatewayId, connId }));
+        }
+        const replies = pipelineReplies(await pipeline.exec(), batch.length);
+        batch.forEach((connection, index) => {
+          if (replies[index] !== 1) moved.push(connection);
+        });
+      }
+    } catch (error) {
+      throw unavailable(error);
+    }
+    return moved;
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+
+  private async lookUp(userIds: readonly number[]): Promise<OnlineDevice[]> {
     if (userIds.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const userId of userIds) pipeline.hgetall(this.userKey(userId));
-    const results = (await pipeline.exec()) ?? [];
+    const hashes = pipelineReplies(await pipeline.exec(), userIds.length);
     const candidates: OnlineDevice[] = [];
-    results.forEach(([error, hash], index) => {
-      if (error) throw error;
+    hashes.forEach((hash, index) => {
       const userId = userIds[index] ?? 0;
       for (const [deviceId, value] of Object.entries(hash as Record<string, string>)) {
         const location = decodeLocation(value);
@@ -82,19 +186,6 @@ export class RedisPresence extends PresenceStore {
     if (online.length !== candidates.length)
       this.prune(candidates.filter((device) => !alive.has(device.gatewayId)));
     return online;
-  }
-
-  async renewLease(gatewayId: string, seconds: number): Promise<void> {
-    if (seconds <= 0) {
-      await this.redis.del(this.leaseKey(gatewayId));
-      this.liveness.set(gatewayId, { alive: false, checkedAt: Date.now() });
-    } else {
-      await this.redis.set(this.leaseKey(gatewayId), '1', 'PX', seconds * 1000);
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
   }
 
   private async aliveGateways(gatewayIds: Set<string>): Promise<Set<string>> {
@@ -112,11 +203,9 @@ export class RedisPresence extends PresenceStore {
     if (unknown.length > 0) {
       const pipeline = this.redis.pipeline();
       for (const gatewayId of unknown) pipeline.exists(this.leaseKey(gatewayId));
-      const results = (await pipeline.exec()) ?? [];
+      const replies = pipelineReplies(await pipeline.exec(), unknown.length);
       unknown.forEach((gatewayId, index) => {
-        const [error, exists] = results[index] ?? [new Error('missing pipeline result'), 0];
-        if (error) throw error;
-        const isAlive = exists === 1;
+        const isAlive = replies[index] === 1;
         this.liveness.set(gatewayId, { alive: isAlive, checkedAt: now });
         if (isAlive) alive.add(gatewayId);
       });
