@@ -2,6 +2,9 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+// Test files and test support: the only code that may import @gim/testing or packages a library's runtime avoids.
+const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/e2e/src/support/**', 'libs/*/test/**'];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -73,5 +76,27 @@ export default [
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/e2e/src/support/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  // The wire codec depends on nothing at all: no package, not even node: modules; only its own files.
+  {
+    files: ['libs/protocol/**/*.ts'],
+    ignores: testFiles,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(?!\\.{1,2}(/|$))', message: '@gim/protocol imports only its own files (relative paths).' },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ImportExpression', message: '@gim/protocol loads no module at run time.' },
+        { selector: 'TSImportType', message: '@gim/protocol refers to no other module.' },
+        { selector: 'TSExternalModuleReference', message: '@gim/protocol loads no module at run time.' },
+        { selector: "CallExpression[callee.name='require']", message: '@gim/protocol loads no module at run time.' },
+      ],
+    },
   },
 ];

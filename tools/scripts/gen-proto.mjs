@@ -1,6 +1,6 @@
 // Regenerates the TypeScript contracts from proto/ (buf + ts-proto). Run through `nx run contracts:generate`.
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -11,6 +11,38 @@ rmSync(join(root, 'libs/protocol/src/gen'), { recursive: true, force: true });
 rmSync(join(root, 'libs/contracts/src/gen'), { recursive: true, force: true });
 run(['generate', '--template', 'buf.gen.protocol.yaml', '--path', 'proto/connect/connect.ext.proto']);
 run(['generate', '--template', 'buf.gen.contracts.yaml']);
+
+// Rewrites one generated file, failing loudly when ts-proto's output no longer has what is replaced.
+function rewrite(file, replacements) {
+  let text = readFileSync(file, 'utf8');
+  for (const [pattern, replacement] of replacements) {
+    if (!pattern.test(text)) throw new Error(`${file}: expected ${pattern} in the generated code`);
+    text = text.replace(pattern, replacement);
+  }
+  writeFileSync(file, text);
+}
+
+function tsFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? tsFiles(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const wireImport = /from ['"]@bufbuild\/protobuf\/wire['"]/;
+
+// @gim/protocol depends on no package: its generated code uses the library's own wire module, and its bytes
+// fields are views of the input rather than copies.
+rewrite(join(root, 'libs/protocol/src/gen/connect/connect.ext.ts'), [
+  [wireImport, "from '../../wire'"],
+  [/Buffer\.from\(reader\.bytes\(\)\)/g, 'reader.bytes()'],
+]);
+
+// The contracts embed the protocol's messages (Message inside SyncReply, pushes), whose generated code takes
+// only @gim/protocol's reader and writer; so the contracts use that same wire module.
+for (const file of tsFiles(join(root, 'libs/contracts/src/gen'))) {
+  if (wireImport.test(readFileSync(file, 'utf8'))) rewrite(file, [[wireImport, "from '@gim/protocol'"]]);
+}
 
 // The wire messages have one home, @gim/protocol; the contracts' copy re-exports it.
 writeFileSync(

@@ -1,6 +1,13 @@
+import type { PacketCommand } from './gen/connect/connect.ext';
+
 /** Discriminant of every error this library throws for bytes that break the wire protocol. */
 export type ProtocolErrorCode =
-  'FRAME_TOO_LARGE' | 'MALFORMED_VARINT' | 'TRUNCATED_FRAME' | 'MALFORMED_PACKET';
+  | 'FRAME_TOO_LARGE'
+  | 'MALFORMED_VARINT'
+  | 'TRUNCATED_FRAME'
+  | 'MALFORMED_PACKET'
+  | 'MALFORMED_WIRE'
+  | 'FIELD_OUT_OF_RANGE';
 
 /** Base class of the errors raised for bytes that break the wire protocol; the peer should be disconnected. */
 export abstract class ProtocolError extends Error {
@@ -86,6 +93,55 @@ export class MalformedPacketError extends ProtocolError {
   }
 }
 
+/** What is wrong with protobuf bytes that WireFormatError rejects. */
+export type WireFormatReason =
+  'truncated' | 'bad-varint' | 'bad-length' | 'bad-wire-type' | 'bad-group' | 'bad-field-number' | 'bad-utf8';
+
+/** Protobuf bytes that break the wire format, raised by BinaryReader (and so by every generated decoder). */
+export class WireFormatError extends ProtocolError {
+  /** Always 'MALFORMED_WIRE'. */
+  readonly code = 'MALFORMED_WIRE';
+
+  /** Creates the error for the value starting at byte `offset` of the input. */
+  constructor(
+    /** Which rule the bytes break. */
+    readonly reason: WireFormatReason,
+    /** Offset in the input of the tag or value that was rejected. */
+    readonly offset: number,
+    detail: string,
+  ) {
+    super(`${detail} at byte ${offset}`);
+  }
+}
+
+/**
+ * A well-formed Packet with an integer field beyond Number.MAX_SAFE_INTEGER. Unlike the other errors it
+ * names the request, so the peer can be answered with a bad-request reply and keep its connection.
+ */
+export class FieldRangeError extends ProtocolError {
+  /** Always 'FIELD_OUT_OF_RANGE'. */
+  readonly code = 'FIELD_OUT_OF_RANGE';
+
+  /** Creates the error for Packet field `field` holding `value`, in the packet of `requestId` and `command`. */
+  constructor(
+    /** Name of the Packet field, as in the generated interface. */
+    readonly field: string,
+    /** The exact value on the wire. */
+    readonly value: bigint,
+    /** The packet's request id. */
+    readonly requestId: string,
+    /** The packet's command. */
+    readonly command: PacketCommand,
+  ) {
+    super(`Packet field ${field} = ${value} exceeds Number.MAX_SAFE_INTEGER`);
+  }
+}
+
 /** Any error this library throws for bad input, narrowed by its `code`. */
 export type AnyProtocolError =
-  FrameTooLargeError | MalformedVarintError | TruncatedFrameError | MalformedPacketError;
+  | FrameTooLargeError
+  | MalformedVarintError
+  | TruncatedFrameError
+  | MalformedPacketError
+  | WireFormatError
+  | FieldRangeError;

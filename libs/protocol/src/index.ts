@@ -3,3 +3,4 @@ export * from './errors';
 export * from './varint';
 export * from './frame';
 export * from './packet';
+export * from './wire';

@@ -5,7 +5,7 @@
 // source: logic/push.ext.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+import { BinaryReader, BinaryWriter } from '@gim/protocol';
 
 /** Bodies of the chat messages logic builds; a client decodes Message.content with these. */
 

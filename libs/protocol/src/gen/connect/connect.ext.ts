@@ -5,7 +5,7 @@
 // source: connect/connect.ext.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+import { BinaryReader, BinaryWriter } from '../../wire';
 
 /**
  * The client protocol spoken on a long connection (TCP or WebSocket).
@@ -222,7 +222,7 @@ export const Packet: MessageFns<Packet> = {
               break;
             }
 
-            message.content = Buffer.from(reader.bytes());
+            message.content = reader.bytes();
             continue;
           }
           case 4: {
@@ -299,7 +299,7 @@ export const Message: MessageFns<Message> = {
               break;
             }
 
-            message.content = Buffer.from(reader.bytes());
+            message.content = reader.bytes();
             continue;
           }
           case 4: {
@@ -524,7 +524,7 @@ export const Reply: MessageFns<Reply> = {
               break;
             }
 
-            message.data = Buffer.from(reader.bytes());
+            message.data = reader.bytes();
             continue;
           }
         }
@@ -592,7 +592,7 @@ export const SendMessageRequest: MessageFns<SendMessageRequest> = {
               break;
             }
 
-            message.content = Buffer.from(reader.bytes());
+            message.content = reader.bytes();
             continue;
           }
         }

@@ -5,7 +5,7 @@
 // source: google/protobuf/empty.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+import { BinaryReader, BinaryWriter } from '@gim/protocol';
 
 /**
  * A generic empty message that you can re-use to avoid defining duplicated
