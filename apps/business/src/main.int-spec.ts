@@ -46,14 +46,23 @@ void describe('apps/business main', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  void it('exits 1 naming the variable when a development code is configured in production', async () => {
+  void it('exits 78 (EX_CONFIG) naming the variable when a development code is configured in production', async () => {
     const app = runApp({
       NODE_ENV: 'production',
       GIM_INTERNAL_SECRET: 'a-production-secret-of-some-length',
       GIM_DEV_VERIFICATION_CODE: '246810',
     });
-    assert.equal(await app.exited, 1);
+    assert.equal(await app.exited, 78);
     assert.match(app.output(), /GIM_DEV_VERIFICATION_CODE: .*must be empty when NODE_ENV=production/);
+  });
+
+  void it('exits 78 when production is given the development internal secret published in the source', async () => {
+    const app = runApp({
+      NODE_ENV: 'production',
+      GIM_INTERNAL_SECRET: 'gim-development-only-internal-secret',
+    });
+    assert.equal(await app.exited, 78);
+    assert.match(app.output(), /GIM_INTERNAL_SECRET: .*development/);
   });
 
   void it('serves until SIGTERM, then exits 0', async () => {

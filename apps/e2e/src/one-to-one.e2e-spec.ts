@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { businessFriend, businessUserExt, logicMessageExt, logicMessageInt, logicPush } from '@gim/contracts';
-import { encodeVarint, Message, MessageCommand, PacketCommand } from '@gim/protocol';
+import { encodeVarint, Message, MessageCommand, PacketCommand, SendMessageRequest } from '@gim/protocol';
 import { createGrpcClient, GrpcClient, identityMetadata } from '@gim/rpc';
 import { DEV_CODE, Deployment, startCluster, startStandalone } from './support/deployment';
 import { TestConnection } from './support/test-connection';
@@ -27,12 +27,12 @@ for (const mode of ['cluster', 'standalone'] as const) {
     let friends: GrpcClient<businessFriend.FriendExtServiceClient>;
     const open: TestConnection[] = [];
 
-    const signIn = async (phoneNumber: string, deviceType = 1): Promise<Session> => {
+    const signIn = async (phoneNumber: string, deviceType = 1, deviceId = 0): Promise<Session> => {
       const reply = await users.signIn({
         phoneNumber,
         code: DEV_CODE,
         device: {
-          id: 0,
+          id: deviceId,
           type: deviceType,
           brand: 'test',
           model: 'e2e',
@@ -210,6 +210,60 @@ for (const mode of ['cluster', 'standalone'] as const) {
         await aTcp.send(b1.userId, 'msg-9', 'still here');
         const atB = await bWs.waitForPushes(before + 1);
         assert.equal(chatText(atB.at(-1)!), 'still here');
+      });
+
+      await t.test(
+        "naming another user's device at sign-in registers a new device and leaves the victim's untouched",
+        async () => {
+          const victim = await signIn('+8613800000005', 1);
+          const victimWs = await connectAs('ws', victim);
+          const attacker = await signIn('+8613800000006', 1, victim.deviceId);
+          assert.notEqual(attacker.deviceId, victim.deviceId, 'the attacker got a device of its own');
+          const again = await signIn('+8613800000006', 1, attacker.deviceId);
+          assert.equal(again.deviceId, attacker.deviceId, 'a device keeps its id for its own user');
+          const asVictimDevice = await (
+            await TestConnection.tcp(gim.ports.tcp)
+          ).signIn(attacker.userId, victim.deviceId, attacker.token);
+          assert.equal(asVictimDevice.code, 10000, "the attacker's token does not open the victim's device");
+          const sent = await aTcp.send(victim.userId, 'to-victim-1', 'for the victim only');
+          const [live] = await victimWs.waitForPushes(1);
+          assert.equal(live!.messageId, sent.messageId, "the victim's connection was neither kicked nor taken over");
+          assert.equal((await victimWs.ack(live!.seq)).code, 0);
+          const victimAgain = await connectAs('tcp', victim);
+          assert.equal((await victimAgain.sync(live!.seq - 1)).messages.length, 1);
+        },
+      );
+
+      await t.test('one rule for a message body on every path: empty is refused over the socket and gRPC', async () => {
+        const pushesBefore = bWs.pushes.length;
+        const overSocket = await aTcp.request(
+          PacketCommand.PC_SEND_MESSAGE,
+          SendMessageRequest.encode({ clientMsgId: 'empty-1', toUserId: b1.userId, content: Buffer.alloc(0) }).finish(),
+        );
+        assert.equal(overSocket.code, 10001);
+        assert.match(overSocket.message, /content/);
+        await assert.rejects(
+          friends.sendMessage({ userId: b1.userId, content: Buffer.alloc(0), clientMsgId: 'empty-2' }, identityMetadata(a)),
+          { code: 10001 },
+        );
+        const tooBig = Buffer.alloc(56 * 1024 + 1, 0x61);
+        await assert.rejects(
+          friends.sendMessage({ userId: b1.userId, content: tooBig, clientMsgId: 'big-grpc' }, identityMetadata(a)),
+          { code: 10001 },
+        );
+        const justRight = Buffer.alloc(40 * 1024, 0x61);
+        const viaGrpc = await friends.sendMessage(
+          { userId: b1.userId, content: justRight, clientMsgId: 'big-ok' },
+          identityMetadata(a),
+        );
+        assert.ok(viaGrpc.messageId > 0, 'the gRPC path takes the same 56 KiB bodies as the socket');
+        assert.equal((await bWs.waitForPushes(pushesBefore + 1)).at(-1)!.messageId, viaGrpc.messageId);
+        await assert.rejects(
+          friends.sendMessage({ userId: 999_999_999, content: Buffer.from('x'), clientMsgId: '' }, identityMetadata(a)),
+          { code: 10301 },
+        );
+        const synced = await bWs.sync(0, 1_000_000);
+        assert.ok(synced.messages.length > 0, 'a sync limit above the maximum is capped, not refused');
       });
 
       await t.test(

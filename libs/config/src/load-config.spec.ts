@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IsBoolean, IsInt, Matches, Min } from 'class-validator';
+import { CommonConfig, DEVELOPMENT_INTERNAL_SECRET } from './common';
 import { ConfigError, loadConfig } from './load-config';
 
 class Sample {
@@ -38,6 +39,21 @@ describe('loadConfig', () => {
         assert.doesNotMatch(error.message, /hunter2/);
         return true;
       },
+    );
+  });
+});
+
+describe('CommonConfig', () => {
+  it('refuses the published development secret in production, and only there', () => {
+    assert.throws(
+      () => loadConfig(CommonConfig, { NODE_ENV: 'production', GIM_INTERNAL_SECRET: DEVELOPMENT_INTERNAL_SECRET }),
+      /GIM_INTERNAL_SECRET: .*development secret/,
+    );
+    assert.throws(() => loadConfig(CommonConfig, { NODE_ENV: 'production' }), /GIM_INTERNAL_SECRET/);
+    assert.throws(() => loadConfig(CommonConfig, { GIM_INTERNAL_SECRET: 'short' }), /at least 16/);
+    assert.equal(
+      loadConfig(CommonConfig, { GIM_INTERNAL_SECRET: DEVELOPMENT_INTERNAL_SECRET }).GIM_INTERNAL_SECRET,
+      DEVELOPMENT_INTERNAL_SECRET,
     );
   });
 });

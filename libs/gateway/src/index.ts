@@ -10,9 +10,7 @@ export {
   GatewayConfig,
   GATEWAY_DEFAULT_ADDRESSES,
   gatewayAddresses,
-  parseHostPort,
   type GatewayTransport,
-  type HostPort,
 } from './lib/gateway.config';
 export { GatewayModule } from './lib/gateway.module';
 export { GatewayRuntime } from './lib/gateway.runtime';

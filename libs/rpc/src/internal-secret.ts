@@ -1,11 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { CommonConfig } from '@gim/config';
+import { CommonConfig, DEVELOPMENT_INTERNAL_SECRET } from '@gim/config';
 
 /** Injection token for the internal credential string. */
 export const INTERNAL_SECRET = Symbol('INTERNAL_SECRET');
-
-/** Development-only secret used when GIM_INTERNAL_SECRET is unset and NODE_ENV is not production. */
-const DEVELOPMENT_SECRET = 'gim-development-only-internal-secret';
 
 /**
  * The internal credential: the configured one; in standalone mode a random one per process when unset;
@@ -14,7 +11,7 @@ const DEVELOPMENT_SECRET = 'gim-development-only-internal-secret';
 export function resolveInternalSecret(config: CommonConfig, standalone = false): string {
   if (config.GIM_INTERNAL_SECRET !== '') return config.GIM_INTERNAL_SECRET;
   if (standalone) return randomBytes(24).toString('base64url');
-  return DEVELOPMENT_SECRET;
+  return DEVELOPMENT_INTERNAL_SECRET;
 }
 
 /** Constant-time comparison of a presented credential with the expected one. */

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool, PoolConnection, PoolOptions, RowDataPacket } from 'mysql2';
 import { createConnection } from 'mysql2/promise';
+import { ValidateBy, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { DataSource, type EntitySchema } from 'typeorm';
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
 import { entitySchemasFor, type Dialect, type EntityClass } from './columns';
@@ -273,4 +274,28 @@ export async function applySchemaFile(dataSource: DataSource, name: SchemaName):
   if (dialectOf(dataSource) === 'sqlite') return;
   const statements = splitStatements(await readFile(schemaFilePath(name), 'utf8'));
   for (const statement of statements) await dataSource.query(statement);
+}
+
+function databaseUrlProblem(url: unknown): string | undefined {
+  if (typeof url !== 'string') return 'must be a database URL';
+  try {
+    parseDatabaseUrl(url);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Validates a setting holding a database URL that parseDatabaseUrl accepts; the message says what is wrong. */
+export function IsDatabaseUrl(validationOptions?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isDatabaseUrl',
+      validator: {
+        validate: (value: unknown) => databaseUrlProblem(value) === undefined,
+        defaultMessage: (args?: ValidationArguments) => databaseUrlProblem(args?.value) ?? '',
+      },
+    },
+    validationOptions,
+  );
 }

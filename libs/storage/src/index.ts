@@ -1,4 +1,4 @@
-// TypeORM entities of gim's tables and the data sources that hold them (MySQL/MariaDB or SQLite).
+// TypeORM entities of gim's tables, the data sources that hold them (MySQL/MariaDB or SQLite), and the one way repositories run SQL on them.
 export { AuthTokenEntity } from './business/auth-token.entity';
 export { UserEntity } from './business/user.entity';
 export { DeviceAckEntity } from './logic/device-ack.entity';
@@ -13,6 +13,7 @@ export {
   applySchemaFile,
   createDataSource,
   dialectOf,
+  IsDatabaseUrl,
   parseDatabaseUrl,
   schemaFilePath,
   type CreateDataSourceOptions,
@@ -20,3 +21,16 @@ export {
   type EntityList,
   type SchemaName,
 } from './data-source';
+export { Database, type Transaction } from './database';
+export {
+  chunks,
+  dateTimeMs,
+  isDuplicateKey,
+  isRetryableLock,
+  isUnavailable,
+  Mutex,
+  placeholders,
+  retryOnLock,
+  sqlDateTime,
+  storageError,
+} from './sql';

@@ -1,4 +1,4 @@
 // Helpers for integration and end-to-end tests: isolated databases, key prefixes, temp dirs and free ports.
 export { createTestDatabase, testMysqlUrl, testRedisUrl, uniquePrefix, type TestDatabase } from './db';
 export { tempDir, type TempDir } from './fs';
-export { freePort } from './net';
+export { freePort, startTcpProxy, type TcpProxy } from './net';

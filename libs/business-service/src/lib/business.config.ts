@@ -1,42 +1,17 @@
-import {
-  IsBoolean,
-  IsInt,
-  Matches,
-  Max,
-  Min,
-  ValidateBy,
-  ValidateIf,
-  ValidationArguments,
-} from 'class-validator';
-import { CommonConfig } from '@gim/config';
-import { parseDatabaseUrl } from '@gim/storage';
+import { IsBoolean, IsInt, Matches, Max, Min, ValidateBy, ValidateIf, ValidationArguments } from 'class-validator';
+import { CommonConfig, IsHostPort } from '@gim/config';
+import { IsDatabaseUrl } from '@gim/storage';
 
 const THIRTY_DAYS_IN_SECONDS = 30 * 24 * 60 * 60;
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
-
-function databaseUrlProblem(url: string): string | undefined {
-  try {
-    parseDatabaseUrl(url);
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
 
 /** Settings of the business service (users, sign-in, tokens, friends). Property names are the environment variables. */
 export class BusinessConfig extends CommonConfig {
   /** host:port the business gRPC server listens on. */
-  @Matches(HOST_PORT, { message: 'GIM_BUSINESS_GRPC_URL must be host:port' })
+  @IsHostPort()
   GIM_BUSINESS_GRPC_URL: string = '0.0.0.0:8020';
 
   /** Database: mysql://user:password@host:port/db (or mariadb://…), or sqlite:<file path>. */
-  @ValidateBy({
-    name: 'databaseUrl',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && databaseUrlProblem(value) === undefined,
-      defaultMessage: (args?: ValidationArguments) => databaseUrlProblem(String(args?.value)) ?? '',
-    },
-  })
+  @IsDatabaseUrl()
   GIM_BUSINESS_DB_URL: string = 'mysql://root@127.0.0.1:3306/gim';
 
   /** Run sql/business.sql (idempotent) at boot on MySQL. */
@@ -44,7 +19,7 @@ export class BusinessConfig extends CommonConfig {
   GIM_BUSINESS_APPLY_SCHEMA: boolean = true;
 
   /** host:port of the logic service's gRPC server. */
-  @Matches(HOST_PORT, { message: 'GIM_LOGIC_GRPC_ADDR must be host:port' })
+  @IsHostPort()
   GIM_LOGIC_GRPC_ADDR: string = '127.0.0.1:8010';
 
   /** How long a sign-in token stays valid, in seconds. */

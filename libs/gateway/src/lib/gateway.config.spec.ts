@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '@gim/config';
-import { GatewayConfig, gatewayAddresses, parseHostPort } from './gateway.config';
+import { GatewayConfig, gatewayAddresses } from './gateway.config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -62,11 +62,4 @@ void describe('GatewayConfig', () => {
     assert.match(found[0]!, /^GIM_SEND_QUEUE_MAX_BYTES: .*twice GIM_MAX_FRAME_BYTES/);
   });
 
-  void it('parses host:port forms', () => {
-    assert.deepEqual(parseHostPort('0.0.0.0:8001'), { host: '0.0.0.0', port: 8001 });
-    assert.deepEqual(parseHostPort(':8001'), { host: '', port: 8001 });
-    assert.deepEqual(parseHostPort('[::1]:9'), { host: '::1', port: 9 });
-    assert.equal(parseHostPort('example.com'), undefined);
-    assert.equal(parseHostPort('h:70000'), undefined);
-  });
 });

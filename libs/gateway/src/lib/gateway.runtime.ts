@@ -8,7 +8,8 @@ import {
 import type { ClientServer } from './client-server';
 import { GatewayCore } from './core/gateway-core';
 import { FanoutSubscriber } from './fanout.subscriber';
-import { gatewayAddresses, parseHostPort } from './gateway.config';
+import { parseHostPort } from '@gim/config';
+import { gatewayAddresses } from './gateway.config';
 import { GatewayLease } from './gateway-lease';
 import { CLIENT_SERVER, GATEWAY_SETTINGS, LOGIC_CLIENT, type GatewaySettings } from './gateway.tokens';
 import type { LogicClient } from './logic-client';

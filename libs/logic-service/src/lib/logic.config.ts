@@ -1,16 +1,15 @@
 import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { CommonConfig } from '@gim/config';
+import { CommonConfig, IsHostPort } from '@gim/config';
+import { IsDatabaseUrl } from '@gim/storage';
 
 /** logic's settings; property names are the environment variables. */
 export class LogicConfig extends CommonConfig {
   /** Where logic serves gRPC (host:port). */
-  @Matches(/^[^:]+:\d+$/, { message: 'GIM_LOGIC_GRPC_URL must be host:port' })
+  @IsHostPort()
   GIM_LOGIC_GRPC_URL: string = '0.0.0.0:8010';
 
   /** logic's database: mysql://user:pass@host:port/db or sqlite:<file>. */
-  @Matches(/^(mysql|mariadb):\/\/.+|^sqlite:.+/, {
-    message: 'GIM_LOGIC_DB_URL must be mysql://… or sqlite:<file>',
-  })
+  @IsDatabaseUrl()
   GIM_LOGIC_DB_URL: string = 'mysql://root@127.0.0.1:3306/gim';
 
   /** Apply sql/logic.sql (idempotent) at boot on MySQL. */
@@ -31,7 +30,7 @@ export class LogicConfig extends CommonConfig {
   GIM_REDIS_PREFIX: string = 'gim:';
 
   /** business's gRPC address (host:port), for token checks and sender profiles. */
-  @Matches(/^[^:]+:\d+$/, { message: 'GIM_BUSINESS_GRPC_ADDR must be host:port' })
+  @IsHostPort()
   GIM_BUSINESS_GRPC_ADDR: string = '127.0.0.1:8020';
 
   /** Messages per sync page when the client asks for 0. */

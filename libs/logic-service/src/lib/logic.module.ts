@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Channels, FanoutBus } from '@gim/bus';
 import { businessUserInt } from '@gim/contracts';
 import { createGrpcClient, INTERNAL_SECRET, InternalGuard } from '@gim/rpc';
-import { dialectOf } from '@gim/storage';
+import { Database } from '@gim/storage';
 import { DeviceIntGrpc } from './device/device.grpc';
 import { DeviceRepository } from './device/device.repository';
 import { SaveDeviceUseCase } from './device/save-device.usecase';
@@ -32,7 +32,7 @@ export interface LogicRuntime {
 export class LogicModule {
   /** Wires the module around already-opened storage, bus and presence. */
   static create(runtime: LogicRuntime): DynamicModule {
-    const dialect = dialectOf(runtime.dataSource);
+    const db = Database.of(runtime.dataSource);
     return {
       module: LogicModule,
       controllers: [DeviceIntGrpc, MessageIntGrpc, MessageExtGrpc],
@@ -55,8 +55,8 @@ export class LogicModule {
               }),
             ),
         },
-        { provide: MessageRepository, useFactory: () => new MessageRepository(runtime.dataSource, dialect) },
-        { provide: DeviceRepository, useFactory: () => new DeviceRepository(runtime.dataSource, dialect) },
+        { provide: MessageRepository, useFactory: () => new MessageRepository(db) },
+        { provide: DeviceRepository, useFactory: () => new DeviceRepository(db) },
         {
           provide: Fanout,
           useFactory: (bus: FanoutBus, channels: Channels, presence: PresenceStore) =>

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
-import { AuthTokenEntity } from '@gim/storage';
+import { AuthTokenEntity, Database } from '@gim/storage';
 import { BUSINESS_DATA_SOURCE } from '../business.tokens';
 import { StoredToken } from './auth';
 
@@ -20,26 +20,30 @@ function toStoredToken(row: AuthTokenEntity): StoredToken {
 @Injectable()
 export class TypeOrmTokenRepository extends TokenRepository {
   private readonly rows: Repository<AuthTokenEntity>;
+  private readonly db: Database;
 
   constructor(@Inject(BUSINESS_DATA_SOURCE) dataSource: DataSource) {
     super();
     this.rows = dataSource.getRepository(AuthTokenEntity);
+    this.db = Database.of(dataSource);
   }
 
   override async findByDevice(deviceId: number): Promise<StoredToken | undefined> {
-    const row = await this.rows.findOneBy({ deviceId });
+    const row = await this.db.run(() => this.rows.findOneBy({ deviceId }));
     return row ? toStoredToken(row) : undefined;
   }
 
   override async replace(token: StoredToken): Promise<void> {
-    await this.rows.upsert(
-      {
-        deviceId: token.deviceId,
-        userId: token.userId,
-        tokenHash: token.tokenHash,
-        expiresAt: token.expiresAt,
-      },
-      { conflictPaths: ['deviceId'], skipUpdateIfNoValuesChanged: false },
+    await this.db.run(() =>
+      this.rows.upsert(
+        {
+          deviceId: token.deviceId,
+          userId: token.userId,
+          tokenHash: token.tokenHash,
+          expiresAt: token.expiresAt,
+        },
+        { conflictPaths: ['deviceId'], skipUpdateIfNoValuesChanged: false },
+      ),
     );
   }
 }

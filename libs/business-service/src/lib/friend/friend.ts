@@ -1,12 +1,9 @@
-/** Largest one-to-one message body, in bytes; keeps a pushed message inside the clients' 64 KiB frame. */
-export const MAX_MESSAGE_CONTENT_BYTES = 32 * 1024;
-
 /** A one-to-one chat message on its way to logic. */
 export interface OutgoingUserMessage {
   senderId: number;
   senderDeviceId: number;
   receiverId: number;
-  /** sender-chosen id; a retry with the same id is stored once */
+  /** sender-chosen id; a retry with the same id is stored once; '' is not deduplicated */
   clientMsgId: string;
   content: Buffer;
 }

@@ -1,20 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import {
-  IsInt,
-  IsPositive,
-  IsString,
-  Matches,
-  MaxLength,
-  ValidateBy,
-  ValidationArguments,
-} from 'class-validator';
-import { GetUserUseCase } from '../user/get-user.usecase';
-import { MAX_MESSAGE_CONTENT_BYTES, MessageSender, SentMessage } from './friend';
-
-function isMessageContent(value: unknown): boolean {
-  return Buffer.isBuffer(value) && value.length > 0 && value.length <= MAX_MESSAGE_CONTENT_BYTES;
-}
+import { IsInt, IsPositive, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
+import { MessageSender, SentMessage } from './friend';
 
 /** A one-to-one message from the authenticated caller. */
 export class SendMessageCommand {
@@ -33,13 +19,10 @@ export class SendMessageCommand {
   @IsPositive()
   userId!: number;
 
+  /** the body; its size rule is logic's, the same on every path */
   @ValidateBy({
-    name: 'messageContent',
-    validator: {
-      validate: isMessageContent,
-      defaultMessage: (args?: ValidationArguments) =>
-        `${args?.property ?? 'content'} must be 1 to ${MAX_MESSAGE_CONTENT_BYTES} bytes`,
-    },
+    name: 'isBytes',
+    validator: { validate: (value: unknown) => Buffer.isBuffer(value), defaultMessage: () => 'content must be bytes' },
   })
   content!: Buffer;
 
@@ -50,21 +33,20 @@ export class SendMessageCommand {
   clientMsgId!: string;
 }
 
-/** Sends a one-to-one message through logic after checking that the receiver exists (no friendship required yet). */
+/**
+ * Sends a one-to-one message through logic, which owns the rules for it (receiver exists, body size,
+ * deduplication by client id); no friendship is required yet.
+ */
 @Injectable()
 export class SendMessageUseCase {
-  constructor(
-    private readonly getUser: GetUserUseCase,
-    private readonly messages: MessageSender,
-  ) {}
+  constructor(private readonly messages: MessageSender) {}
 
   async execute(command: SendMessageCommand): Promise<SentMessage> {
-    await this.getUser.execute({ userId: command.userId });
     return this.messages.sendUserMessage({
       senderId: command.senderId,
       senderDeviceId: command.senderDeviceId,
       receiverId: command.userId,
-      clientMsgId: command.clientMsgId || randomUUID(),
+      clientMsgId: command.clientMsgId,
       content: command.content,
     });
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
-import { UserEntity } from '@gim/storage';
+import { DataSource, In, Repository } from 'typeorm';
+import { Database, isDuplicateKey, UserEntity } from '@gim/storage';
 import { BUSINESS_DATA_SOURCE } from '../business.tokens';
 import { Profile, User } from './user';
 
@@ -31,14 +31,6 @@ function toUser(row: UserEntity): User {
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const code = (error.driverError as { code?: unknown } | undefined)?.code;
-  return (
-    code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
-  );
-}
-
 const LIKE_ESCAPE = '!';
 
 function escapeLike(text: string): string {
@@ -49,54 +41,60 @@ function escapeLike(text: string): string {
 @Injectable()
 export class TypeOrmUserRepository extends UserRepository {
   private readonly rows: Repository<UserEntity>;
+  private readonly db: Database;
 
   constructor(@Inject(BUSINESS_DATA_SOURCE) dataSource: DataSource) {
     super();
     this.rows = dataSource.getRepository(UserEntity);
+    this.db = Database.of(dataSource);
   }
 
   override async findById(id: number): Promise<User | undefined> {
-    const row = await this.rows.findOneBy({ id });
+    const row = await this.db.run(() => this.rows.findOneBy({ id }));
     return row ? toUser(row) : undefined;
   }
 
   override async findByIds(ids: readonly number[]): Promise<User[]> {
     if (ids.length === 0) return [];
-    const rows = await this.rows.findBy({ id: In([...new Set(ids)]) });
+    const rows = await this.db.run(() => this.rows.findBy({ id: In([...new Set(ids)]) }));
     return rows.map(toUser);
   }
 
   override async findOrCreateByPhone(phoneNumber: string): Promise<{ user: User; created: boolean }> {
-    const existing = await this.rows.findOneBy({ phoneNumber });
+    const existing = await this.db.run(() => this.rows.findOneBy({ phoneNumber }));
     if (existing) return { user: toUser(existing), created: false };
     let created = true;
     try {
-      await this.rows.insert({ phoneNumber, nickname: '', sex: 0, avatarUrl: '', extra: '' });
+      await this.db.run(() => this.rows.insert({ phoneNumber, nickname: '', sex: 0, avatarUrl: '', extra: '' }));
     } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
+      if (!isDuplicateKey(error)) throw error;
       created = false;
     }
-    const row = await this.rows.findOneByOrFail({ phoneNumber });
+    const row = await this.db.run(() => this.rows.findOneByOrFail({ phoneNumber }));
     return { user: toUser(row), created };
   }
 
   override async updateProfile(id: number, profile: Profile): Promise<boolean> {
-    const result = await this.rows.update(
-      { id },
-      { nickname: profile.nickname, sex: profile.sex, avatarUrl: profile.avatarUrl, extra: profile.extra },
+    const result = await this.db.run(() =>
+      this.rows.update(
+        { id },
+        { nickname: profile.nickname, sex: profile.sex, avatarUrl: profile.avatarUrl, extra: profile.extra },
+      ),
     );
     if ((result.affected ?? 0) > 0) return true;
-    return this.rows.existsBy({ id });
+    return this.db.run(() => this.rows.existsBy({ id }));
   }
 
   override async search(key: string, limit: number): Promise<User[]> {
-    const byPhone = await this.rows.findOneBy({ phoneNumber: key });
-    const byNickname = await this.rows
-      .createQueryBuilder('user')
-      .where(`user.nickname LIKE :pattern ESCAPE '${LIKE_ESCAPE}'`, { pattern: `%${escapeLike(key)}%` })
-      .orderBy('user.id', 'ASC')
-      .limit(limit)
-      .getMany();
+    const byPhone = await this.db.run(() => this.rows.findOneBy({ phoneNumber: key }));
+    const byNickname = await this.db.run(() =>
+      this.rows
+        .createQueryBuilder('user')
+        .where(`user.nickname LIKE :pattern ESCAPE '${LIKE_ESCAPE}'`, { pattern: `%${escapeLike(key)}%` })
+        .orderBy('user.id', 'ASC')
+        .limit(limit)
+        .getMany(),
+    );
     const rows = byPhone ? [byPhone, ...byNickname.filter((row) => row.id !== byPhone.id)] : byNickname;
     return rows.slice(0, limit).map(toUser);
   }

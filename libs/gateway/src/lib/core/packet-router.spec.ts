@@ -49,6 +49,7 @@ void describe('PacketRouter', () => {
     const conn = core.open(transport, 'a');
     core.receive(conn, packet(PacketCommand.PC_HEARTBEAT, undefined, 'hb-1'));
     core.receive(conn, packet(PacketCommand.PC_SYNC, undefined, 'sync-1'));
+    core.receive(conn, packet(PacketCommand.PC_CLOSE, undefined, 'close-1'));
     await settle();
     flush();
     assert.deepEqual(
@@ -56,6 +57,7 @@ void describe('PacketRouter', () => {
       [
         { requestId: 'hb-1', command: PacketCommand.PC_HEARTBEAT, code: ErrorCode.Unauthorized },
         { requestId: 'sync-1', command: PacketCommand.PC_SYNC, code: ErrorCode.Unauthorized },
+        { requestId: 'close-1', command: PacketCommand.PC_UNKNOWN, code: ErrorCode.Unauthorized },
       ],
     );
     assert.equal(conn.state, 'awaiting-sign-in');
@@ -118,24 +120,30 @@ void describe('PacketRouter', () => {
     assert.equal(conn.state, 'signed-in');
   });
 
-  void it('answers unknown and server-only commands with 10402, rooms with "not available yet"', async () => {
+  void it('answers unknown and server-only commands with 10402, never echoing a server command, rooms with "not available yet"', async () => {
     const { core, flush, transport, conn } = await signedIn();
     core.receive(conn, packet(99));
     core.receive(conn, packet(PacketCommand.PC_MESSAGE));
+    core.receive(conn, packet(PacketCommand.PC_CLOSE));
+    core.receive(conn, packet(PacketCommand.PC_SYNC_NOTICE));
     core.receive(conn, packet(PacketCommand.PC_SUBSCRIBE_ROOM));
     core.receive(conn, packet(PacketCommand.PC_HEARTBEAT));
     flush();
     const replies = transport.replies();
     assert.deepEqual(
-      replies.map(({ command, code }) => ({ command, code })),
+      replies.map(({ requestId, command, code }) => ({ requestId, command, code })),
       [
-        { command: 99, code: ErrorCode.UnknownCommand },
-        { command: PacketCommand.PC_MESSAGE, code: ErrorCode.UnknownCommand },
-        { command: PacketCommand.PC_SUBSCRIBE_ROOM, code: ErrorCode.UnknownCommand },
-        { command: PacketCommand.PC_HEARTBEAT, code: 0 },
+        { requestId: 'r99', command: 99, code: ErrorCode.UnknownCommand },
+        { requestId: 'r4', command: PacketCommand.PC_UNKNOWN, code: ErrorCode.UnknownCommand },
+        { requestId: 'r8', command: PacketCommand.PC_UNKNOWN, code: ErrorCode.UnknownCommand },
+        { requestId: 'r9', command: PacketCommand.PC_UNKNOWN, code: ErrorCode.UnknownCommand },
+        { requestId: 'r3', command: PacketCommand.PC_SUBSCRIBE_ROOM, code: ErrorCode.UnknownCommand },
+        { requestId: 'r2', command: PacketCommand.PC_HEARTBEAT, code: 0 },
       ],
     );
-    assert.equal(replies[2]!.message, 'rooms are not available yet');
+    assert.match(replies[1]!.message, /sent by the server only/);
+    assert.equal(replies[4]!.message, 'rooms are not available yet');
+    assert.equal(transport.packets().filter((p) => p.command === PacketCommand.PC_CLOSE).length, 0);
     assert.equal(conn.state, 'signed-in');
   });
 

@@ -57,6 +57,18 @@ function decodeContent<T>(type: Decoder<T>, content: Buffer): T | undefined {
 
 const isId = (value: number): boolean => Number.isSafeInteger(value) && value > 0;
 
+/** Commands only the server sends: a client packet carrying one is refused (10402), and no reply repeats it. */
+const SERVER_COMMANDS: ReadonlySet<PacketCommand> = new Set([
+  PacketCommand.PC_MESSAGE,
+  PacketCommand.PC_CLOSE,
+  PacketCommand.PC_SYNC_NOTICE,
+]);
+
+/** The command a reply carries: the request's, except a server-only command, which a client could take for a push. */
+function replyCommand(command: PacketCommand): PacketCommand {
+  return SERVER_COMMANDS.has(command) ? PacketCommand.PC_UNKNOWN : command;
+}
+
 /** Turns each client packet into a reply, a logic call or a close, by connection state and command. */
 export class PacketRouter {
   private readonly gatewayId: string;
@@ -196,6 +208,7 @@ export class PacketRouter {
         return;
       case PacketCommand.PC_MESSAGE:
       case PacketCommand.PC_CLOSE:
+      case PacketCommand.PC_SYNC_NOTICE:
         this.reply(
           connection,
           packet,
@@ -310,7 +323,7 @@ export class PacketRouter {
     message: string,
     data?: Uint8Array,
   ): void {
-    this.replyTo(connection, packet.requestId, packet.command, code, message, data);
+    this.replyTo(connection, packet.requestId, replyCommand(packet.command), code, message, data);
   }
 
   private replyTo(

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Channels, FanoutBus } from '@gim/bus';
 import { connectInt } from '@gim/contracts';
+import { OutageLog } from '@gim/errors';
 import { encodePacket, Message, messagePacket } from '@gim/protocol';
 import { OnlineDevice, PresenceStore } from '../presence/presence';
 
@@ -16,6 +17,7 @@ export interface UserDelivery {
  */
 export class Fanout {
   private readonly logger = new Logger('fanout');
+  private readonly outages = new OutageLog((line) => this.logger.warn(`${line}; live pushes skipped, receivers will sync`));
 
   constructor(
     private readonly bus: FanoutBus,
@@ -58,8 +60,9 @@ export class Fanout {
           Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks: [] }).finish()),
         ]),
       );
+      this.outages.recovered('fan-out');
     } catch (error) {
-      this.logger.warn(`live push failed (receivers will sync): ${String(error)}`);
+      this.outages.failed('fan-out', error instanceof Error ? error.message : String(error));
     }
   }
 

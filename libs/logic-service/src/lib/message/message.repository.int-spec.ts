@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
-import { applySchemaFile, createDataSource, dialectOf, LOGIC_ENTITIES } from '@gim/storage';
+import { applySchemaFile, createDataSource, Database, LOGIC_ENTITIES } from '@gim/storage';
 import { createTestDatabase, tempDir, TestDatabase, TempDir } from '@gim/testing';
 import { MessageRepository } from './message.repository';
 
@@ -46,7 +46,7 @@ for (const engine of engines) {
 
     before(async () => {
       ds = await engine.open();
-      repo = new MessageRepository(ds, dialectOf(ds));
+      repo = new MessageRepository(Database.of(ds));
     });
 
     after(async () => {

@@ -1,15 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
-import {
-  chunks,
-  dateTimeMs,
-  Dialect,
-  isDuplicateKey,
-  Mutex,
-  placeholders,
-  retryOnLock,
-  sqlDateTime,
-  storageError,
-} from '../storage/sql';
+import { chunks, Database, dateTimeMs, isDuplicateKey, placeholders, sqlDateTime, Transaction } from '@gim/storage';
 import { InboxMessage, NewMessage, SendRecord, SEQ_OBJECT_USER, StoredMessage } from './message';
 
 /** Rows per multi-row statement when a message goes to many users. */
@@ -34,12 +23,7 @@ interface InboxRow {
  * one inbox row per recipient, and the idempotency record of the send.
  */
 export class MessageRepository {
-  private readonly sqliteLock = new Mutex();
-
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly dialect: Dialect,
-  ) {}
+  constructor(private readonly db: Database) {}
 
   /** The first result of a send with this client id, if there was one. */
   async findSend(senderId: number, clientMsgId: string): Promise<SendRecord | undefined> {
@@ -56,13 +40,13 @@ export class MessageRepository {
   /** Stores a message for its recipients; with a clientMsgId already used, returns that send's record instead. */
   async store(message: NewMessage): Promise<StoredMessage | { duplicate: SendRecord }> {
     try {
-      return await this.transaction((manager) => this.storeIn(manager, message));
+      return await this.db.transaction((tx) => this.storeIn(tx, message));
     } catch (error) {
       if (message.clientMsgId !== undefined && isDuplicateKey(error)) {
         const first = await this.findSend(message.senderId, message.clientMsgId);
         if (first) return { duplicate: first };
       }
-      throw storageError(error);
+      throw error;
     }
   }
 
@@ -95,7 +79,7 @@ export class MessageRepository {
   async ack(deviceId: number, userId: number, seq: number): Promise<void> {
     const now = sqlDateTime(Date.now());
     const sql =
-      this.dialect === 'mysql'
+      this.db.dialect === 'mysql'
         ? 'INSERT INTO device_ack (device_id, user_id, ack, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ' +
           'ON DUPLICATE KEY UPDATE user_id = VALUES(user_id), ack = GREATEST(ack, VALUES(ack)), updated_at = VALUES(updated_at)'
         : 'INSERT INTO device_ack (device_id, user_id, ack, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ' +
@@ -112,22 +96,22 @@ export class MessageRepository {
     return Number(rows[0]?.ack ?? 0);
   }
 
-  private async storeIn(manager: EntityManager, message: NewMessage): Promise<StoredMessage> {
+  private async storeIn(tx: Transaction, message: NewMessage): Promise<StoredMessage> {
     const createdAt = sqlDateTime(message.createdAt);
-    const messageId = await this.insertMessage(manager, message, createdAt);
+    const messageId = await this.insertMessage(tx, message, createdAt);
     const recipients = [...new Set(message.recipients)].sort((a, b) => a - b);
     const seqs = new Map<number, number>();
     for (const batch of chunks(recipients, BATCH_ROWS)) {
-      for (const [userId, seq] of await this.nextSeqs(manager, batch)) seqs.set(userId, seq);
+      for (const [userId, seq] of await this.nextSeqs(tx, batch)) seqs.set(userId, seq);
       const values: unknown[] = [];
       for (const userId of batch) values.push(userId, seqs.get(userId), messageId, createdAt);
-      await manager.query(
+      await tx.query(
         `INSERT INTO user_message (user_id, seq, message_id, created_at) VALUES ${placeholders(batch.length, '(?, ?, ?, ?)')}`,
         values,
       );
     }
     if (message.clientMsgId !== undefined) {
-      await manager.query(
+      await tx.query(
         'INSERT INTO send_dedup (sender_id, client_msg_id, message_id, seq, created_at) VALUES (?, ?, ?, ?, ?)',
         [message.senderId, message.clientMsgId, messageId, seqs.get(message.senderId) ?? 0, createdAt],
       );
@@ -136,19 +120,19 @@ export class MessageRepository {
   }
 
   private async insertMessage(
-    manager: EntityManager,
+    tx: Transaction,
     message: NewMessage,
     createdAt: string,
   ): Promise<number> {
     const params = [message.senderId, message.command, message.content, createdAt];
-    if (this.dialect === 'sqlite') {
-      const [row] = (await manager.query(
+    if (this.db.dialect === 'sqlite') {
+      const [row] = (await tx.query(
         'INSERT INTO message (sender_id, command, content, created_at) VALUES (?, ?, ?, ?) RETURNING id',
         params,
       )) as { id: number }[];
       return Number(row?.id);
     }
-    const result = (await manager.query(
+    const result = (await tx.query(
       'INSERT INTO message (sender_id, command, content, created_at) VALUES (?, ?, ?, ?)',
       params,
     )) as { insertId: number };
@@ -156,25 +140,25 @@ export class MessageRepository {
   }
 
   /** Increments each user's seq (rows locked until commit, in ascending user order) and returns the new values. */
-  private async nextSeqs(manager: EntityManager, userIds: number[]): Promise<Map<number, number>> {
+  private async nextSeqs(tx: Transaction, userIds: number[]): Promise<Map<number, number>> {
     const now = sqlDateTime(Date.now());
     const values: unknown[] = [];
     for (const userId of userIds) values.push(SEQ_OBJECT_USER, userId, now, now);
     const tuples = placeholders(userIds.length, '(?, ?, 1, ?, ?)');
     let rows: SeqRow[];
-    if (this.dialect === 'sqlite') {
-      rows = (await manager.query(
+    if (this.db.dialect === 'sqlite') {
+      rows = (await tx.query(
         `INSERT INTO seq (object_type, object_id, seq, created_at, updated_at) VALUES ${tuples} ` +
           'ON CONFLICT(object_type, object_id) DO UPDATE SET seq = seq + 1, updated_at = excluded.updated_at RETURNING object_id, seq',
         values,
       )) as SeqRow[];
     } else {
-      await manager.query(
+      await tx.query(
         `INSERT INTO seq (object_type, object_id, seq, created_at, updated_at) VALUES ${tuples} ` +
           'ON DUPLICATE KEY UPDATE seq = seq + 1, updated_at = VALUES(updated_at)',
         values,
       );
-      rows = (await manager.query(
+      rows = (await tx.query(
         `SELECT object_id, seq FROM seq WHERE object_type = ? AND object_id IN (${placeholders(userIds.length)}) FOR UPDATE`,
         [SEQ_OBJECT_USER, ...userIds],
       )) as SeqRow[];
@@ -182,17 +166,7 @@ export class MessageRepository {
     return new Map(rows.map((row) => [Number(row.object_id), Number(row.seq)]));
   }
 
-  private transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const run = () => retryOnLock(() => this.dataSource.transaction(work));
-    return this.dialect === 'sqlite' ? this.sqliteLock.run(run) : run();
-  }
-
-  private async query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const run = async () => (await this.dataSource.query(sql, params)) as T[];
-    try {
-      return await (this.dialect === 'sqlite' ? this.sqliteLock.run(run) : run());
-    } catch (error) {
-      throw storageError(error);
-    }
+  private query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.db.query<T[]>(sql, params);
   }
 }

@@ -8,7 +8,6 @@ import {
   Max,
   MaxLength,
   Min,
-  MinLength,
 } from 'class-validator';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
@@ -20,10 +19,10 @@ export class SendUserMessageRequest {
   @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
   @IsInt() @Min(1) @Max(MAX_ID) deviceId!: number;
   @IsInt() @Min(1) @Max(MAX_ID) toUserId!: number;
+  /** '' means "not deduplicated" (Go gim clients send none) */
   @IsString()
-  @MinLength(1)
   @MaxLength(64)
-  @Matches(/^[\x21-\x7e]+$/, { message: 'clientMsgId must be printable ASCII without spaces' })
+  @Matches(/^[\x21-\x7e]*$/, { message: 'clientMsgId must be printable ASCII without spaces' })
   clientMsgId!: string;
   content!: Buffer;
 }
@@ -52,7 +51,8 @@ export class SyncCommand {
   @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
   @IsInt() @Min(1) @Max(MAX_ID) deviceId!: number;
   @IsInt() @Min(0) @Max(MAX_ID) seq!: number;
-  @IsInt() @Min(0) @Max(10_000) limit!: number;
+  /** 0 asks for the default page; anything above the maximum page is capped, not refused */
+  @IsInt() @Min(0) @Max(2 ** 32 - 1) limit!: number;
 }
 
 /** Acknowledgement arguments once the caller is known. */

@@ -1,3 +1,6 @@
+import { badRequest } from '@gim/errors';
+import { Message } from '@gim/protocol';
+
 /** Object type of a per-user sequence in the `seq` table. */
 export const SEQ_OBJECT_USER = 1;
 
@@ -33,4 +36,32 @@ export interface NewMessage {
   createdAt: number;
   /** When set, a second store with the same (senderId, clientMsgId) stores nothing and returns the first result. */
   clientMsgId?: string;
+}
+
+/** What a recipient's copy of a message is made from. */
+export interface MessageBody {
+  command: number;
+  content: Buffer;
+  createdAt: number;
+  /** 0 for a message that is not stored (push-to-all, non-persisted pushes) */
+  messageId: number;
+}
+
+/** The wire Message a recipient receives, live or through sync: `seq` is the recipient's (0 when not stored). */
+export function wireMessage(body: MessageBody, seq: number): Message {
+  return {
+    command: body.command,
+    content: body.content,
+    seq,
+    createdAt: body.createdAt,
+    roomId: 0,
+    messageId: body.messageId,
+  };
+}
+
+/** The one rule for a message body on every path (socket, gRPC, integrator pushes): 1 to `maxBytes` bytes. */
+export function checkContent(content: Buffer, maxBytes: number): void {
+  if (content.length === 0) throw badRequest('content: a message needs a body of at least 1 byte');
+  if (content.length > maxBytes)
+    throw badRequest(`content: ${content.length} bytes exceeds the ${maxBytes}-byte limit`);
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { badRequest } from '@gim/errors';
 import { LogicConfig } from '../logic.config';
 import { Fanout } from './fanout';
+import { checkContent, wireMessage } from './message';
 import { MessageRepository } from './message.repository';
 import { PushToAllRequest, PushToUsersRequest } from './message.requests';
 
@@ -18,17 +18,10 @@ export class PushToUsersUseCase {
   ) {}
 
   async execute(command: PushToUsersRequest): Promise<number> {
-    checkContentSize(command.content, this.config.GIM_MAX_CONTENT_BYTES);
+    checkContent(command.content, this.config.GIM_MAX_CONTENT_BYTES);
     const createdAt = Date.now();
     if (!command.isPersist) {
-      const message = {
-        command: command.command,
-        content: command.content,
-        seq: 0,
-        createdAt,
-        roomId: 0,
-        messageId: 0,
-      };
+      const message = wireMessage({ command: command.command, content: command.content, createdAt, messageId: 0 }, 0);
       await this.fanout.toUsers([...new Set(command.userIds)].map((userId) => ({ userId, message })));
       return 0;
     }
@@ -43,14 +36,7 @@ export class PushToUsersUseCase {
     await this.fanout.toUsers(
       [...stored.seqs].map(([userId, seq]) => ({
         userId,
-        message: {
-          command: command.command,
-          content: command.content,
-          seq,
-          createdAt: stored.createdAt,
-          roomId: 0,
-          messageId: stored.messageId,
-        },
+        message: wireMessage({ command: command.command, content: command.content, ...stored }, seq),
       })),
     );
     return stored.messageId;
@@ -66,19 +52,9 @@ export class PushToAllUseCase {
   ) {}
 
   async execute(command: PushToAllRequest): Promise<void> {
-    checkContentSize(command.content, this.config.GIM_MAX_CONTENT_BYTES);
-    await this.fanout.toAll({
-      command: command.command,
-      content: command.content,
-      seq: 0,
-      createdAt: Date.now(),
-      roomId: 0,
-      messageId: 0,
-    });
+    checkContent(command.content, this.config.GIM_MAX_CONTENT_BYTES);
+    await this.fanout.toAll(
+      wireMessage({ command: command.command, content: command.content, createdAt: Date.now(), messageId: 0 }, 0),
+    );
   }
-}
-
-function checkContentSize(content: Buffer, max: number): void {
-  if (content.length > max)
-    throw badRequest(`content: ${content.length} bytes exceeds the ${max}-byte limit`);
 }

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { badRequest, ErrorCode, GimError } from '@gim/errors';
+import { ErrorCode, GimError } from '@gim/errors';
 import { logicPush } from '@gim/contracts';
 import { MessageCommand } from '@gim/protocol';
 import { LogicConfig } from '../logic.config';
 import { UserDirectory } from '../user/user-directory';
 import { Fanout } from './fanout';
-import { SendRecord } from './message';
+import { checkContent, SendRecord, wireMessage } from './message';
 import { MessageRepository } from './message.repository';
 import { SendUserMessageRequest } from './message.requests';
 
@@ -13,7 +13,7 @@ import { SendUserMessageRequest } from './message.requests';
  * A one-to-one chat message: stored once, an inbox row for the receiver and one for the sender, then pushed
  * live to every online device of both (the sending device too, so it learns its seq). Idempotent by
  * (sender, clientMsgId): a retry's transaction hits the send_dedup key, rolls back, and returns the first
- * result, so the common case (no retry) pays no extra lookup.
+ * result, so the common case (no retry) pays no extra lookup. An empty clientMsgId is not deduplicated.
  */
 @Injectable()
 export class SendUserMessageUseCase {
@@ -25,11 +25,7 @@ export class SendUserMessageUseCase {
   ) {}
 
   async execute(command: SendUserMessageRequest): Promise<SendRecord> {
-    if (command.content.length > this.config.GIM_MAX_CONTENT_BYTES) {
-      throw badRequest(
-        `content: ${command.content.length} bytes exceeds the ${this.config.GIM_MAX_CONTENT_BYTES}-byte limit`,
-      );
-    }
+    checkContent(command.content, this.config.GIM_MAX_CONTENT_BYTES);
     const profiles = await this.users.profiles([command.userId, command.toUserId]);
     const sender = profiles.get(command.userId);
     if (!sender) throw new GimError(ErrorCode.UserNotFound, `user not found: sender ${command.userId}`);
@@ -48,21 +44,14 @@ export class SendUserMessageUseCase {
       content,
       recipients: [command.userId, command.toUserId],
       createdAt: Date.now(),
-      clientMsgId: command.clientMsgId,
+      clientMsgId: command.clientMsgId === '' ? undefined : command.clientMsgId,
     });
     if ('duplicate' in stored) return stored.duplicate;
 
     await this.fanout.toUsers(
       [...stored.seqs].map(([userId, seq]) => ({
         userId,
-        message: {
-          command: MessageCommand.MC_USER_CHAT,
-          content,
-          seq,
-          createdAt: stored.createdAt,
-          roomId: 0,
-          messageId: stored.messageId,
-        },
+        message: wireMessage({ command: MessageCommand.MC_USER_CHAT, content, ...stored }, seq),
       })),
     );
     return {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { badRequest } from '@gim/errors';
 import { Message } from '@gim/protocol';
 import { LogicConfig } from '../logic.config';
-import { InboxMessage } from './message';
+import { InboxMessage, wireMessage } from './message';
 import { MessageRepository } from './message.repository';
 import { AckCommand, SyncCommand } from './message.requests';
 
@@ -30,14 +30,7 @@ export class SyncMessagesUseCase {
     const rows = await this.messages.inbox(command.userId, after, limit + 1);
     const page = rows.slice(0, withinBytes(rows, limit, this.config.GIM_SYNC_PAGE_MAX_BYTES));
     return {
-      messages: page.map((row) => ({
-        command: row.command,
-        content: row.content,
-        seq: row.seq,
-        createdAt: row.createdAt,
-        roomId: 0,
-        messageId: row.messageId,
-      })),
+      messages: page.map((row) => wireMessage(row, row.seq)),
       hasMore: rows.length > page.length,
     };
   }
