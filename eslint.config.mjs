@@ -77,6 +77,20 @@ export default [
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/e2e/src/support/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
+  // The test helpers are for tests only: runtime code importing them would ship test databases and ports.
+  {
+    files: ['**/*.ts'],
+    ignores: testFiles,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@gim/testing', message: '@gim/testing is for test files only.' }],
+          patterns: [{ group: ['@gim/testing/*'], message: '@gim/testing is for test files only.' }],
+        },
+      ],
+    },
+  },
   // The wire codec depends on nothing at all: no package, not even node: modules; only its own files.
   {
     files: ['libs/protocol/**/*.ts'],
