@@ -107,8 +107,17 @@ async function allocatePorts(): Promise<Ports & { tcpGrpc: number; wsGrpc: numbe
   return { tcp: tcp!, ws: ws!, tcpGrpc: tcpGrpc!, wsGrpc: wsGrpc!, logic: logic!, business: business! };
 }
 
+/** What a test may choose about the cluster it starts. */
+export interface ClusterOptions {
+  /** The Redis for presence and fan-out; the shared test Redis by default. */
+  redisUrl?: string;
+  /** The gateways' GIM_LEASE_SECONDS; 3 by default. */
+  leaseSeconds?: number;
+}
+
 /** Starts business, logic, tcp-gateway and ws-gateway as four processes on MariaDB + Redis. */
-export async function startCluster(): Promise<Deployment> {
+export async function startCluster(options: ClusterOptions = {}): Promise<Deployment> {
+  const redisUrl = options.redisUrl ?? testRedisUrl();
   const ports = await allocatePorts();
   const database = await createTestDatabase('e2e');
   const prefix = uniquePrefix('e2e');
@@ -117,7 +126,7 @@ export async function startCluster(): Promise<Deployment> {
     NODE_ENV: 'test',
     GIM_INTERNAL_SECRET: internalSecret,
     GIM_LOG_LEVEL: 'warn',
-    GIM_REDIS_URL: testRedisUrl(),
+    GIM_REDIS_URL: redisUrl,
     GIM_REDIS_PREFIX: prefix,
     GIM_LOGIC_GRPC_ADDR: `127.0.0.1:${ports.logic}`,
     GIM_BUSINESS_GRPC_ADDR: `127.0.0.1:${ports.business}`,
@@ -147,7 +156,7 @@ export async function startCluster(): Promise<Deployment> {
         ...common,
         GIM_GATEWAY_LISTEN: `127.0.0.1:${listen}`,
         GIM_GATEWAY_GRPC_URL: `127.0.0.1:${grpc}`,
-        GIM_LEASE_SECONDS: '3',
+        GIM_LEASE_SECONDS: String(options.leaseSeconds ?? 3),
       },
       [listen, grpc],
     );
@@ -175,7 +184,7 @@ export async function startCluster(): Promise<Deployment> {
       await Promise.all([tcpGateway.stop(), wsGateway.stop()]);
       await Promise.all([business.stop(), logic.stop()]);
       await database.drop();
-      await deleteKeys(prefix);
+      await deleteKeys(prefix, redisUrl);
     },
     logs: () => all.map((app) => `--- ${app.name}\n${app.logs()}`).join('\n'),
   };
@@ -224,8 +233,8 @@ export async function startStandalone(): Promise<Deployment> {
   };
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl());
+async function deleteKeys(prefix: string, url: string): Promise<void> {
+  const redis = new Redis(url);
   try {
     let cursor = '0';
     do {

@@ -34,6 +34,8 @@ interface Waiter<T> {
 export class TestConnection {
   /** Every PC_MESSAGE push received, in arrival order. */
   readonly pushes: Message[] = [];
+  /** How many PC_SYNC_NOTICE packets arrived. */
+  syncNotices = 0;
   /** Resolves when the server closes the connection. */
   readonly closed: Promise<CloseInfo>;
   private readonly replies = new Map<string, Waiter<Reply>>();
@@ -162,6 +164,16 @@ export class TestConnection {
     });
   }
 
+  /** Resolves once `count` PC_SYNC_NOTICE packets in total have arrived (or rejects after the timeout). */
+  async waitForSyncNotices(count: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.syncNotices < count) {
+      if (Date.now() > deadline)
+        throw new Error(`expected ${count} sync notices, got ${this.syncNotices} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** Writes raw bytes (for malformed-input tests). */
   writeRaw(bytes: Buffer): void {
     if (this.socket) this.socket.write(bytes);
@@ -187,6 +199,10 @@ export class TestConnection {
         waiter.resolve(this.pushes.slice(0, count));
         return false;
       });
+      return;
+    }
+    if (packet.command === PacketCommand.PC_SYNC_NOTICE) {
+      this.syncNotices++;
       return;
     }
     if (packet.command === PacketCommand.PC_CLOSE) {
