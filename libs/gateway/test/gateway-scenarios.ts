@@ -8,11 +8,14 @@ import { connectInt } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
 import {
   AckRequest,
+  encodeFrame,
   encodePacket,
+  encodePacketFrame,
   Message,
   MessageCommand,
   messagePacket,
   PacketCommand,
+  Reply,
   SendMessageReply,
   SendMessageRequest,
   SyncReply,
@@ -212,6 +215,29 @@ export function sharedScenarios(t: () => TestGateway): void {
       0,
     );
     assert.deepEqual(logic.acks.at(-1), { userId: 102, deviceId: 1020, seq: 2 });
+    client.close();
+  });
+
+  void it('answers a packet whose seq is above 2^53-1 with 10001 and keeps serving the connection', async () => {
+    const client = await signedIn(t(), 111, 1110);
+    const empty = Buffer.alloc(0);
+    const bigSeq = Buffer.concat([
+      encodePacket({ requestId: 'big-seq', command: PacketCommand.PC_HEARTBEAT, content: empty, seq: 0 }),
+      Buffer.from([0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), // seq = 2^64-1
+    ]);
+    const next = { requestId: 'after-big-seq', command: PacketCommand.PC_HEARTBEAT, content: empty, seq: 0 };
+    if (t().transport === 'tcp') {
+      client.sendRaw(Buffer.concat([encodeFrame(bigSeq), encodePacketFrame(next)])); // one write, two frames
+    } else {
+      client.sendRaw(bigSeq);
+      client.send(next);
+    }
+    const refused = await client.take((p) => p.requestId === 'big-seq');
+    assert.equal(refused.command, PacketCommand.PC_HEARTBEAT);
+    assert.equal(Reply.decode(refused.content).code, ErrorCode.BadRequest);
+    assert.equal(Reply.decode((await client.take((p) => p.requestId === 'after-big-seq')).content).code, 0);
+    await assertServes(client);
+    assert.equal(client.isGone, false);
     client.close();
   });
 

@@ -1,11 +1,13 @@
 import { ErrorCode } from '@gim/errors';
 import {
   closePacket,
+  FieldRangeError,
   FrameTooLargeError,
   Message,
   messagePacket,
   Packet,
   ProtocolError,
+  replyPacket,
 } from '@gim/protocol';
 import type { LogicClient } from '../logic-client';
 import { AddressSlot, AddressSlots } from './admission';
@@ -135,8 +137,21 @@ export class GatewayCore implements RouterHost {
     this.router.handle(connection, packet);
   }
 
-  /** Closes a connection whose bytes broke the protocol, with 10401 (too large) or 10400 (malformed). */
+  /**
+   * Closes a connection whose bytes broke the protocol, with 10401 (too large) or 10400 (malformed); a packet
+   * with an out-of-range seq (FieldRangeError) is answered with 10001 instead and the connection stays open.
+   */
   protocolError(connection: Connection, error: ProtocolError): void {
+    if (error instanceof FieldRangeError) {
+      // A well-formed packet with a seq beyond 2^53-1: refuse that request (10001), keep the connection.
+      if (!connection.isOpen) return;
+      connection.lastPacketAt = this.clock.now();
+      this.send(
+        connection,
+        replyPacket(error.requestId, error.command, ErrorCode.BadRequest, `bad request: ${error.message}`),
+      );
+      return;
+    }
     const code = error instanceof FrameTooLargeError ? ErrorCode.FrameTooLarge : ErrorCode.MalformedFrame;
     this.close(connection, code, error.message);
   }

@@ -1,6 +1,6 @@
 import { createServer, Server, Socket } from 'node:net';
 import { ErrorCode } from '@gim/errors';
-import { decodePacket, FrameDecoder, ProtocolError } from '@gim/protocol';
+import { decodePacket, FieldRangeError, FrameDecoder, ProtocolError } from '@gim/protocol';
 import { ClientServer, listenOn, within } from '../client-server';
 import { Connection } from '../core/connection';
 import { GatewayCore } from '../core/gateway-core';
@@ -57,7 +57,13 @@ export class TcpClientServer implements ClientServer {
     if (!connection.isOpen) return;
     try {
       for (const body of decoder.push(chunk)) {
-        this.core.receive(connection, decodePacket(body, this.maxFrameBytes));
+        try {
+          this.core.receive(connection, decodePacket(body, this.maxFrameBytes));
+        } catch (error) {
+          // Answered with 10001 without closing, so the frames after it in this chunk still count.
+          if (!(error instanceof FieldRangeError)) throw error;
+          this.core.protocolError(connection, error);
+        }
         if (!connection.isOpen) return;
       }
     } catch (error) {
