@@ -27,6 +27,7 @@ runApp('gim', async () => {
     GIM_BUSINESS_GRPC_URL: `${host}:${standalone.GIM_BUSINESS_GRPC_PORT}`,
     GIM_BUSINESS_DB_URL: `sqlite:${dataDir}/business.sqlite`,
     GIM_LOGIC_GRPC_ADDR: logicAddr,
+    GIM_SIGN_IN_LIMITER: 'memory',
   });
   const logic = loadConfig(LogicConfig, {
     ...env,

@@ -8,3 +8,11 @@ export {
   type StartBusinessOptions,
 } from './lib/start-business';
 export { CodeVerifier, DevelopmentCodeVerifier } from './lib/auth/code-verifier';
+export {
+  AttemptStore,
+  MemoryAttemptStore,
+  type AttemptLimit,
+  type Reservation,
+} from './lib/auth/attempt-store';
+export { RedisAttemptStore } from './lib/auth/redis-attempt-store';
+export { createAttemptStore } from './lib/auth/sign-in-limiter';

@@ -49,6 +49,7 @@ async function bootBusiness(databaseUrl: string, logicAddress: string, env: Reco
     GIM_BUSINESS_DB_URL: databaseUrl,
     GIM_LOGIC_GRPC_ADDR: logicAddress,
     GIM_DEV_VERIFICATION_CODE: CODE,
+    GIM_SIGN_IN_LIMITER: 'memory', // sign-in-limits.int-spec.ts covers the Redis counters
     ...env,
   });
   const handle = await startBusiness(config, { internalSecret: INTERNAL_SECRET });

@@ -1,8 +1,11 @@
 // Small hand-written in-memory stand-ins for the business service's ports, for unit tests of the use cases.
 import { loadConfig } from '@gim/config';
+import { AttemptStore } from '../src/lib/auth/attempt-store';
 import { StoredToken } from '../src/lib/auth/auth';
 import { TokenRepository } from '../src/lib/auth/auth.repository';
+import { CodeVerifier } from '../src/lib/auth/code-verifier';
 import { IssueTokenUseCase } from '../src/lib/auth/issue-token.usecase';
+import { SignInLimiter } from '../src/lib/auth/sign-in-limiter';
 import { BusinessConfig } from '../src/lib/business.config';
 import { MessageSender, OutgoingUserMessage, SentMessage } from '../src/lib/friend/friend';
 import { DeviceInfo, DeviceRegistry, Profile, User } from '../src/lib/user/user';
@@ -104,4 +107,30 @@ export function issueTokenOver(
   env: Record<string, string> = {},
 ): IssueTokenUseCase {
   return new IssueTokenUseCase(tokens, testConfig(env));
+}
+
+/** A SignInLimiter over the given counters, with the default limits unless `env` changes them. */
+export function signInLimiterOver(store: AttemptStore, env: Record<string, string> = {}): SignInLimiter {
+  return new SignInLimiter(store, testConfig(env));
+}
+
+/** Accepts one code for every phone number and records what it was asked; `failing` makes verify throw. */
+export class RecordingCodeVerifier extends CodeVerifier {
+  readonly verified: string[] = [];
+  readonly invalidated: string[] = [];
+  failing = false;
+
+  constructor(private readonly acceptedCode: string) {
+    super();
+  }
+
+  override async verify(phoneNumber: string, code: string): Promise<boolean> {
+    if (this.failing) throw new Error('verification provider down (test)');
+    this.verified.push(phoneNumber);
+    return code === this.acceptedCode;
+  }
+
+  override async invalidate(phoneNumber: string): Promise<void> {
+    this.invalidated.push(phoneNumber);
+  }
 }

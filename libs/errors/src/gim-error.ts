@@ -1,13 +1,23 @@
 import { defaultMessage, ErrorCode } from './error-code';
 
+/** What a GimError may carry besides its code and message. */
+export interface GimErrorOptions {
+  /** seconds after which the caller may try again (sent as the `gim-retry-after-seconds` gRPC trailer) */
+  retryAfterSeconds?: number;
+}
+
 /** An expected business outcome with its code; never logged as a failure. */
 export class GimError extends Error {
+  readonly retryAfterSeconds: number | undefined;
+
   constructor(
     readonly code: ErrorCode,
     message: string = defaultMessage(code),
+    options: GimErrorOptions = {},
   ) {
     super(message);
     this.name = 'GimError';
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

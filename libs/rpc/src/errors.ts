@@ -4,6 +4,9 @@ import { ErrorCode, GimError, isErrorCode } from '@gim/errors';
 /** Trailer that repeats the business code, for clients whose gRPC library hides non-standard status codes. */
 export const GIM_CODE_KEY = 'gim-code';
 
+/** Trailer telling the caller how many seconds to wait before retrying, when the error says so. */
+export const GIM_RETRY_AFTER_KEY = 'gim-retry-after-seconds';
+
 /** The error object a gRPC handler fails with: status code, details and trailers. */
 export interface GrpcErrorObject {
   code: number;
@@ -15,6 +18,9 @@ export interface GrpcErrorObject {
 export function gimErrorToGrpc(error: GimError): GrpcErrorObject {
   const metadata = new Metadata();
   metadata.set(GIM_CODE_KEY, String(error.code));
+  if (error.retryAfterSeconds !== undefined) {
+    metadata.set(GIM_RETRY_AFTER_KEY, String(error.retryAfterSeconds));
+  }
   return { code: error.code, details: error.message, metadata };
 }
 
@@ -30,7 +36,11 @@ export function grpcErrorToGim(error: unknown): unknown {
   if (!isServiceError(error)) return error;
   const trailer = Number(error.metadata?.get(GIM_CODE_KEY)[0]);
   const code = isErrorCode(trailer) ? trailer : error.code;
-  if (isErrorCode(code)) return new GimError(code, error.details);
+  if (isErrorCode(code)) {
+    const retryAfter = Number(error.metadata?.get(GIM_RETRY_AFTER_KEY)[0]);
+    const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined;
+    return new GimError(code, error.details, { retryAfterSeconds });
+  }
   if (code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED) {
     return new GimError(ErrorCode.Unavailable, `dependency unavailable: ${error.details}`);
   }

@@ -12,7 +12,13 @@ export {
   type ClaimedIdentity,
 } from './metadata';
 export { INTERNAL_SECRET, resolveInternalSecret, secretMatches } from './internal-secret';
-export { GIM_CODE_KEY, gimErrorToGrpc, grpcErrorToGim, type GrpcErrorObject } from './errors';
+export {
+  GIM_CODE_KEY,
+  GIM_RETRY_AFTER_KEY,
+  gimErrorToGrpc,
+  grpcErrorToGim,
+  type GrpcErrorObject,
+} from './errors';
 export { GrpcExceptionFilter } from './exception.filter';
 export { InternalGuard } from './internal.guard';
 export { validated } from './validate';

@@ -50,6 +50,36 @@ void describe('BusinessConfig', () => {
     );
   });
 
+  void it('limits sign-in misses by default: 5 per phone and 100 per address in 15 minutes, counted in Redis', () => {
+    const config = loadConfig(BusinessConfig, {});
+    assert.equal(config.GIM_SIGN_IN_LIMITER, 'redis');
+    assert.equal(config.GIM_REDIS_URL, 'redis://127.0.0.1:6379');
+    assert.equal(config.GIM_REDIS_PREFIX, 'gim:');
+    assert.equal(config.GIM_SIGN_IN_WINDOW_SECONDS, 900);
+    assert.equal(config.GIM_SIGN_IN_MAX_MISSES_PER_PHONE, 5);
+    assert.equal(config.GIM_SIGN_IN_MAX_MISSES_PER_ADDRESS, 100);
+    const memory = loadConfig(BusinessConfig, { GIM_SIGN_IN_LIMITER: 'memory', GIM_REDIS_URL: '' });
+    assert.equal(memory.GIM_SIGN_IN_LIMITER, 'memory');
+  });
+
+  void it('names every bad sign-in limit setting', () => {
+    const message = problems({
+      GIM_SIGN_IN_LIMITER: 'disk',
+      GIM_SIGN_IN_WINDOW_SECONDS: '0',
+      GIM_SIGN_IN_MAX_MISSES_PER_PHONE: 'five',
+      GIM_SIGN_IN_MAX_MISSES_PER_ADDRESS: '-1',
+    });
+    for (const name of [
+      'GIM_SIGN_IN_LIMITER',
+      'GIM_SIGN_IN_WINDOW_SECONDS',
+      'GIM_SIGN_IN_MAX_MISSES_PER_PHONE',
+      'GIM_SIGN_IN_MAX_MISSES_PER_ADDRESS',
+    ]) {
+      assert.match(message, new RegExp(`${name}:`));
+    }
+    assert.match(problems({ GIM_REDIS_URL: 'localhost:6379' }), /GIM_REDIS_URL: .*redis:\/\//);
+  });
+
   void it('names every bad variable at once', () => {
     const message = problems({
       GIM_BUSINESS_DB_URL: 'postgres://x/y',

@@ -1,4 +1,15 @@
-import { IsBoolean, IsInt, Matches, Max, Min, ValidateBy, ValidateIf, ValidationArguments } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  ValidateIf,
+  ValidationArguments,
+} from 'class-validator';
 import { CommonConfig, IsHostPort } from '@gim/config';
 import { IsDatabaseUrl } from '@gim/storage';
 
@@ -41,4 +52,35 @@ export class BusinessConfig extends CommonConfig {
     },
   })
   GIM_DEV_VERIFICATION_CODE: string = '';
+
+  /** Where sign-in misses are counted: redis (shared by every business process) or memory (one process only). */
+  @IsIn(['redis', 'memory'], { message: 'GIM_SIGN_IN_LIMITER must be redis or memory' })
+  GIM_SIGN_IN_LIMITER: string = 'redis';
+
+  /** Redis holding the sign-in attempt counters (GIM_SIGN_IN_LIMITER=redis). */
+  @ValidateIf((config: BusinessConfig) => config.GIM_SIGN_IN_LIMITER === 'redis')
+  @Matches(/^rediss?:\/\/.+/, { message: 'GIM_REDIS_URL must be redis://… or rediss://…' })
+  GIM_REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every Redis key, so deployments can share a Redis. */
+  @IsString()
+  GIM_REDIS_PREFIX: string = 'gim:';
+
+  /** Length of the fixed window in which sign-in misses are counted, in seconds. */
+  @IsInt({ message: 'GIM_SIGN_IN_WINDOW_SECONDS must be a whole number of seconds' })
+  @Min(1)
+  @Max(24 * 60 * 60)
+  GIM_SIGN_IN_WINDOW_SECONDS: number = 15 * 60;
+
+  /** Wrong codes allowed per phone number per window; then every code for it is refused until the window ends. */
+  @IsInt({ message: 'GIM_SIGN_IN_MAX_MISSES_PER_PHONE must be a whole number' })
+  @Min(1)
+  @Max(1000)
+  GIM_SIGN_IN_MAX_MISSES_PER_PHONE: number = 5;
+
+  /** Wrong codes allowed per client address (IPv4, or IPv6 /64) per window; generous for carrier NAT. */
+  @IsInt({ message: 'GIM_SIGN_IN_MAX_MISSES_PER_ADDRESS must be a whole number' })
+  @Min(1)
+  @Max(1_000_000)
+  GIM_SIGN_IN_MAX_MISSES_PER_ADDRESS: number = 100;
 }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AttemptStore } from './auth/attempt-store';
 import { AuthModule } from './auth/auth.module';
 import { CodeVerifier, DevelopmentCodeVerifier } from './auth/code-verifier';
 import { BusinessConfig } from './business.config';
@@ -16,9 +17,11 @@ export interface BusinessModuleOptions {
   dataSource: DataSource;
   /** replaces the development verifier (GIM_DEV_VERIFICATION_CODE) */
   codeVerifier?: CodeVerifier;
+  /** where sign-in misses are counted (createAttemptStore(config)); the caller closes it */
+  attemptStore: AttemptStore;
 }
 
-/** Settings, storage and the code verifier, visible to every business module. */
+/** Settings, storage, the code verifier and the attempt counters, visible to every business module. */
 @Module({})
 class BusinessCoreModule {
   static forRoot(options: BusinessModuleOptions): DynamicModule {
@@ -32,8 +35,9 @@ class BusinessCoreModule {
         { provide: BUSINESS_INTERNAL_SECRET, useValue: options.internalSecret },
         { provide: BUSINESS_DATA_SOURCE, useValue: options.dataSource },
         { provide: CodeVerifier, useValue: codeVerifier },
+        { provide: AttemptStore, useValue: options.attemptStore },
       ],
-      exports: [BusinessConfig, BUSINESS_INTERNAL_SECRET, BUSINESS_DATA_SOURCE, CodeVerifier],
+      exports: [BusinessConfig, BUSINESS_INTERNAL_SECRET, BUSINESS_DATA_SOURCE, CodeVerifier, AttemptStore],
     };
   }
 }

@@ -5,6 +5,7 @@ import { MicroserviceOptions } from '@nestjs/microservices';
 import { applySchemaFile, BUSINESS_ENTITIES, createDataSource } from '@gim/storage';
 import { GrpcExceptionFilter, grpcServerOptions } from '@gim/rpc';
 import { CodeVerifier } from './auth/code-verifier';
+import { createAttemptStore } from './auth/sign-in-limiter';
 import { BusinessConfig } from './business.config';
 import { BusinessModule } from './business.module';
 
@@ -25,7 +26,7 @@ export interface StartBusinessOptions {
 
 /** A running business service. */
 export interface BusinessHandle {
-  /** Stops the gRPC server, then closes the database. */
+  /** Stops the gRPC server, then closes the attempt counters and the database. */
   close(): Promise<void>;
 }
 
@@ -36,6 +37,7 @@ export async function startBusiness(
 ): Promise<BusinessHandle> {
   const logger = new Logger('business');
   const dataSource = await createDataSource(config.GIM_BUSINESS_DB_URL, BUSINESS_ENTITIES);
+  const attemptStore = createAttemptStore(config);
   try {
     if (config.GIM_BUSINESS_APPLY_SCHEMA) await applySchemaFile(dataSource, 'business');
     const app = await NestFactory.createMicroservice<MicroserviceOptions>(
@@ -44,6 +46,7 @@ export async function startBusiness(
         internalSecret: options.internalSecret,
         dataSource,
         codeVerifier: options.codeVerifier,
+        attemptStore,
       }),
       {
         ...grpcServerOptions(config.GIM_BUSINESS_GRPC_URL, ['business'], BUSINESS_PROTO_FILES),
@@ -72,11 +75,13 @@ export async function startBusiness(
           try {
             await app.close();
           } finally {
+            await attemptStore.close();
             await dataSource.destroy();
           }
         })()),
     };
   } catch (error) {
+    await attemptStore.close();
     await dataSource.destroy();
     throw error;
   }

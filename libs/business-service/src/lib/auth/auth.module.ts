@@ -3,15 +3,17 @@ import { AuthenticateUseCase } from './authenticate.usecase';
 import { TokenRepository, TypeOrmTokenRepository } from './auth.repository';
 import { ExtAuthGuard } from './ext-auth.guard';
 import { IssueTokenUseCase } from './issue-token.usecase';
+import { SignInLimiter } from './sign-in-limiter';
 
-/** Tokens: issuing them at sign-in and checking them on every authenticated call. */
+/** Tokens: issuing them at sign-in and checking them on every authenticated call; sign-in attempt limits. */
 @Module({
   providers: [
     { provide: TokenRepository, useClass: TypeOrmTokenRepository },
     IssueTokenUseCase,
     AuthenticateUseCase,
     ExtAuthGuard,
+    SignInLimiter,
   ],
-  exports: [IssueTokenUseCase, AuthenticateUseCase, ExtAuthGuard],
+  exports: [IssueTokenUseCase, AuthenticateUseCase, ExtAuthGuard, SignInLimiter],
 })
 export class AuthModule {}

@@ -7,6 +7,11 @@ import { timingSafeEqual } from 'node:crypto';
 export abstract class CodeVerifier {
   /** True when `code` is the valid verification code for `phoneNumber`. */
   abstract verify(phoneNumber: string, code: string): Promise<boolean>;
+  /**
+   * Called when `phoneNumber` has used up its wrong codes for the sign-in window: drop its outstanding code,
+   * so that the next sign-in needs a new one.
+   */
+  abstract invalidate(phoneNumber: string): Promise<void>;
 }
 
 /** Development verifier: accepts exactly the configured code for every phone number; rejects all when none is set. */
@@ -20,5 +25,10 @@ export class DevelopmentCodeVerifier extends CodeVerifier {
     const presented = Buffer.from(code, 'utf8');
     const expected = Buffer.from(this.acceptedCode, 'utf8');
     return presented.length === expected.length && timingSafeEqual(presented, expected);
+  }
+
+  /** The development code is fixed: nothing to drop (the attempt limit still refuses it while locked). */
+  override invalidate(_phoneNumber: string): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import {
   IsDefined,
@@ -15,6 +15,7 @@ import { logicDevice } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
 import { CodeVerifier } from '../auth/code-verifier';
 import { IssueTokenUseCase } from '../auth/issue-token.usecase';
+import { SignInLimiter } from '../auth/sign-in-limiter';
 import { DeviceRegistry, PHONE_NUMBER_PATTERN, PROFILE_LIMITS } from './user';
 import { UserRepository } from './user.repository';
 
@@ -65,6 +66,11 @@ export class SignInCommand {
   @ValidateNested()
   @Type(() => SignInDevice)
   device!: SignInDevice;
+
+  /** The caller's address as the connection shows it (clientAddress), never as the request claims it. */
+  @IsString()
+  @Length(1, 64)
+  clientAddress!: string;
 }
 
 /** A signed-in session. */
@@ -76,10 +82,16 @@ export interface SignInResult {
   tokenExpiresAt: Date;
 }
 
-/** Signs a user in: checks the code, finds or creates the user, registers the device with logic, issues a token. */
+/**
+ * Signs a user in: checks the code within the attempt limits, finds or creates the user, registers the device
+ * with logic, issues a token.
+ */
 @Injectable()
 export class SignInUseCase {
+  private readonly logger = new Logger('sign-in');
+
   constructor(
+    private readonly limiter: SignInLimiter,
     private readonly verifier: CodeVerifier,
     private readonly users: UserRepository,
     private readonly devices: DeviceRegistry,
@@ -87,9 +99,7 @@ export class SignInUseCase {
   ) {}
 
   async execute(command: SignInCommand): Promise<SignInResult> {
-    if (!(await this.verifier.verify(command.phoneNumber, command.code))) {
-      throw new GimError(ErrorCode.BadVerificationCode);
-    }
+    await this.checkCode(command);
     const { user, created } = await this.users.findOrCreateByPhone(command.phoneNumber);
     const deviceId = await this.devices.save(user.id, command.device);
     const issued = await this.issueToken.execute({ userId: user.id, deviceId });
@@ -100,5 +110,27 @@ export class SignInUseCase {
       token: issued.token,
       tokenExpiresAt: issued.expiresAt,
     };
+  }
+
+  /** Verifies the code unless the phone or the address is locked; a miss that locks the phone drops its code. */
+  private async checkCode(command: SignInCommand): Promise<void> {
+    const attempt = await this.limiter.begin(command.phoneNumber, command.clientAddress);
+    let right: boolean;
+    try {
+      right = await this.verifier.verify(command.phoneNumber, command.code);
+    } catch (error) {
+      await this.limiter.abandoned(attempt);
+      throw error;
+    }
+    if (right) {
+      await this.limiter.succeeded(attempt);
+      return;
+    }
+    if (this.limiter.locksPhone(attempt)) {
+      await this.verifier.invalidate(command.phoneNumber).catch((error: unknown) => {
+        this.logger.warn(`verification code of a locked phone not invalidated: ${String(error)}`);
+      });
+    }
+    throw new GimError(ErrorCode.BadVerificationCode);
   }
 }

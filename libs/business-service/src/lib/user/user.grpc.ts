@@ -3,6 +3,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { businessUserExt, businessUserInt } from '@gim/contracts';
 import { InternalGuard, validated } from '@gim/rpc';
 import { AuthenticateCommand, AuthenticateUseCase } from '../auth/authenticate.usecase';
+import { clientAddress, PeerCall } from '../auth/client-address';
 import { authenticatedCaller, ExtAuthGuard } from '../auth/ext-auth.guard';
 import { GetUserCommand, GetUserUseCase } from './get-user.usecase';
 import { GetUsersCommand, GetUsersUseCase } from './get-users.usecase';
@@ -45,8 +46,13 @@ export class UserExtGrpcController implements businessUserExt.UserExtServiceCont
     private readonly searchUsersUseCase: SearchUsersUseCase,
   ) {}
 
-  async signIn(request: businessUserExt.SignInRequest): Promise<businessUserExt.SignInReply> {
-    const session = await this.signInUseCase.execute(validated(SignInCommand, request));
+  async signIn(
+    request: businessUserExt.SignInRequest,
+    _metadata?: Metadata,
+    call?: PeerCall,
+  ): Promise<businessUserExt.SignInReply> {
+    const command = validated(SignInCommand, { ...request, clientAddress: clientAddress(call) });
+    const session = await this.signInUseCase.execute(command);
     return { ...session, tokenExpiresAt: session.tokenExpiresAt.getTime() };
   }
 

@@ -7,7 +7,9 @@ import {
   InMemoryUserRepository,
   issueTokenOver,
   RecordingDeviceRegistry,
+  signInLimiterOver,
 } from '../../../test/fakes';
+import { MemoryAttemptStore } from '../auth/attempt-store';
 import { AuthenticateUseCase } from '../auth/authenticate.usecase';
 import { DevelopmentCodeVerifier } from '../auth/code-verifier';
 import { GetUserUseCase } from './get-user.usecase';
@@ -18,6 +20,7 @@ import { UpdateUserCommand, UpdateUserUseCase } from './update-user.usecase';
 import { SEARCH_LIMIT } from './user';
 
 const CODE = '246810';
+const clientAddress = '10.0.0.1';
 const device = {
   id: 0,
   type: 1,
@@ -32,7 +35,13 @@ function signInSetup() {
   const users = new InMemoryUserRepository();
   const tokens = new InMemoryTokenRepository();
   const devices = new RecordingDeviceRegistry();
-  const signIn = new SignInUseCase(new DevelopmentCodeVerifier(CODE), users, devices, issueTokenOver(tokens));
+  const signIn = new SignInUseCase(
+    signInLimiterOver(new MemoryAttemptStore()),
+    new DevelopmentCodeVerifier(CODE),
+    users,
+    devices,
+    issueTokenOver(tokens),
+  );
   return { users, tokens, devices, signIn };
 }
 
@@ -44,7 +53,7 @@ const hasCode =
 void describe('SignInUseCase', () => {
   void it('creates the user on the first sign-in, registers the device and issues a working token', async () => {
     const { users, tokens, devices, signIn } = signInSetup();
-    const session = await signIn.execute({ phoneNumber: '13800000001', code: CODE, device });
+    const session = await signIn.execute({ phoneNumber: '13800000001', code: CODE, device, clientAddress });
     assert.equal(session.isNew, true);
     assert.equal(users.users.get(session.userId)?.phoneNumber, '13800000001');
     assert.deepEqual(devices.saved, [{ userId: session.userId, device }]);
@@ -59,11 +68,12 @@ void describe('SignInUseCase', () => {
 
   void it('finds the existing user on later sign-ins', async () => {
     const { signIn } = signInSetup();
-    const first = await signIn.execute({ phoneNumber: '13800000001', code: CODE, device });
+    const first = await signIn.execute({ phoneNumber: '13800000001', code: CODE, device, clientAddress });
     const again = await signIn.execute({
       phoneNumber: '13800000001',
       code: CODE,
       device: { ...device, id: first.deviceId },
+      clientAddress,
     });
     assert.equal(again.isNew, false);
     assert.equal(again.userId, first.userId);
@@ -73,7 +83,7 @@ void describe('SignInUseCase', () => {
   void it('refuses a wrong code with 10300 before touching users, devices or tokens', async () => {
     const { users, tokens, devices, signIn } = signInSetup();
     await assert.rejects(
-      signIn.execute({ phoneNumber: '13800000001', code: '000000', device }),
+      signIn.execute({ phoneNumber: '13800000001', code: '000000', device, clientAddress }),
       hasCode(ErrorCode.BadVerificationCode),
     );
     assert.equal(users.users.size, 0);
@@ -93,7 +103,8 @@ void describe('SignInUseCase', () => {
       { phoneNumber: '13800000001', code: CODE, device: { ...device, brand: 'b'.repeat(65) } },
       /device\.brand/,
     );
-    const ok = validated(SignInCommand, { phoneNumber: '+8613800000001', code: CODE, device });
+    check({ phoneNumber: '13800000001', code: CODE, device }, /clientAddress/);
+    const ok = validated(SignInCommand, { phoneNumber: '+8613800000001', code: CODE, device, clientAddress });
     assert.equal(ok.device.model, 'x1');
   });
 });
