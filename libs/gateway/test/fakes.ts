@@ -146,10 +146,6 @@ export class InMemoryLogic implements LogicClient {
   async deviceAck(request: logicMessageInt.DeviceAckRequest): Promise<void> {
     this.acks.push(request);
   }
-
-  close(): void {
-    // Nothing to release.
-  }
 }
 
 /** A GatewayCore over WS framing, an in-memory logic, a manual clock and a flush the test runs by hand. */

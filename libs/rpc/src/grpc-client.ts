@@ -1,19 +1,8 @@
-import {
-  ChannelCredentials,
-  Client,
-  credentials,
-  GrpcObject,
-  loadPackageDefinition,
-  Metadata,
-  MethodDefinition,
-  ServiceClientConstructor,
-  ServiceError,
-} from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { PROTO_LOADER_OPTIONS, protoFiles, protoRoot } from '@gim/contracts';
+import { Metadata } from '@grpc/grpc-js';
+import { ClientGrpc, ClientGrpcProxy, GrpcOptions, Transport } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
-import { GRPC_MAX_MESSAGE_BYTES } from './grpc-server';
 import { grpcErrorToGim } from './errors';
+import { grpcTransportOptions } from './grpc-server';
 import { INTERNAL_METADATA_KEY } from './metadata';
 
 /** A ts-proto client interface (methods returning Observables) turned into promise-returning methods. */
@@ -23,59 +12,81 @@ export type PromiseClient<C> = {
     : never;
 };
 
-/** Where and how to reach one gRPC service. */
-export interface GrpcClientOptions {
+/** Per-call deadline of a promise client unless configured otherwise. */
+export const DEFAULT_DEADLINE_MS = 5_000;
+
+/** What every call of a promise client carries. */
+export interface CallSettings {
+  /** sent as the internal credential on every call when set (calls to *Int* services) */
+  internalSecret?: string;
+  /** per-call deadline; default 5 s */
+  deadlineMs?: number;
+}
+
+/** ClientsModule (or ClientProxyFactory) options of one gRPC channel. */
+export type GrpcClientProvider = GrpcOptions & { transport: Transport.GRPC };
+
+/** ClientsModule options for the proto `packages` defined in `files`, served at `address` (host:port). */
+export function grpcClientOptions(address: string, packages: string[], files: string[]): GrpcClientProvider {
+  return {
+    transport: Transport.GRPC,
+    options: { ...grpcTransportOptions(address, packages, files), keepalive: { keepaliveTimeMs: 30_000 } },
+  };
+}
+
+type UnaryMethod = (
+  request: unknown,
+  metadata: Metadata,
+  options: { deadline: number },
+) => Observable<unknown>;
+
+/**
+ * One service of a ClientGrpc as promise methods named like the ts-proto client (e.g. `signIn`): each call
+ * carries the settings' credential and deadline, and fails with grpcErrorToGim's mapping of the gRPC error.
+ */
+export function promiseClient<C>(
+  grpc: ClientGrpc,
+  service: string,
+  settings: CallSettings = {},
+): PromiseClient<C> {
+  const { internalSecret } = settings;
+  const deadlineMs = settings.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const client: Record<string, (request: unknown, metadata?: Metadata) => Promise<unknown>> = {};
+  for (const [name, method] of Object.entries(grpc.getService<Record<string, UnaryMethod>>(service))) {
+    client[name] = (request, metadata = new Metadata()) => {
+      if (internalSecret) metadata.set(INTERNAL_METADATA_KEY, internalSecret);
+      return new Promise((resolve, reject) => {
+        method(request, metadata, { deadline: Date.now() + deadlineMs }).subscribe({
+          next: resolve,
+          error: (error: unknown) => reject(grpcErrorToGim(error)),
+        });
+      });
+    };
+  }
+  return client as PromiseClient<C>;
+}
+
+/** Where and how to reach one gRPC service from code that is not a Nest module (scripts, tests). */
+export interface GrpcClientOptions extends CallSettings {
   /** host:port of the server */
   address: string;
   /** proto files (relative to proto/) that define the service */
   files: string[];
   /** fully qualified service name, e.g. 'logic.MessageIntService' */
   service: string;
-  /** sent as the internal credential on every call when set */
-  internalSecret?: string;
-  /** per-call deadline; default 5 s */
-  deadlineMs?: number;
 }
 
 /** A promise client plus a way to close its channel. */
 export type GrpcClient<C> = PromiseClient<C> & { close(): void };
 
-function lookupService(root: GrpcObject, name: string): ServiceClientConstructor {
-  let node: unknown = root;
-  for (const part of name.split('.')) node = (node as Record<string, unknown>)[part];
-  if (typeof node !== 'function') throw new Error(`gRPC service ${name} not found in its proto files`);
-  return node as ServiceClientConstructor;
-}
-
-const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
-
-/** Opens a channel to one service and returns promise methods named like the ts-proto client (lowerCamelCase). */
+/**
+ * A promise client owning its own ClientGrpc, for code outside a Nest module; inside one, register
+ * grpcClientOptions with ClientsModule (Nest then closes the channel) and wrap the injected ClientGrpc.
+ */
 export function createGrpcClient<C>(options: GrpcClientOptions): GrpcClient<C> {
-  const definition = loadSync(protoFiles(...options.files), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] });
-  const Ctor = lookupService(loadPackageDefinition(definition), options.service);
-  const channelCredentials: ChannelCredentials = credentials.createInsecure();
-  const client: Client = new Ctor(options.address, channelCredentials, {
-    'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
-    'grpc.max_send_message_length': GRPC_MAX_MESSAGE_BYTES,
-    'grpc.keepalive_time_ms': 30_000,
-  });
-  const deadlineMs = options.deadlineMs ?? 5_000;
-  const methods: Record<string, unknown> = { close: () => client.close() };
-  for (const [name, method] of Object.entries(Ctor.service) as [string, MethodDefinition<unknown, unknown>][]) {
-    methods[method.originalName ?? lowerFirst(name)] = (request: unknown, metadata: Metadata = new Metadata()): Promise<unknown> => {
-      if (options.internalSecret) metadata.set(INTERNAL_METADATA_KEY, options.internalSecret);
-      return new Promise((resolve, reject) => {
-        client.makeUnaryRequest(
-          method.path,
-          method.requestSerialize,
-          method.responseDeserialize,
-          request,
-          metadata,
-          { deadline: Date.now() + deadlineMs },
-          (error: ServiceError | null, response?: unknown) => (error ? reject(grpcErrorToGim(error)) : resolve(response)),
-        );
-      });
-    };
-  }
-  return methods as GrpcClient<C>;
+  const dot = options.service.lastIndexOf('.');
+  const packageName = options.service.slice(0, Math.max(dot, 0));
+  const proxy = new ClientGrpcProxy(grpcClientOptions(options.address, [packageName], options.files).options);
+  const client = promiseClient<C>(proxy, options.service.slice(dot + 1), options);
+  return Object.assign(client, { close: () => proxy.close() });
 }

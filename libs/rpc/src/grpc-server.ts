@@ -4,17 +4,19 @@ import { PROTO_LOADER_OPTIONS, protoFiles, protoRoot } from '@gim/contracts';
 /** Largest gRPC message accepted, in bytes. */
 export const GRPC_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+/** What servers and clients share: address, proto packages and files, loader options, message size limits. */
+export function grpcTransportOptions(url: string, packages: string[], files: string[]): GrpcOptions['options'] {
+  return {
+    url,
+    package: packages,
+    protoPath: protoFiles(...files),
+    loader: { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] },
+    maxReceiveMessageLength: GRPC_MAX_MESSAGE_BYTES,
+    maxSendMessageLength: GRPC_MAX_MESSAGE_BYTES,
+  };
+}
+
 /** Nest microservice options serving the given proto packages (e.g. ['logic']) on `url` (host:port). */
 export function grpcServerOptions(url: string, packages: string[], files: string[]): GrpcOptions {
-  return {
-    transport: Transport.GRPC,
-    options: {
-      url,
-      package: packages,
-      protoPath: protoFiles(...files),
-      loader: { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] },
-      maxReceiveMessageLength: GRPC_MAX_MESSAGE_BYTES,
-      maxSendMessageLength: GRPC_MAX_MESSAGE_BYTES,
-    },
-  };
+  return { transport: Transport.GRPC, options: grpcTransportOptions(url, packages, files) };
 }

@@ -23,4 +23,14 @@ export { GrpcExceptionFilter } from './exception.filter';
 export { InternalGuard } from './internal.guard';
 export { validated } from './validate';
 export { grpcServerOptions, GRPC_MAX_MESSAGE_BYTES } from './grpc-server';
-export { createGrpcClient, type GrpcClient, type GrpcClientOptions, type PromiseClient } from './grpc-client';
+export {
+  grpcClientOptions,
+  promiseClient,
+  createGrpcClient,
+  DEFAULT_DEADLINE_MS,
+  type CallSettings,
+  type GrpcClient,
+  type GrpcClientOptions,
+  type GrpcClientProvider,
+  type PromiseClient,
+} from './grpc-client';

@@ -1,4 +1,5 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { ClientGrpc, ClientsModule } from '@nestjs/microservices';
 import { INTERNAL_SECRET, InternalGuard } from '@gim/rpc';
 import { ClientServer } from './client-server';
 import { ConnectIntGrpcController } from './connect-int.grpc';
@@ -6,8 +7,8 @@ import { TCP_FRAMING, WS_FRAMING } from './core/framing';
 import { GatewayCore } from './core/gateway-core';
 import { CoarseClock } from './core/sweeper';
 import { GatewayRuntime } from './gateway.runtime';
-import { CLIENT_SERVER, GATEWAY_SETTINGS, GatewaySettings, LOGIC_CLIENT } from './gateway.tokens';
-import { createLogicClient, LogicClient } from './logic-client';
+import { CLIENT_SERVER, GATEWAY_SETTINGS, GatewaySettings, LOGIC_CLIENT, LOGIC_GRPC } from './gateway.tokens';
+import { createLogicClient, LogicClient, logicClientOptions } from './logic-client';
 import { TcpClientServer } from './tcp/tcp-client-server';
 import { WsClientServer } from './ws/ws-client-server';
 
@@ -20,6 +21,9 @@ export class GatewayModule {
     const logger = new Logger('Gateway');
     return {
       module: GatewayModule,
+      imports: [
+        ClientsModule.register([{ name: LOGIC_GRPC, ...logicClientOptions(config.GIM_LOGIC_GRPC_ADDR) }]),
+      ],
       controllers: [ConnectIntGrpcController],
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: settings },
@@ -27,8 +31,8 @@ export class GatewayModule {
         InternalGuard,
         {
           provide: LOGIC_CLIENT,
-          useFactory: (): LogicClient =>
-            createLogicClient(config.GIM_LOGIC_GRPC_ADDR, settings.internalSecret),
+          inject: [LOGIC_GRPC],
+          useFactory: (grpc: ClientGrpc): LogicClient => createLogicClient(grpc, settings.internalSecret),
         },
         {
           provide: GatewayCore,

@@ -32,7 +32,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, BeforeApplication
 
   constructor(
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
-    @Inject(LOGIC_CLIENT) private readonly logic: LogicClient,
+    @Inject(LOGIC_CLIENT) logic: LogicClient,
     @Inject(CLIENT_SERVER) private readonly clients: ClientServer,
     private readonly core: GatewayCore,
   ) {
@@ -66,7 +66,7 @@ export class GatewayRuntime implements OnApplicationBootstrap, BeforeApplication
     await this.shutdown();
   }
 
-  /** Stops the gateway (idempotent); the gRPC server is the Nest app's to close. */
+  /** Stops the gateway (idempotent); the gRPC server and the channel to logic are the Nest app's to close. */
   shutdown(): Promise<void> {
     this.stopping ??= this.stop();
     return this.stopping;
@@ -78,7 +78,6 @@ export class GatewayRuntime implements OnApplicationBootstrap, BeforeApplication
     await this.clients.closed(1_000);
     await this.lease.stop();
     await this.fanout.stop();
-    this.logic.close();
     this.logger.log(`gateway ${this.settings.gatewayId} stopped`);
   }
 }

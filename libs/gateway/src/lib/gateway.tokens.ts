@@ -5,6 +5,8 @@ import { GatewayConfig, GatewayTransport } from './gateway.config';
 export const GATEWAY_SETTINGS = Symbol('GATEWAY_SETTINGS');
 /** Injection token of the LogicClient. */
 export const LOGIC_CLIENT = Symbol('LOGIC_CLIENT');
+/** Injection token of the ClientGrpc (ClientsModule) the LogicClient calls through. */
+export const LOGIC_GRPC = Symbol('LOGIC_GRPC');
 /** Injection token of the ClientServer (TCP or WebSocket). */
 export const CLIENT_SERVER = Symbol('CLIENT_SERVER');
 

@@ -1,5 +1,6 @@
+import { ClientGrpc } from '@nestjs/microservices';
 import { logicDevice, logicMessageExt, logicMessageInt } from '@gim/contracts';
-import { createGrpcClient } from '@gim/rpc';
+import { grpcClientOptions, GrpcClientProvider, promiseClient } from '@gim/rpc';
 
 /** The logic calls a gateway makes; failures reject with GimError (10500 when logic is unreachable). */
 export interface LogicClient {
@@ -21,24 +22,26 @@ export interface LogicClient {
   deviceSync(request: logicMessageInt.DeviceSyncRequest): Promise<logicMessageExt.SyncReply>;
   /** Records a signed-in device's acknowledged seq. */
   deviceAck(request: logicMessageInt.DeviceAckRequest): Promise<unknown>;
-  /** Closes the channels. */
-  close(): void;
 }
 
-/** A LogicClient over gRPC to logic's DeviceIntService and MessageIntService, with the internal credential. */
-export function createLogicClient(address: string, internalSecret: string): LogicClient {
-  const devices = createGrpcClient<logicDevice.DeviceIntServiceClient>({
-    address,
-    files: ['logic/device.int.proto'],
-    service: 'logic.DeviceIntService',
-    internalSecret,
-  });
-  const messages = createGrpcClient<logicMessageInt.MessageIntServiceClient>({
-    address,
-    files: ['logic/message.int.proto'],
-    service: 'logic.MessageIntService',
-    internalSecret,
-  });
+/** ClientsModule options of the channel to logic at `address` (DeviceIntService and MessageIntService). */
+export function logicClientOptions(address: string): GrpcClientProvider {
+  return grpcClientOptions(address, ['logic'], ['logic/device.int.proto', 'logic/message.int.proto']);
+}
+
+/** A LogicClient over a ClientGrpc of logicClientOptions, with the internal credential; Nest closes the channel. */
+export function createLogicClient(grpc: ClientGrpc, internalSecret: string): LogicClient {
+  const settings = { internalSecret };
+  const devices = promiseClient<logicDevice.DeviceIntServiceClient>(
+    grpc,
+    logicDevice.DEVICE_INT_SERVICE_NAME,
+    settings,
+  );
+  const messages = promiseClient<logicMessageInt.MessageIntServiceClient>(
+    grpc,
+    logicMessageInt.MESSAGE_INT_SERVICE_NAME,
+    settings,
+  );
   return {
     signIn: (request) => devices.signIn(request),
     offline: (request) => devices.offline(request),
@@ -47,9 +50,5 @@ export function createLogicClient(address: string, internalSecret: string): Logi
     sendUserMessage: (request) => messages.sendUserMessage(request),
     deviceSync: (request) => messages.deviceSync(request),
     deviceAck: (request) => messages.deviceAck(request),
-    close: () => {
-      devices.close();
-      messages.close();
-    },
   };
 }

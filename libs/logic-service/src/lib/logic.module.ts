@@ -1,8 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ClientGrpc, ClientsModule } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
 import { Channels, FanoutBus } from '@gim/bus';
 import { businessUserInt } from '@gim/contracts';
-import { createGrpcClient, INTERNAL_SECRET, InternalGuard } from '@gim/rpc';
+import { grpcClientOptions, INTERNAL_SECRET, InternalGuard, promiseClient } from '@gim/rpc';
 import { Database } from '@gim/storage';
 import { DeviceIntGrpc } from './device/device.grpc';
 import { DeviceRepository } from './device/device.repository';
@@ -27,14 +28,30 @@ export interface LogicRuntime {
   presence: PresenceStore;
 }
 
+/** Injection token of the ClientGrpc (ClientsModule) of business. */
+const BUSINESS_GRPC = Symbol('BUSINESS_GRPC');
+
 /** logic's Nest module: devices and presence, messages, sync and acknowledgements. */
 @Module({})
 export class LogicModule {
   /** Wires the module around already-opened storage, bus and presence. */
   static create(runtime: LogicRuntime): DynamicModule {
     const db = Database.of(runtime.dataSource);
+    const settings = { internalSecret: runtime.internalSecret };
     return {
       module: LogicModule,
+      imports: [
+        ClientsModule.register([
+          {
+            name: BUSINESS_GRPC,
+            ...grpcClientOptions(
+              runtime.config.GIM_BUSINESS_GRPC_ADDR,
+              ['business'],
+              ['business/user.int.proto'],
+            ),
+          },
+        ]),
+      ],
       controllers: [DeviceIntGrpc, MessageIntGrpc, MessageExtGrpc],
       providers: [
         { provide: LogicConfig, useValue: runtime.config },
@@ -45,14 +62,14 @@ export class LogicModule {
         { provide: Channels, useValue: new Channels(runtime.config.GIM_REDIS_PREFIX) },
         {
           provide: UserDirectory,
-          useFactory: () =>
+          inject: [BUSINESS_GRPC],
+          useFactory: (grpc: ClientGrpc) =>
             new UserDirectory(
-              createGrpcClient<businessUserInt.UserIntServiceClient>({
-                address: runtime.config.GIM_BUSINESS_GRPC_ADDR,
-                files: ['business/user.int.proto'],
-                service: 'business.UserIntService',
-                internalSecret: runtime.internalSecret,
-              }),
+              promiseClient<businessUserInt.UserIntServiceClient>(
+                grpc,
+                businessUserInt.USER_INT_SERVICE_NAME,
+                settings,
+              ),
             ),
         },
         { provide: MessageRepository, useFactory: () => new MessageRepository(db) },

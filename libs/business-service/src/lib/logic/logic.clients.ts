@@ -1,49 +1,49 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ClientGrpc } from '@nestjs/microservices';
 import { logicDevice, logicMessageInt } from '@gim/contracts';
-import { createGrpcClient, GrpcClient } from '@gim/rpc';
-import { BusinessConfig } from '../business.config';
-import { BUSINESS_INTERNAL_SECRET } from '../business.tokens';
+import { PromiseClient, promiseClient } from '@gim/rpc';
+import { BUSINESS_INTERNAL_SECRET, LOGIC_GRPC } from '../business.tokens';
 import { MessageSender, OutgoingUserMessage, SentMessage } from '../friend/friend';
 import { DeviceInfo, DeviceRegistry } from '../user/user';
 
 /** DeviceRegistry backed by logic's `DeviceIntService.Save`, called with the internal credential. */
 @Injectable()
-export class GrpcDeviceRegistry extends DeviceRegistry implements OnModuleDestroy {
-  private readonly client: GrpcClient<logicDevice.DeviceIntServiceClient>;
+export class GrpcDeviceRegistry extends DeviceRegistry {
+  private readonly client: PromiseClient<logicDevice.DeviceIntServiceClient>;
 
-  constructor(config: BusinessConfig, @Inject(BUSINESS_INTERNAL_SECRET) internalSecret: string) {
+  constructor(
+    @Inject(LOGIC_GRPC) grpc: ClientGrpc,
+    @Inject(BUSINESS_INTERNAL_SECRET) internalSecret: string,
+  ) {
     super();
-    this.client = createGrpcClient<logicDevice.DeviceIntServiceClient>({
-      address: config.GIM_LOGIC_GRPC_ADDR,
-      files: ['logic/device.int.proto'],
-      service: 'logic.DeviceIntService',
-      internalSecret,
-    });
+    this.client = promiseClient<logicDevice.DeviceIntServiceClient>(
+      grpc,
+      logicDevice.DEVICE_INT_SERVICE_NAME,
+      { internalSecret },
+    );
   }
 
   override async save(userId: number, device: DeviceInfo): Promise<number> {
     const reply = await this.client.save({ userId, device });
     return reply.deviceId;
   }
-
-  onModuleDestroy(): void {
-    this.client.close();
-  }
 }
 
 /** MessageSender backed by logic's `MessageIntService.SendUserMessage`, called with the internal credential. */
 @Injectable()
-export class GrpcMessageSender extends MessageSender implements OnModuleDestroy {
-  private readonly client: GrpcClient<logicMessageInt.MessageIntServiceClient>;
+export class GrpcMessageSender extends MessageSender {
+  private readonly client: PromiseClient<logicMessageInt.MessageIntServiceClient>;
 
-  constructor(config: BusinessConfig, @Inject(BUSINESS_INTERNAL_SECRET) internalSecret: string) {
+  constructor(
+    @Inject(LOGIC_GRPC) grpc: ClientGrpc,
+    @Inject(BUSINESS_INTERNAL_SECRET) internalSecret: string,
+  ) {
     super();
-    this.client = createGrpcClient<logicMessageInt.MessageIntServiceClient>({
-      address: config.GIM_LOGIC_GRPC_ADDR,
-      files: ['logic/message.int.proto'],
-      service: 'logic.MessageIntService',
-      internalSecret,
-    });
+    this.client = promiseClient<logicMessageInt.MessageIntServiceClient>(
+      grpc,
+      logicMessageInt.MESSAGE_INT_SERVICE_NAME,
+      { internalSecret },
+    );
   }
 
   override async sendUserMessage(message: OutgoingUserMessage): Promise<SentMessage> {
@@ -55,9 +55,5 @@ export class GrpcMessageSender extends MessageSender implements OnModuleDestroy 
       content: message.content,
     });
     return { messageId: reply.messageId, seq: reply.seq };
-  }
-
-  onModuleDestroy(): void {
-    this.client.close();
   }
 }

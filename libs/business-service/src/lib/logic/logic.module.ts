@@ -1,10 +1,28 @@
 import { Module } from '@nestjs/common';
+import { ClientsModule } from '@nestjs/microservices';
+import { grpcClientOptions } from '@gim/rpc';
+import { BusinessConfig } from '../business.config';
+import { LOGIC_GRPC } from '../business.tokens';
 import { MessageSender } from '../friend/friend';
 import { DeviceRegistry } from '../user/user';
 import { GrpcDeviceRegistry, GrpcMessageSender } from './logic.clients';
 
-/** The business service's gRPC clients of the logic service (devices, one-to-one messages). */
+/** The business service's gRPC clients of the logic service (devices, one-to-one messages); Nest closes them. */
 @Module({
+  imports: [
+    ClientsModule.registerAsync([
+      {
+        name: LOGIC_GRPC,
+        inject: [BusinessConfig],
+        useFactory: (config: BusinessConfig) =>
+          grpcClientOptions(
+            config.GIM_LOGIC_GRPC_ADDR,
+            ['logic'],
+            ['logic/device.int.proto', 'logic/message.int.proto'],
+          ),
+      },
+    ]),
+  ],
   providers: [
     { provide: DeviceRegistry, useClass: GrpcDeviceRegistry },
     { provide: MessageSender, useClass: GrpcMessageSender },

@@ -1,5 +1,5 @@
 import { businessUserExt, businessUserInt } from '@gim/contracts';
-import { GrpcClient } from '@gim/rpc';
+import { PromiseClient } from '@gim/rpc';
 
 /** What logic shows of a sender inside the messages it builds. */
 export interface SenderProfile {
@@ -20,7 +20,7 @@ const PROFILE_CACHE_LIMIT = 50_000;
 export class UserDirectory {
   private readonly cache = new Map<number, { profile: SenderProfile; fetchedAt: number }>();
 
-  constructor(private readonly users: GrpcClient<businessUserInt.UserIntServiceClient>) {}
+  constructor(private readonly users: PromiseClient<businessUserInt.UserIntServiceClient>) {}
 
   /** Succeeds when the token is the device's live token for this user; GimError(10000) otherwise. */
   async authenticate(userId: number, deviceId: number, token: string): Promise<void> {

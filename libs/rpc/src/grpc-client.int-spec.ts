@@ -1,0 +1,218 @@
+// The promise clients over a real local Nest gRPC server (logic.DeviceIntService with the InternalGuard and
+// the GrpcExceptionFilter): credential, error mapping, deadline, unreachable server, and shutdown by Nest.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Controller, INestMicroservice, Inject, Injectable, Module, UseGuards } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  ClientGrpc,
+  ClientGrpcProxy,
+  ClientsModule,
+  GrpcMethod,
+  MicroserviceOptions,
+} from '@nestjs/microservices';
+import { Client, connectivityState, Metadata, ServiceError } from '@grpc/grpc-js';
+import { logicDevice } from '@gim/contracts';
+import { ErrorCode, GimError } from '@gim/errors';
+import { firstValueFrom } from 'rxjs';
+import { GIM_CODE_KEY } from './errors';
+import { GrpcExceptionFilter } from './exception.filter';
+import { createGrpcClient, GrpcClient, grpcClientOptions, PromiseClient, promiseClient } from './grpc-client';
+import { grpcServerOptions } from './grpc-server';
+import { INTERNAL_SECRET } from './internal-secret';
+import { InternalGuard } from './internal.guard';
+import { INTERNAL_METADATA_KEY, metadataString, REQUEST_ID_KEY } from './metadata';
+
+const SECRET = 'rpc-int-spec-internal-secret';
+const FILES = ['logic/device.int.proto'];
+const SERVICE = 'logic.DeviceIntService';
+type Devices = logicDevice.DeviceIntServiceClient;
+
+/** Request ids the test server saw, in order. */
+const seenRequestIds: string[] = [];
+
+const heartbeat = (connId = 0): logicDevice.HeartbeatRequest => ({
+  userId: 1,
+  deviceId: 2,
+  gatewayId: 'g',
+  connId,
+});
+const signIn = (token: string): logicDevice.SignInRequest => ({
+  userId: 7,
+  deviceId: 8,
+  token,
+  clientAddr: '',
+  gatewayId: 'g',
+  connId: 1,
+});
+
+/** Fails SignIn with the business error its token names; Heartbeat waits `connId` ms. */
+@Controller()
+@UseGuards(InternalGuard)
+class DeviceIntTestController {
+  @GrpcMethod('DeviceIntService', 'SignIn')
+  signIn(request: logicDevice.SignInRequest): logicDevice.SignInReply {
+    if (request.token === 'no-such-user') throw new GimError(ErrorCode.UserNotFound, 'user 7 not found');
+    if (request.token !== 'good') throw new GimError(ErrorCode.Unauthorized, 'unauthorized: bad token');
+    return {};
+  }
+
+  @GrpcMethod('DeviceIntService', 'Heartbeat')
+  async heartbeat(request: logicDevice.HeartbeatRequest, metadata: Metadata): Promise<Record<string, never>> {
+    seenRequestIds.push(metadataString(metadata, REQUEST_ID_KEY));
+    if (request.connId > 0) await sleep(request.connId);
+    return {};
+  }
+}
+
+/** The test server's module. */
+@Module({
+  controllers: [DeviceIntTestController],
+  providers: [{ provide: INTERNAL_SECRET, useValue: SECRET }, InternalGuard],
+})
+class ServerModule {}
+
+/** A TCP port of 127.0.0.1 that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const failsWith = (code: ErrorCode, pattern: RegExp) => (error: unknown) => {
+  assert.ok(error instanceof GimError, `expected a GimError, got ${String(error)}`);
+  assert.equal(error.code, code, error.message);
+  assert.match(error.message, pattern);
+  return true;
+};
+
+void describe('gRPC promise clients through @nestjs/microservices', () => {
+  let server: INestMicroservice;
+  let address: string;
+  const clients: GrpcClient<unknown>[] = [];
+  const client = (settings: { internalSecret?: string; deadlineMs?: number } = {}): GrpcClient<Devices> => {
+    const created = createGrpcClient<Devices>({ address, files: FILES, service: SERVICE, ...settings });
+    clients.push(created);
+    return created;
+  };
+
+  before(async () => {
+    address = `127.0.0.1:${await freePort()}`;
+    server = await NestFactory.createMicroservice<MicroserviceOptions>(ServerModule, {
+      ...grpcServerOptions(address, ['logic'], FILES),
+      logger: false,
+    });
+    server.useGlobalFilters(new GrpcExceptionFilter());
+    await server.listen();
+  });
+
+  after(async () => {
+    for (const each of clients) each.close();
+    await server?.close();
+  });
+
+  void it('carries the internal credential, which the guard accepts', async () => {
+    assert.deepEqual(await client({ internalSecret: SECRET }).heartbeat(heartbeat()), {});
+  });
+
+  void it('is refused by the guard without the credential or with a wrong one', async () => {
+    const refused = failsWith(ErrorCode.Unauthorized, /internal credential/);
+    await assert.rejects(client().heartbeat(heartbeat()), refused);
+    await assert.rejects(client({ internalSecret: 'not-the-secret' }).heartbeat(heartbeat()), refused);
+  });
+
+  void it("adds the credential to the caller's metadata and keeps the caller's entries", async () => {
+    const metadata = new Metadata();
+    metadata.set(REQUEST_ID_KEY, 'req-42');
+    await client({ internalSecret: SECRET }).heartbeat(heartbeat(), metadata);
+    assert.equal(seenRequestIds.at(-1), 'req-42');
+    assert.equal(metadataString(metadata, INTERNAL_METADATA_KEY), SECRET);
+  });
+
+  void it('turns a GimError thrown by the server back into the same GimError', async () => {
+    const devices = client({ internalSecret: SECRET });
+    await assert.rejects(devices.signIn(signIn('no-such-user')), (error: unknown) => {
+      assert.ok(error instanceof GimError);
+      assert.equal(error.code, ErrorCode.UserNotFound);
+      assert.equal(error.message, 'user 7 not found');
+      return true;
+    });
+    await assert.rejects(
+      devices.signIn(signIn('bad')),
+      failsWith(ErrorCode.Unauthorized, /^unauthorized: bad token$/),
+    );
+    assert.deepEqual(await devices.signIn(signIn('good')), {});
+  });
+
+  void it("passes Nest's ClientGrpc errors through with status code, details and the gim-code trailer", async () => {
+    const proxy = new ClientGrpcProxy(grpcClientOptions(address, ['logic'], FILES).options);
+    try {
+      const raw = proxy.getService<Devices>(logicDevice.DEVICE_INT_SERVICE_NAME);
+      const metadata = new Metadata();
+      metadata.set(INTERNAL_METADATA_KEY, SECRET);
+      const error = await firstValueFrom(raw.signIn(signIn('no-such-user'), metadata)).then(
+        () => assert.fail('SignIn should fail'),
+        (failure: ServiceError) => failure,
+      );
+      assert.equal(error.code, ErrorCode.UserNotFound);
+      assert.equal(error.details, 'user 7 not found');
+      assert.equal(metadataString(error.metadata, GIM_CODE_KEY), String(ErrorCode.UserNotFound));
+    } finally {
+      proxy.close();
+    }
+  });
+
+  void it('fails with 10500 when the deadline passes', async () => {
+    const slow = client({ internalSecret: SECRET, deadlineMs: 100 });
+    await assert.rejects(slow.heartbeat(heartbeat(1_000)), failsWith(ErrorCode.Unavailable, /deadline/i));
+  });
+
+  void it('fails with 10500 when the server is down', async () => {
+    const down = createGrpcClient<Devices>({
+      address: `127.0.0.1:${await freePort()}`,
+      files: FILES,
+      service: SERVICE,
+      internalSecret: SECRET,
+    });
+    clients.push(down);
+    await assert.rejects(down.heartbeat(heartbeat()), failsWith(ErrorCode.Unavailable, /unavailable/));
+  });
+
+  void it('serves a Nest module through ClientsModule and closes the channel with the application', async () => {
+    const LOGIC = Symbol('LOGIC');
+
+    /** A provider using the ClientsModule client the way the services do. */
+    @Injectable()
+    class Caller {
+      readonly devices: PromiseClient<Devices>;
+      readonly channel: Client;
+
+      constructor(@Inject(LOGIC) grpc: ClientGrpc) {
+        this.devices = promiseClient<Devices>(grpc, logicDevice.DEVICE_INT_SERVICE_NAME, {
+          internalSecret: SECRET,
+        });
+        this.channel = grpc.getClientByServiceName<Client>(logicDevice.DEVICE_INT_SERVICE_NAME);
+      }
+    }
+
+    /** The calling application's module. */
+    @Module({
+      imports: [ClientsModule.register([{ name: LOGIC, ...grpcClientOptions(address, ['logic'], FILES) }])],
+      providers: [Caller],
+    })
+    class CallerModule {}
+
+    const app = await NestFactory.createApplicationContext(CallerModule, { logger: false });
+    const caller = app.get(Caller);
+    assert.deepEqual(await caller.devices.heartbeat(heartbeat()), {});
+    assert.notEqual(caller.channel.getChannel().getConnectivityState(false), connectivityState.SHUTDOWN);
+    await app.close();
+    assert.equal(caller.channel.getChannel().getConnectivityState(false), connectivityState.SHUTDOWN);
+  });
+});
