@@ -166,14 +166,14 @@ async function bench(calls: number, rounds: number): Promise<void> {
         ['sequential', sequential],
         ['concurrent', concurrent],
       ] as const) {
-        const label = `${name.padEnd(30)} | ${mode.padEnd(10)}`;
+        const label = `${name.padEnd(32)} | ${mode.padEnd(10)}`;
         const figures = await measure(calls, () => run(heartbeat, calls));
         results.set(label, [...(results.get(label) ?? []), figures]);
       }
     }
   }
   console.log(`${calls} unary calls per run, median of ${rounds} runs, node ${process.version}`);
-  console.log(`${'client'.padEnd(30)} | mode       | wall ms | calls/s | client CPU µs/call`);
+  console.log(`${'client'.padEnd(32)} | mode       | wall ms | calls/s | client CPU µs/call`);
   for (const [label, runs] of results) {
     console.log(
       [
