@@ -1,9 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@gim/config';
+import { validated } from '@gim/rpc';
 import { LogicConfig } from '../logic.config';
 import { InboxMessage } from './message';
 import { MessageRepository } from './message.repository';
+import { SyncCommand } from './message.requests';
 import { SyncMessagesUseCase } from './sync-messages.usecase';
 
 /** An inbox of `sizes.length` messages with the given content sizes, seq 1..n. */
@@ -61,6 +63,16 @@ describe('SyncMessagesUseCase', () => {
       'one message over the budget still comes alone',
     );
     assert.equal(oversized.hasMore, true);
+  });
+
+  it('caps a limit above GIM_SYNC_PAGE_MAX at the maximum instead of refusing it', async () => {
+    const sync = new SyncMessagesUseCase(config, repositoryWith([1, 1, 1, 1, 1, 1, 1]));
+    const page = await sync.execute(validated(SyncCommand, { ...command, limit: 2 ** 32 - 1 }));
+    assert.deepEqual(
+      page.messages.map((m) => m.seq),
+      [1, 2, 3, 4, 5],
+    );
+    assert.equal(page.hasMore, true);
   });
 
   it('starts a sync from 0 after the highest acknowledged seq', async () => {

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { ConsoleLogger, Logger, LoggerService } from '@nestjs/common';
+import { Channels, MemoryBus } from '@gim/bus';
+import { Message, MessageCommand, PacketCommand } from '@gim/protocol';
+import { ChannelTap, settle } from '../../../test/logic-harness';
+import { MemoryPresence } from '../presence/memory-presence';
+import { OnlineDevice } from '../presence/presence';
+import { Fanout } from './fanout';
+
+const message = (seq: number, text = 'hello'): Message => ({
+  command: MessageCommand.MC_USER_CHAT,
+  content: Buffer.from(text),
+  seq,
+  createdAt: 1_700_000_000_000,
+  roomId: 0,
+  messageId: 10_042,
+});
+
+/** Presence whose store is down. */
+class FailingPresence extends MemoryPresence {
+  override async onlineDevices(): Promise<OnlineDevice[]> {
+    throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+  }
+}
+
+/** A bus whose publishes fail. */
+class FailingBus extends MemoryBus {
+  override async publishMany(): Promise<void> {
+    throw new Error('Connection is closed.');
+  }
+}
+
+/** Collects what Nest loggers write. */
+function recordLogs(): { warnings: string[]; errors: string[] } & LoggerService {
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  return {
+    warnings,
+    errors,
+    log: () => undefined,
+    warn: (line: unknown) => warnings.push(String(line)),
+    error: (line: unknown) => errors.push(String(line)),
+  };
+}
+
+void describe('Fanout', () => {
+  let bus: MemoryBus;
+  let presence: MemoryPresence;
+  const channels = new Channels('t:');
+  let fanout: Fanout;
+  let gw1: ChannelTap;
+  let gw2: ChannelTap;
+
+  beforeEach(async () => {
+    bus = new MemoryBus();
+    presence = new MemoryPresence();
+    fanout = new Fanout(bus, channels, presence);
+    await presence.renewLease('gw1', 30);
+    await presence.renewLease('gw2', 30);
+    gw1 = await ChannelTap.on(bus, channels.gateway('gw1'));
+    gw2 = await ChannelTap.on(bus, channels.gateway('gw2'));
+  });
+
+  void it('publishes one batch per gateway, with one push per user and gateway holding all its devices there', async () => {
+    await presence.setOnline(1, 11, { gatewayId: 'gw1', connId: 1 });
+    await presence.setOnline(1, 12, { gatewayId: 'gw1', connId: 2 });
+    await presence.setOnline(1, 13, { gatewayId: 'gw2', connId: 1 });
+    await presence.setOnline(2, 21, { gatewayId: 'gw1', connId: 3 });
+
+    await fanout.toUsers([
+      { userId: 1, message: message(7) },
+      { userId: 2, message: message(3) },
+    ]);
+    await settle();
+
+    assert.equal(gw1.batches.length, 1);
+    assert.equal(gw2.batches.length, 1);
+    const atGw1 = gw1.pushes();
+    assert.deepEqual(
+      atGw1.map((push) => [push.deviceIds.sort(), push.message.seq]),
+      [
+        [[11, 12], 7],
+        [[21], 3],
+      ],
+    );
+    assert.deepEqual(
+      gw2.pushes().map((push) => [push.deviceIds, push.message.seq]),
+      [[[13], 7]],
+    );
+    assert.deepEqual(gw1.kicks(), []);
+  });
+
+  void it("encodes a user's message once and sends the same bytes to all its devices, a PC_MESSAGE repeating the seq", async () => {
+    await presence.setOnline(1, 11, { gatewayId: 'gw1', connId: 1 });
+    await presence.setOnline(1, 12, { gatewayId: 'gw1', connId: 2 });
+    await presence.setOnline(1, 13, { gatewayId: 'gw2', connId: 1 });
+
+    const encode = mock.method(Message, 'encode');
+    try {
+      await fanout.toUsers([{ userId: 1, message: message(9, 'same bytes') }]);
+      assert.equal(encode.mock.callCount(), 1);
+    } finally {
+      encode.mock.restore();
+    }
+    await settle();
+
+    const [first] = gw1.pushes();
+    const [second] = gw2.pushes();
+    assert.ok(first && second);
+    assert.deepEqual(first.bytes, second.bytes);
+    assert.equal(first.packet.command, PacketCommand.PC_MESSAGE);
+    assert.equal(first.packet.seq, 9);
+    assert.equal(first.packet.requestId, '');
+    assert.deepEqual(first.message, message(9, 'same bytes'));
+  });
+
+  void it('skips devices on a gateway whose lease is gone and still delivers to the others', async () => {
+    const stale = await ChannelTap.on(bus, channels.gateway('gw-stale'));
+    await presence.setOnline(1, 11, { gatewayId: 'gw1', connId: 1 });
+    await presence.setOnline(1, 14, { gatewayId: 'gw-stale', connId: 1 });
+    await presence.setOnline(2, 21, { gatewayId: 'gw-stale', connId: 2 });
+
+    await fanout.toUsers([
+      { userId: 1, message: message(1) },
+      { userId: 2, message: message(1) },
+    ]);
+    await settle();
+
+    assert.deepEqual(stale.batches, []);
+    assert.deepEqual(
+      gw1.pushes().map((push) => push.deviceIds),
+      [[11]],
+    );
+  });
+
+  void it('publishes nothing when none of the users is online', async () => {
+    await presence.setOnline(3, 31, { gatewayId: 'gw1', connId: 1 });
+    await fanout.toUsers([{ userId: 1, message: message(1) }]);
+    await settle();
+    assert.deepEqual([...gw1.batches, ...gw2.batches], []);
+  });
+
+  void describe('when a dependency is down', () => {
+    let logs: ReturnType<typeof recordLogs>;
+
+    beforeEach(() => {
+      logs = recordLogs();
+      Logger.overrideLogger(logs);
+    });
+
+    afterEach(() => {
+      Logger.overrideLogger(new ConsoleLogger());
+    });
+
+    void it('resolves without pushing when presence fails, and logs the outage once per burst', async () => {
+      const down = new Fanout(bus, channels, new FailingPresence());
+      await down.toUsers([{ userId: 1, message: message(1) }]);
+      await down.toUsers([{ userId: 1, message: message(2) }]);
+      await settle();
+      assert.deepEqual([...gw1.batches, ...gw2.batches], []);
+      assert.equal(logs.warnings.length, 1, logs.warnings.join('\n'));
+      assert.match(logs.warnings[0]!, /fan-out unavailable: connect ECONNREFUSED.*receivers will sync/);
+    });
+
+    void it('resolves when publishing fails', async () => {
+      await presence.setOnline(1, 11, { gatewayId: 'gw1', connId: 1 });
+      const down = new Fanout(new FailingBus(), channels, presence);
+      await down.toUsers([{ userId: 1, message: message(1) }]);
+      assert.equal(logs.warnings.length, 1);
+      assert.match(logs.warnings[0]!, /Connection is closed/);
+    });
+  });
+
+  void it('sends a message for everyone as one batch on the broadcast channel, for all devices', async () => {
+    const everyone = await ChannelTap.on(bus, channels.broadcast());
+    await fanout.toAll({ ...message(0, 'to all'), messageId: 0 });
+    await settle();
+    assert.equal(everyone.batches.length, 1);
+    const [push] = everyone.pushes();
+    assert.deepEqual(push?.deviceIds, []);
+    assert.deepEqual(push?.message, { ...message(0, 'to all'), messageId: 0 });
+    assert.deepEqual([...gw1.batches, ...gw2.batches], []);
+  });
+
+  void it("asks one gateway to close one connection, on that gateway's channel only", async () => {
+    const kick = { deviceId: 11, connId: 5, code: 10405, reason: 'elsewhere' };
+    await fanout.kick('gw2', kick);
+    await settle();
+    assert.deepEqual(gw2.batches, [{ pushes: [], kicks: [kick] }]);
+    assert.deepEqual(gw1.batches, []);
+  });
+});

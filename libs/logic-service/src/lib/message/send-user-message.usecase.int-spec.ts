@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { logicPush } from '@gim/contracts';
+import { ErrorCode, GimError } from '@gim/errors';
+import { MessageCommand } from '@gim/protocol';
+import {
+  ChannelTap,
+  LogicStorage,
+  LogicWorld,
+  openLogicStorage,
+  settle,
+  testConfig,
+} from '../../../test/logic-harness';
+import { SendUserMessageRequest } from './message.requests';
+import { SendUserMessageUseCase } from './send-user-message.usecase';
+
+const ALICE = 1001;
+const ALICE_PHONE = 11;
+const ALICE_LAPTOP = 12;
+const BOB = 1002;
+const BOB_PHONE = 21;
+const CAROL = 1003;
+
+const failsWith = (code: ErrorCode) => (error: unknown) => {
+  assert.ok(error instanceof GimError, `expected a GimError, got ${String(error)}`);
+  assert.equal(error.code, code, error.message);
+  return true;
+};
+
+void describe('SendUserMessageUseCase', () => {
+  let storage: LogicStorage;
+  let world: LogicWorld;
+  let gw1: ChannelTap;
+  let gw2: ChannelTap;
+  let send: SendUserMessageUseCase;
+
+  const request = (overrides: Partial<SendUserMessageRequest> = {}): SendUserMessageRequest => ({
+    userId: ALICE,
+    deviceId: ALICE_PHONE,
+    toUserId: BOB,
+    clientMsgId: '',
+    content: Buffer.from('hi bob'),
+    ...overrides,
+  });
+
+  const nothingStoredOrPushed = async () => {
+    await settle();
+    assert.equal(await storage.messages.currentSeq(ALICE), 0);
+    assert.equal(await storage.messages.currentSeq(BOB), 0);
+    assert.deepEqual(await storage.messages.inbox(BOB, 0, 10), []);
+    assert.deepEqual(world.published(), []);
+  };
+
+  beforeEach(async () => {
+    storage = await openLogicStorage('send-user-message');
+    world = new LogicWorld();
+    world.business.addUser(ALICE, 'alice');
+    world.business.addUser(BOB, 'bob');
+    world.business.addUser(CAROL, 'carol');
+    gw1 = await world.gateway('gw1');
+    gw2 = await world.gateway('gw2');
+    await world.online(ALICE, ALICE_PHONE, 'gw1');
+    await world.online(ALICE, ALICE_LAPTOP, 'gw2');
+    await world.online(BOB, BOB_PHONE, 'gw2');
+    send = new SendUserMessageUseCase(
+      testConfig({ GIM_MAX_CONTENT_BYTES: '64' }),
+      storage.messages,
+      world.users,
+      world.fanout,
+    );
+  });
+
+  afterEach(async () => {
+    await world.close();
+    await storage.close();
+  });
+
+  void it('refuses an empty body and one over GIM_MAX_CONTENT_BYTES with 10001, storing and pushing nothing', async () => {
+    await assert.rejects(
+      send.execute(request({ content: Buffer.alloc(0) })),
+      failsWith(ErrorCode.BadRequest),
+    );
+    await assert.rejects(
+      send.execute(request({ content: Buffer.alloc(65) })),
+      failsWith(ErrorCode.BadRequest),
+    );
+    await nothingStoredOrPushed();
+    const largest = await send.execute(request({ content: Buffer.alloc(64, 1) }));
+    assert.equal(largest.seq, 1, 'a body of exactly the limit is accepted');
+  });
+
+  void it('refuses an unknown sender or receiver with 10301, storing and pushing nothing', async () => {
+    await assert.rejects(send.execute(request({ userId: 4040 })), failsWith(ErrorCode.UserNotFound));
+    await assert.rejects(send.execute(request({ toUserId: 4040 })), failsWith(ErrorCode.UserNotFound));
+    await nothingStoredOrPushed();
+  });
+
+  void it("pushes to every online device of both users, each with that user's seq and the same message id", async () => {
+    await send.execute(request({ userId: CAROL, deviceId: 31, content: Buffer.from('earlier') }));
+    await settle();
+    gw2.batches.length = 0;
+
+    const sent = await send.execute(request({ clientMsgId: 'm-1' }));
+    await settle();
+
+    assert.equal(sent.seq, 1, "the reply carries the sender's own seq");
+    assert.ok(sent.messageId >= 10_000);
+    const phone = gw1.pushes();
+    assert.deepEqual(
+      phone.map((push) => push.deviceIds),
+      [[ALICE_PHONE]],
+      'the sending device too',
+    );
+    const laptopAndBob = gw2.pushes();
+    assert.deepEqual(laptopAndBob.map((push) => [push.deviceIds, push.message.seq]).sort(), [
+      [[ALICE_LAPTOP], 1],
+      [[BOB_PHONE], 2],
+    ]);
+    for (const push of [...phone, ...laptopAndBob]) {
+      assert.equal(push.message.messageId, sent.messageId);
+      assert.equal(push.message.createdAt, sent.createdAt);
+      assert.equal(push.message.command, MessageCommand.MC_USER_CHAT);
+      assert.equal(push.packet.seq, push.message.seq);
+      const body = logicPush.UserMessagePush.decode(push.message.content);
+      assert.equal(body.toUserId, BOB);
+      assert.deepEqual(body.content, Buffer.from('hi bob'));
+      assert.deepEqual(body.fromUser, {
+        userId: ALICE,
+        deviceId: ALICE_PHONE,
+        nickname: 'alice',
+        avatarUrl: `https://avatars.test/${ALICE}.png`,
+        extra: '',
+      });
+    }
+    const [inSync] = await storage.messages.inbox(BOB, 1, 10);
+    assert.equal(inSync?.messageId, sent.messageId, "the receiver's sync holds the same message");
+    assert.equal(inSync?.seq, 2);
+  });
+
+  void it('answers a retry with the same client id with the first result, storing and pushing nothing more', async () => {
+    const first = await send.execute(request({ clientMsgId: 'retry-me' }));
+    await settle();
+    const pushed = world.published().length;
+
+    const retry = await send.execute(request({ clientMsgId: 'retry-me', content: Buffer.from('resent') }));
+    await settle();
+
+    assert.deepEqual(retry, first);
+    assert.equal(world.published().length, pushed, 'a retry pushes nothing');
+    assert.equal(await storage.messages.currentSeq(ALICE), 1);
+    assert.equal(await storage.messages.currentSeq(BOB), 1);
+    const other = await send.execute(request({ userId: CAROL, deviceId: 31, clientMsgId: 'retry-me' }));
+    assert.notEqual(other.messageId, first.messageId, 'client ids are per sender');
+  });
+
+  void it('does not deduplicate sends without a client id', async () => {
+    const first = await send.execute(request());
+    const second = await send.execute(request());
+    await settle();
+    assert.notEqual(second.messageId, first.messageId);
+    assert.deepEqual([first.seq, second.seq], [1, 2]);
+    assert.deepEqual(
+      (await storage.messages.inbox(BOB, 0, 10)).map((message) => message.messageId),
+      [first.messageId, second.messageId],
+    );
+    assert.equal(gw2.pushes().filter((push) => push.deviceIds.includes(BOB_PHONE)).length, 2);
+  });
+
+  void it('gives a message to oneself one seq and one push per device', async () => {
+    const sent = await send.execute(request({ toUserId: ALICE }));
+    await settle();
+    assert.equal(sent.seq, 1);
+    assert.equal(await storage.messages.currentSeq(ALICE), 1);
+    assert.deepEqual(
+      [...gw1.pushes(), ...gw2.pushes()].map((push) => [push.deviceIds, push.message.seq]),
+      [
+        [[ALICE_PHONE], 1],
+        [[ALICE_LAPTOP], 1],
+      ],
+    );
+  });
+});
