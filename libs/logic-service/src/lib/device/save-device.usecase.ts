@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DeviceRepository } from './device.repository';
 import { SaveDeviceRequest } from './device.requests';
 
-/** Registers a device, or updates it (and its current user) when its id exists. */
+/** Registers a device for the request's user, or updates it when the id names one of that user's devices (never another user's). */
 @Injectable()
 export class SaveDeviceUseCase {
   constructor(private readonly devices: DeviceRepository) {}
