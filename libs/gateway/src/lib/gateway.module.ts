@@ -10,9 +10,13 @@ import { GatewayRuntime } from './gateway.runtime';
 import { CLIENT_SERVER, GATEWAY_SETTINGS, GatewaySettings, LOGIC_CLIENT, LOGIC_GRPC } from './gateway.tokens';
 import { createLogicClient, LogicClient, logicClientOptions } from './logic-client';
 import { TcpClientServer } from './tcp/tcp-client-server';
+import { WsClientGateway } from './ws/ws-client.gateway';
 import { WsClientServer } from './ws/ws-client-server';
 
-/** One gateway: ConnectIntService over gRPC plus the TCP or WebSocket client listener, wired to logic and the bus. */
+/**
+ * One gateway: ConnectIntService over gRPC plus the TCP or WebSocket client listener, wired to logic and the
+ * bus. The WebSocket one is a Nest gateway (WsClientGateway) whose adapter is the CLIENT_SERVER.
+ */
 @Module({})
 export class GatewayModule {
   /** The module for one gateway built from `settings`. */
@@ -59,6 +63,7 @@ export class GatewayModule {
               : new WsClientServer(core, config.GIM_MAX_FRAME_BYTES, logger),
         },
         GatewayRuntime,
+        ...(settings.transport === 'ws' ? [WsClientGateway] : []),
       ],
     };
   }

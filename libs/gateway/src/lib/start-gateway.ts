@@ -8,6 +8,8 @@ import { logLevels } from '@gim/config';
 import { GatewayConfig, gatewayAddresses, GatewayTransport } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { GatewayRuntime } from './gateway.runtime';
+import { CLIENT_SERVER } from './gateway.tokens';
+import { WsClientServer } from './ws/ws-client-server';
 
 /** What a gateway is started with besides its config. */
 export interface StartGatewayOptions {
@@ -56,6 +58,8 @@ export async function startGateway(
     abortOnError: false,
   });
   app.useGlobalFilters(new GrpcExceptionFilter());
+  const clients: unknown = app.get(CLIENT_SERVER);
+  if (clients instanceof WsClientServer) app.useWebSocketAdapter(clients);
   const runtime = app.get(GatewayRuntime);
   try {
     await app.listen();

@@ -1,15 +1,13 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { ErrorCode } from '@gim/errors';
-import { decodePacket, ProtocolError } from '@gim/protocol';
-import { RawData, WebSocket, WebSocketServer } from 'ws';
+import type { WebSocketAdapter, WsMessageHandler } from '@nestjs/common';
+import type { GatewayMetadata } from '@nestjs/websockets';
+import { WebSocket, WebSocketServer } from 'ws';
 import { ClientServer, listenOn, within } from '../client-server';
 import { AddressSlot, PendingSocket } from '../core/admission';
-import { Connection } from '../core/connection';
 import { GatewayCore } from '../core/gateway-core';
 import { GatewayLogger } from '../core/logger';
-import { WsTransport } from './ws-transport';
 
 /** The HTTP path WebSocket clients connect to. */
 export const WS_PATH = '/ws';
@@ -20,8 +18,17 @@ const OVERSIZE_SLACK_BYTES = 4_096;
 const NOT_FOUND = 'HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n';
 const TOO_MANY_REQUESTS = 'HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\ncontent-length: 0\r\n\r\n';
 
-/** A socket from TCP accept to the end of its WebSocket handshake; `slot` undefined means over the limit. */
-class Handshake implements PendingSocket {
+/** A client socket from its TCP accept on: when, and the address slot it holds until it signs in. */
+export interface AcceptedSocket {
+  /** The TCP socket under the WebSocket. */
+  readonly socket: Socket;
+  /** Coarse time of the TCP accept; the sign-in timeout runs from it. */
+  readonly openedAt: number;
+  /** The address's unauthenticated slot; undefined when the address was over its limit. */
+  readonly slot: AddressSlot | undefined;
+}
+
+class Handshake implements AcceptedSocket, PendingSocket {
   constructor(
     readonly socket: Socket,
     readonly openedAt: number,
@@ -33,25 +40,20 @@ class Handshake implements PendingSocket {
   }
 }
 
-function asBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
-
-function remoteAddress(request: IncomingMessage): string {
-  const { remoteAddress: host, remotePort: port } = request.socket;
-  return `${host ?? '?'}:${port ?? 0}`;
-}
-
 /**
- * Accepts WebSocket clients on an HTTP server at /ws: one binary message is one packet. An upgrade URL with
- * user_id, device_id and token query parameters signs the connection in right after the handshake.
+ * The WebSocket listener as Nest's WebSocket adapter: an HTTP server that upgrades at the gateway's path
+ * (`@WebSocketGateway({ path })`) and hands each client to the gateway's `handleConnection(ws, request,
+ * accepted)`. It answers plain HTTP with 426, other paths with 404 and a socket over the per-address limit
+ * with 429; sockets still in their handshake are expired by the core's sweep at the sign-in timeout.
+ * Nest's port is not used: the gateway runtime makes it listen on GIM_GATEWAY_LISTEN once it is ready.
  */
-export class WsClientServer implements ClientServer {
+export class WsClientServer
+  implements ClientServer, WebSocketAdapter<WebSocketServer, WebSocket, GatewayMetadata>
+{
   private readonly http: Server;
-  private readonly wss: WebSocketServer;
   private readonly handshakes = new WeakMap<Duplex, Handshake>();
+  private wss: WebSocketServer | undefined;
+  private path = WS_PATH;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -59,24 +61,56 @@ export class WsClientServer implements ClientServer {
     private readonly maxFrameBytes: number,
     private readonly logger: GatewayLogger,
   ) {
-    this.wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: true,
-      perMessageDeflate: false,
-      maxPayload: maxFrameBytes + OVERSIZE_SLACK_BYTES,
-    });
     this.http = createServer((request, response) => {
       if (this.handshakes.get(request.socket)?.slot === undefined) {
         response.writeHead(429, { connection: 'close' }).end();
         return;
       }
       response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket', connection: 'close' });
-      response.end(`gim: connect with a WebSocket to ${WS_PATH}\n`);
+      response.end(`gim: connect with a WebSocket to ${this.path}\n`);
     });
     this.http.on('connection', (socket: Socket) => this.accepted(socket));
     this.http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.upgrade(request, socket, head),
     );
+  }
+
+  create(_port: number, options: GatewayMetadata = {}): WebSocketServer {
+    if (this.wss !== undefined) throw new Error('the gim WebSocket adapter serves one gateway');
+    this.path = options.path ?? WS_PATH;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: true,
+      perMessageDeflate: false,
+      maxPayload: this.maxFrameBytes + OVERSIZE_SLACK_BYTES,
+    });
+    return this.wss;
+  }
+
+  bindClientConnect(server: WebSocketServer, callback: (...args: unknown[]) => void): void {
+    server.on('connection', callback);
+  }
+
+  bindClientDisconnect(client: WebSocket, callback: () => void): void {
+    client.once('close', callback);
+  }
+
+  /** Packets are read by the gateway's own 'message' listener, so no per-message Nest handlers are bound. */
+  bindMessageHandlers(_client: WebSocket, handlers: WsMessageHandler[]): void {
+    if (handlers.length > 0) throw new Error('the gim WebSocket gateway takes no @SubscribeMessage handlers');
+  }
+
+  closeClient(client: WebSocket): void {
+    client.terminate();
+  }
+
+  /** Stops accepting; the gateway runtime closes the connections (PC_CLOSE 10407 first). */
+  close(): void {
+    this.stopAccepting();
+  }
+
+  dispose(): void {
+    this.stopAccepting();
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -86,14 +120,16 @@ export class WsClientServer implements ClientServer {
   }
 
   stopAccepting(): void {
-    this.closing ??= new Promise((resolve) => this.http.close(() => resolve()));
+    this.closing ??= this.http.listening
+      ? new Promise((resolve) => this.http.close(() => resolve()))
+      : Promise.resolve();
   }
 
   async closed(timeoutMs: number): Promise<void> {
     this.stopAccepting();
     this.http.closeIdleConnections();
     await within(this.closing ?? Promise.resolve(), timeoutMs);
-    for (const ws of this.wss.clients) ws.terminate();
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
     this.http.closeAllConnections();
   }
 
@@ -118,57 +154,14 @@ export class WsClientServer implements ClientServer {
       return;
     }
     const url = new URL(request.url ?? '/', 'http://gateway');
-    if (url.pathname !== WS_PATH || this.closing !== undefined) {
+    const wss = this.wss;
+    if (wss === undefined || url.pathname !== this.path || this.closing !== undefined) {
       socket.end(NOT_FOUND);
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => {
+    wss.handleUpgrade(request, socket, head, (ws) => {
       this.core.sweeper.pending.delete(handshake);
-      this.accept(ws, socket, request, url, handshake);
+      wss.emit('connection', ws, request, handshake);
     });
-  }
-
-  private accept(
-    ws: WebSocket,
-    socket: Duplex,
-    request: IncomingMessage,
-    url: URL,
-    handshake: Handshake,
-  ): void {
-    const connection = this.core.open(
-      new WsTransport(ws, socket),
-      remoteAddress(request),
-      handshake.slot,
-      handshake.openedAt,
-    );
-    ws.on('message', (data: RawData, isBinary: boolean) => this.receive(connection, data, isBinary));
-    ws.on('error', (error) => this.logger.debug(`connection ${connection.id}: ${error.message}`));
-    ws.on('close', () => this.core.closed(connection));
-    const query = url.searchParams;
-    if (query.has('user_id') || query.has('device_id') || query.has('token')) {
-      this.core.router.signIn(connection, '', {
-        userId: Number(query.get('user_id') ?? ''),
-        deviceId: Number(query.get('device_id') ?? ''),
-        token: query.get('token') ?? '',
-      });
-    }
-  }
-
-  private receive(connection: Connection, data: RawData, isBinary: boolean): void {
-    if (!connection.isOpen) return;
-    if (!isBinary) {
-      this.core.close(
-        connection,
-        ErrorCode.MalformedFrame,
-        'text messages are not part of the protocol; send binary packets',
-      );
-      return;
-    }
-    try {
-      this.core.receive(connection, decodePacket(asBuffer(data), this.maxFrameBytes));
-    } catch (error) {
-      if (error instanceof ProtocolError) this.core.protocolError(connection, error);
-      else this.core.failed(connection, error);
-    }
   }
 }

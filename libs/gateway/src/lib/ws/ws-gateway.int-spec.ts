@@ -7,6 +7,9 @@ import { CloseNotice, decodePacket, Packet, PacketCommand, Reply } from '@gim/pr
 import { closedBy, rawSocket, WsTestClient } from '../../../test/clients';
 import {
   assertServes,
+  framedPush,
+  publish,
+  pushed,
   sharedScenarios,
   startTestGateway,
   TEST_MAX_FRAME_BYTES,
@@ -157,6 +160,22 @@ void describe('WebSocket gateway over real sockets', () => {
       for (const each of [first, second, third]) each.close();
     } finally {
       await limited.stop();
+    }
+  });
+
+  void it('serves next to a TCP gateway in the same process, both fed by one bus', async () => {
+    const tcp = await startTestGateway('tcp', { logic: t.logic, bus: t.bus });
+    try {
+      const overTcp = await tcp.connect();
+      assert.equal((await overTcp.signIn(320, 3200)).code, 0);
+      const overWs = await bystander();
+      await publish(t.bus, t.channels.broadcast(), [framedPush([], 1, 'to both')]);
+      assert.equal((await pushed(overTcp)).content.toString(), 'to both');
+      assert.equal((await pushed(overWs)).content.toString(), 'to both');
+      overTcp.close();
+      overWs.close();
+    } finally {
+      await tcp.stop();
     }
   });
 
