@@ -3,7 +3,13 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 // Test files and test support: the only code that may import @gim/testing or packages a library's runtime avoids.
-const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/e2e/src/support/**', 'libs/*/test/**'];
+const testFiles = [
+  '**/*.spec.ts',
+  '**/*.int-spec.ts',
+  '**/*.e2e-spec.ts',
+  'apps/e2e/src/support/**',
+  'libs/*/test/**',
+];
 
 export default [
   ...nx.configs['flat/base'],
@@ -27,8 +33,14 @@ export default [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:protocol'] },
             // type:testing holds test helpers; only test files import it (a library's runtime code has no use for it).
             { sourceTag: 'type:storage', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },
-            { sourceTag: 'type:rpc', onlyDependOnLibsWithTags: ['type:contracts', 'type:protocol', 'type:util'] },
-            { sourceTag: 'type:bus', onlyDependOnLibsWithTags: ['type:contracts', 'type:protocol', 'type:util'] },
+            {
+              sourceTag: 'type:rpc',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:protocol', 'type:util'],
+            },
+            {
+              sourceTag: 'type:bus',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:protocol', 'type:util'],
+            },
             {
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:util', 'type:protocol', 'type:contracts', 'type:rpc'],
@@ -47,25 +59,53 @@ export default [
             },
             {
               sourceTag: 'type:gateway',
-              onlyDependOnLibsWithTags: ['type:rpc', 'type:bus', 'type:contracts', 'type:protocol', 'type:util', 'type:testing'],
+              onlyDependOnLibsWithTags: [
+                'type:rpc',
+                'type:bus',
+                'type:contracts',
+                'type:protocol',
+                'type:util',
+                'type:testing',
+              ],
             },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:service', 'type:gateway', 'type:rpc', 'type:bus', 'type:contracts', 'type:protocol', 'type:util'],
+              onlyDependOnLibsWithTags: [
+                'type:service',
+                'type:gateway',
+                'type:rpc',
+                'type:bus',
+                'type:contracts',
+                'type:protocol',
+                'type:util',
+              ],
             },
             {
               sourceTag: 'type:e2e',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:contracts', 'type:protocol', 'type:rpc', 'type:util'],
+              onlyDependOnLibsWithTags: [
+                'type:testing',
+                'type:contracts',
+                'type:protocol',
+                'type:rpc',
+                'type:util',
+              ],
             },
           ],
         },
       ],
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'off',
@@ -100,7 +140,10 @@ export default [
         'error',
         {
           patterns: [
-            { regex: '^(?!\\.{1,2}(/|$))', message: '@gim/protocol imports only its own files (relative paths).' },
+            {
+              regex: '^(?!\\.{1,2}(/|$))',
+              message: '@gim/protocol imports only its own files (relative paths).',
+            },
           ],
         },
       ],
@@ -109,7 +152,10 @@ export default [
         { selector: 'ImportExpression', message: '@gim/protocol loads no module at run time.' },
         { selector: 'TSImportType', message: '@gim/protocol refers to no other module.' },
         { selector: 'TSExternalModuleReference', message: '@gim/protocol loads no module at run time.' },
-        { selector: "CallExpression[callee.name='require']", message: '@gim/protocol loads no module at run time.' },
+        {
+          selector: "CallExpression[callee.name='require']",
+          message: '@gim/protocol loads no module at run time.',
+        },
       ],
     },
   },

@@ -35,5 +35,9 @@ const project = {
 writeFileSync(join(dir, 'project.json'), JSON.stringify(project, null, 2) + '\n');
 writeFileSync(
   join(dir, 'tsconfig.json'),
-  JSON.stringify({ extends: `${back}/tsconfig.base.json`, include: ['src/**/*.ts', 'test/**/*.ts'] }, null, 2) + '\n',
+  JSON.stringify(
+    { extends: `${back}/tsconfig.base.json`, include: ['src/**/*.ts', 'test/**/*.ts'] },
+    null,
+    2,
+  ) + '\n',
 );

@@ -227,7 +227,11 @@ for (const mode of ['cluster', 'standalone'] as const) {
           assert.equal(asVictimDevice.code, 10000, "the attacker's token does not open the victim's device");
           const sent = await aTcp.send(victim.userId, 'to-victim-1', 'for the victim only');
           const [live] = await victimWs.waitForPushes(1);
-          assert.equal(live!.messageId, sent.messageId, "the victim's connection was neither kicked nor taken over");
+          assert.equal(
+            live!.messageId,
+            sent.messageId,
+            "the victim's connection was neither kicked nor taken over",
+          );
           assert.deepEqual(
             (await victimWs.sync(0)).messages.map((m) => m.messageId),
             [sent.messageId],
@@ -236,37 +240,53 @@ for (const mode of ['cluster', 'standalone'] as const) {
         },
       );
 
-      await t.test('one rule for a message body on every path: empty is refused over the socket and gRPC', async () => {
-        const pushesBefore = bWs.pushes.length;
-        const overSocket = await aTcp.request(
-          PacketCommand.PC_SEND_MESSAGE,
-          SendMessageRequest.encode({ clientMsgId: 'empty-1', toUserId: b1.userId, content: Buffer.alloc(0) }).finish(),
-        );
-        assert.equal(overSocket.code, 10001);
-        assert.match(overSocket.message, /content/);
-        await assert.rejects(
-          friends.sendMessage({ userId: b1.userId, content: Buffer.alloc(0), clientMsgId: 'empty-2' }, identityMetadata(a)),
-          { code: 10001 },
-        );
-        const tooBig = Buffer.alloc(56 * 1024 + 1, 0x61);
-        await assert.rejects(
-          friends.sendMessage({ userId: b1.userId, content: tooBig, clientMsgId: 'big-grpc' }, identityMetadata(a)),
-          { code: 10001 },
-        );
-        const justRight = Buffer.alloc(40 * 1024, 0x61);
-        const viaGrpc = await friends.sendMessage(
-          { userId: b1.userId, content: justRight, clientMsgId: 'big-ok' },
-          identityMetadata(a),
-        );
-        assert.ok(viaGrpc.messageId > 0, 'the gRPC path takes the same 56 KiB bodies as the socket');
-        assert.equal((await bWs.waitForPushes(pushesBefore + 1)).at(-1)!.messageId, viaGrpc.messageId);
-        await assert.rejects(
-          friends.sendMessage({ userId: 999_999_999, content: Buffer.from('x'), clientMsgId: '' }, identityMetadata(a)),
-          { code: 10301 },
-        );
-        const synced = await bWs.sync(0, 1_000_000);
-        assert.ok(synced.messages.length > 0, 'a sync limit above the maximum is capped, not refused');
-      });
+      await t.test(
+        'one rule for a message body on every path: empty is refused over the socket and gRPC',
+        async () => {
+          const pushesBefore = bWs.pushes.length;
+          const overSocket = await aTcp.request(
+            PacketCommand.PC_SEND_MESSAGE,
+            SendMessageRequest.encode({
+              clientMsgId: 'empty-1',
+              toUserId: b1.userId,
+              content: Buffer.alloc(0),
+            }).finish(),
+          );
+          assert.equal(overSocket.code, 10001);
+          assert.match(overSocket.message, /content/);
+          await assert.rejects(
+            friends.sendMessage(
+              { userId: b1.userId, content: Buffer.alloc(0), clientMsgId: 'empty-2' },
+              identityMetadata(a),
+            ),
+            { code: 10001 },
+          );
+          const tooBig = Buffer.alloc(56 * 1024 + 1, 0x61);
+          await assert.rejects(
+            friends.sendMessage(
+              { userId: b1.userId, content: tooBig, clientMsgId: 'big-grpc' },
+              identityMetadata(a),
+            ),
+            { code: 10001 },
+          );
+          const justRight = Buffer.alloc(40 * 1024, 0x61);
+          const viaGrpc = await friends.sendMessage(
+            { userId: b1.userId, content: justRight, clientMsgId: 'big-ok' },
+            identityMetadata(a),
+          );
+          assert.ok(viaGrpc.messageId > 0, 'the gRPC path takes the same 56 KiB bodies as the socket');
+          assert.equal((await bWs.waitForPushes(pushesBefore + 1)).at(-1)!.messageId, viaGrpc.messageId);
+          await assert.rejects(
+            friends.sendMessage(
+              { userId: 999_999_999, content: Buffer.from('x'), clientMsgId: '' },
+              identityMetadata(a),
+            ),
+            { code: 10301 },
+          );
+          const synced = await bWs.sync(0, 1_000_000);
+          assert.ok(synced.messages.length > 0, 'a sync limit above the maximum is capped, not refused');
+        },
+      );
 
       await t.test(
         "an integrator's servers push through MessageIntService; clients sync over gRPC",

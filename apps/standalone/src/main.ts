@@ -71,5 +71,6 @@ runApp('gim', async () => {
 
 /** Stops services in reverse start order: gateways first, so clients are told before logic goes away. */
 async function closeAll(started: Closable[]): Promise<void> {
-  for (const service of [...started].reverse()) await service.close().catch((error: unknown) => console.error(error));
+  for (const service of [...started].reverse())
+    await service.close().catch((error: unknown) => console.error(error));
 }

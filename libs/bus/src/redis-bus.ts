@@ -20,7 +20,10 @@ export class RedisBus extends FanoutBus {
 
   constructor(private readonly url: string) {
     super();
-    this.publisher = watch(new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 }), 'fan-out Redis (publish)');
+    this.publisher = watch(
+      new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 }),
+      'fan-out Redis (publish)',
+    );
   }
 
   async publish(channel: string, payload: Buffer): Promise<void> {
@@ -65,7 +68,10 @@ export class RedisBus extends FanoutBus {
   private ensureSubscriber(): Redis {
     if (!this.subscriber) {
       // ioredis re-subscribes to every channel by itself after a reconnect.
-      this.subscriber = watch(new Redis(this.url, { maxRetriesPerRequest: null }), 'fan-out Redis (subscribe)');
+      this.subscriber = watch(
+        new Redis(this.url, { maxRetriesPerRequest: null }),
+        'fan-out Redis (subscribe)',
+      );
       this.subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => {
         this.handlers.get(channel.toString())?.forEach((handler) => handler(payload));
       });

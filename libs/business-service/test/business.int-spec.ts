@@ -373,7 +373,11 @@ void describe('business service while its database is down', () => {
     logic = await startLogicTestDouble(INTERNAL_SECRET);
     const booted = await bootBusiness(url.href, logic.address);
     business = booted.handle;
-    userExt = createGrpcClient({ address: booted.address, files: USER_EXT, service: 'business.UserExtService' });
+    userExt = createGrpcClient({
+      address: booted.address,
+      files: USER_EXT,
+      service: 'business.UserExtService',
+    });
     userInt = createGrpcClient({
       address: booted.address,
       files: USER_INT,
@@ -400,7 +404,10 @@ void describe('business service while its database is down', () => {
       await assert.rejects(userExt.signIn({ phoneNumber: newPhone(), code: CODE, device }), unavailable);
       await assert.rejects(userExt.getUser({ userId: alice.userId }, asAlice), unavailable);
       await assert.rejects(userInt.getUsers({ userIds: { [alice.userId]: 0 } }), unavailable);
-      await assert.rejects(userInt.auth({ userId: alice.userId, deviceId: alice.deviceId, token: alice.token }), unavailable);
+      await assert.rejects(
+        userInt.auth({ userId: alice.userId, deviceId: alice.deviceId, token: alice.token }),
+        unavailable,
+      );
     }
     proxy.restore();
     const deadline = Date.now() + 15_000;

@@ -46,7 +46,11 @@ describe('loadConfig', () => {
 describe('CommonConfig', () => {
   it('refuses the published development secret in production, and only there', () => {
     assert.throws(
-      () => loadConfig(CommonConfig, { NODE_ENV: 'production', GIM_INTERNAL_SECRET: DEVELOPMENT_INTERNAL_SECRET }),
+      () =>
+        loadConfig(CommonConfig, {
+          NODE_ENV: 'production',
+          GIM_INTERNAL_SECRET: DEVELOPMENT_INTERNAL_SECRET,
+        }),
       /GIM_INTERNAL_SECRET: .*development secret/,
     );
     assert.throws(() => loadConfig(CommonConfig, { NODE_ENV: 'production' }), /GIM_INTERNAL_SECRET/);

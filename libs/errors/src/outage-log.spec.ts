@@ -6,7 +6,11 @@ void describe('OutageLog', () => {
   void it('logs the first failure of a burst, folds the rest, reports again after the interval and on recovery', () => {
     const lines: string[] = [];
     let now = 0;
-    const log = new OutageLog((line) => lines.push(line), 1_000, () => now);
+    const log = new OutageLog(
+      (line) => lines.push(line),
+      1_000,
+      () => now,
+    );
     log.recovered('database');
     assert.deepEqual(lines, [], 'a success outside a burst logs nothing');
     for (let i = 0; i < 500; i++) log.failed('database', 'ECONNREFUSED');

@@ -22,7 +22,11 @@ export class GrpcExceptionFilter implements RpcExceptionFilter<unknown> {
     const path = handler?.getPath?.() ?? 'unknown method';
     const stack = exception instanceof Error ? exception.stack : String(exception);
     this.logger.error(`${path} failed (request_id=${requestId || '-'}): ${stack}`);
-    const failure: GrpcErrorObject = { code: GrpcStatus.INTERNAL, details: 'internal error', metadata: new Metadata() };
+    const failure: GrpcErrorObject = {
+      code: GrpcStatus.INTERNAL,
+      details: 'internal error',
+      metadata: new Metadata(),
+    };
     return throwError(() => failure);
   }
 }

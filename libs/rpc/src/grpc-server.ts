@@ -5,7 +5,11 @@ import { PROTO_LOADER_OPTIONS, protoFiles, protoRoot } from '@gim/contracts';
 export const GRPC_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /** What servers and clients share: address, proto packages and files, loader options, message size limits. */
-export function grpcTransportOptions(url: string, packages: string[], files: string[]): GrpcOptions['options'] {
+export function grpcTransportOptions(
+  url: string,
+  packages: string[],
+  files: string[],
+): GrpcOptions['options'] {
   return {
     url,
     package: packages,

@@ -13,7 +13,10 @@ export class InternalGuard implements CanActivate {
     const metadata = context.switchToRpc().getContext<Metadata | undefined>();
     const presented = metadata instanceof Metadata ? metadataString(metadata, INTERNAL_METADATA_KEY) : '';
     if (!presented || !secretMatches(presented, this.secret)) {
-      throw new GimError(ErrorCode.Unauthorized, 'unauthorized: internal service requires the internal credential');
+      throw new GimError(
+        ErrorCode.Unauthorized,
+        'unauthorized: internal service requires the internal credential',
+      );
     }
     return true;
   }

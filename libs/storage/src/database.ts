@@ -51,7 +51,8 @@ export class Database {
         this.dataSource.transaction((manager) =>
           work({
             manager,
-            query: <R>(sql: string, params: readonly unknown[] = []) => manager.query(sql, [...params]) as Promise<R>,
+            query: <R>(sql: string, params: readonly unknown[] = []) =>
+              manager.query(sql, [...params]) as Promise<R>,
           }),
         ),
       ),

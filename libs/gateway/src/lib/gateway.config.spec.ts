@@ -61,5 +61,4 @@ void describe('GatewayConfig', () => {
     assert.equal(found.length, 1);
     assert.match(found[0]!, /^GIM_SEND_QUEUE_MAX_BYTES: .*twice GIM_MAX_FRAME_BYTES/);
   });
-
 });

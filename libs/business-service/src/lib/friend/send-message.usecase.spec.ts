@@ -53,7 +53,7 @@ void describe('SendMessageUseCase', () => {
     assert.equal(sender.sent[0]?.clientMsgId, '');
   });
 
-  void it('validates the receiver, the content type and the client id (the size rule is logic\'s)', () => {
+  void it("validates the receiver, the content type and the client id (the size rule is logic's)", () => {
     const base = { senderId: 1, senderDeviceId: 2, userId: 3, content: Buffer.from('x'), clientMsgId: 'c-1' };
     assert.ok(Buffer.isBuffer(validated(SendMessageCommand, base).content));
     const bad = (payload: object, field: RegExp) =>

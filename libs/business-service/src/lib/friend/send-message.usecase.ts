@@ -22,7 +22,10 @@ export class SendMessageCommand {
   /** the body; its size rule is logic's, the same on every path */
   @ValidateBy({
     name: 'isBytes',
-    validator: { validate: (value: unknown) => Buffer.isBuffer(value), defaultMessage: () => 'content must be bytes' },
+    validator: {
+      validate: (value: unknown) => Buffer.isBuffer(value),
+      defaultMessage: () => 'content must be bytes',
+    },
   })
   content!: Buffer;
 

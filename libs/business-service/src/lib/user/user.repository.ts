@@ -65,7 +65,9 @@ export class TypeOrmUserRepository extends UserRepository {
     if (existing) return { user: toUser(existing), created: false };
     let created = true;
     try {
-      await this.db.run(() => this.rows.insert({ phoneNumber, nickname: '', sex: 0, avatarUrl: '', extra: '' }));
+      await this.db.run(() =>
+        this.rows.insert({ phoneNumber, nickname: '', sex: 0, avatarUrl: '', extra: '' }),
+      );
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       created = false;

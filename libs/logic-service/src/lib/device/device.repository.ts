@@ -26,7 +26,14 @@ export class DeviceRepository {
    */
   async save(device: Device): Promise<number> {
     const now = sqlDateTime(Date.now());
-    const fields = [device.type, device.brand, device.model, device.systemVersion, device.sdkVersion, device.branchPushId];
+    const fields = [
+      device.type,
+      device.brand,
+      device.model,
+      device.systemVersion,
+      device.sdkVersion,
+      device.branchPushId,
+    ];
     if (device.id > 0 && (await this.updateOwn(device, fields, now))) return device.id;
     const insert =
       'INSERT INTO device (user_id, type, brand, model, system_version, sdk_version, branch_push_id, created_at, updated_at) ' +
@@ -55,7 +62,10 @@ export class DeviceRepository {
 
   /** The device with this id, if any. */
   async find(id: number): Promise<Device | undefined> {
-    const rows = await this.db.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM device WHERE id = ?`, [id]);
+    const rows = await this.db.query<Record<string, unknown>[]>(
+      `SELECT ${COLUMNS} FROM device WHERE id = ?`,
+      [id],
+    );
     return rows[0] ? toDevice(rows[0]) : undefined;
   }
 }

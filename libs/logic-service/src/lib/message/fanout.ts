@@ -17,7 +17,9 @@ export interface UserDelivery {
  */
 export class Fanout {
   private readonly logger = new Logger('fanout');
-  private readonly outages = new OutageLog((line) => this.logger.warn(`${line}; live pushes skipped, receivers will sync`));
+  private readonly outages = new OutageLog((line) =>
+    this.logger.warn(`${line}; live pushes skipped, receivers will sync`),
+  );
 
   constructor(
     private readonly bus: FanoutBus,

@@ -1,4 +1,12 @@
-import { chunks, Database, dateTimeMs, isDuplicateKey, placeholders, sqlDateTime, Transaction } from '@gim/storage';
+import {
+  chunks,
+  Database,
+  dateTimeMs,
+  isDuplicateKey,
+  placeholders,
+  sqlDateTime,
+  Transaction,
+} from '@gim/storage';
 import { InboxMessage, NewMessage, SendRecord, SEQ_OBJECT_USER, StoredMessage } from './message';
 
 /** Rows per multi-row statement when a message goes to many users. */
@@ -119,11 +127,7 @@ export class MessageRepository {
     return { messageId, createdAt: dateTimeMs(createdAt), seqs };
   }
 
-  private async insertMessage(
-    tx: Transaction,
-    message: NewMessage,
-    createdAt: string,
-  ): Promise<number> {
+  private async insertMessage(tx: Transaction, message: NewMessage, createdAt: string): Promise<number> {
     const params = [message.senderId, message.command, message.content, createdAt];
     if (this.db.dialect === 'sqlite') {
       const [row] = (await tx.query(

@@ -21,7 +21,10 @@ export class PushToUsersUseCase {
     checkContent(command.content, this.config.GIM_MAX_CONTENT_BYTES);
     const createdAt = Date.now();
     if (!command.isPersist) {
-      const message = wireMessage({ command: command.command, content: command.content, createdAt, messageId: 0 }, 0);
+      const message = wireMessage(
+        { command: command.command, content: command.content, createdAt, messageId: 0 },
+        0,
+      );
       await this.fanout.toUsers([...new Set(command.userIds)].map((userId) => ({ userId, message })));
       return 0;
     }
@@ -54,7 +57,10 @@ export class PushToAllUseCase {
   async execute(command: PushToAllRequest): Promise<void> {
     checkContent(command.content, this.config.GIM_MAX_CONTENT_BYTES);
     await this.fanout.toAll(
-      wireMessage({ command: command.command, content: command.content, createdAt: Date.now(), messageId: 0 }, 0),
+      wireMessage(
+        { command: command.command, content: command.content, createdAt: Date.now(), messageId: 0 },
+        0,
+      ),
     );
   }
 }
