@@ -115,8 +115,31 @@ export interface ClusterOptions {
   leaseSeconds?: number;
 }
 
+/**
+ * Runs `start` again (with new ports) when a port picked by freePort was taken by someone else before the app
+ * bound it: other suites listen on ephemeral ports at the same time.
+ */
+async function retryOnPortClash(start: () => Promise<Deployment>, attempts = 3): Promise<Deployment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
 /** Starts business, logic, tcp-gateway and ws-gateway as four processes on MariaDB + Redis. */
-export async function startCluster(options: ClusterOptions = {}): Promise<Deployment> {
+export function startCluster(options: ClusterOptions = {}): Promise<Deployment> {
+  return retryOnPortClash(() => startClusterOnce(options));
+}
+
+/** Starts `npm start`'s entry point: every service in one process with SQLite files in a temp folder. */
+export function startStandalone(): Promise<Deployment> {
+  return retryOnPortClash(startStandaloneOnce);
+}
+
+async function startClusterOnce(options: ClusterOptions): Promise<Deployment> {
   const redisUrl = options.redisUrl ?? testRedisUrl();
   const ports = await allocatePorts();
   const database = await createTestDatabase('e2e');
@@ -190,8 +213,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Deploy
   };
 }
 
-/** Starts `npm start`'s entry point: every service in one process with SQLite files in a temp folder. */
-export async function startStandalone(): Promise<Deployment> {
+async function startStandaloneOnce(): Promise<Deployment> {
   const ports = await allocatePorts();
   const data = await tempDir('e2e-standalone');
   const internalSecret = randomBytes(24).toString('base64url');
