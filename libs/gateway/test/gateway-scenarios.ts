@@ -159,11 +159,11 @@ export function sharedScenarios(t: () => TestGateway): void {
   });
 
   void it('closes a connection that does not sign in in time with PC_CLOSE 10403', async () => {
-    const client = await t().connect();
     const started = Date.now();
+    const client = await t().connect();
     assert.equal((await client.closeNotice()).code, ErrorCode.SignInTimeout);
     await client.closed;
-    assert.ok(Date.now() - started >= TEST_SIGN_IN_TIMEOUT_MS - 100);
+    assert.ok(Date.now() - started >= TEST_SIGN_IN_TIMEOUT_MS - 10, 'never before the deadline');
   });
 
   void it('refuses a wrong token with a 10000 reply and PC_CLOSE, then closes', async () => {

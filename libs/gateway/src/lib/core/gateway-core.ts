@@ -119,7 +119,7 @@ export class GatewayCore implements RouterHost {
     transport: ConnectionTransport,
     remoteAddress: string,
     slot?: AddressSlot,
-    openedAt = this.clock.now(),
+    openedAt = this.now(),
   ): Connection {
     const connection = new Connection(this.registry.nextId(), transport, remoteAddress, openedAt);
     connection.slot = slot;
@@ -127,8 +127,12 @@ export class GatewayCore implements RouterHost {
     return connection;
   }
 
-  /** The coarse current time connections are timed by. */
+  /**
+   * The time a socket was accepted: the clock refreshed first (once per accept, never per packet), so a
+   * deadline counted from it fires no earlier than its nominal time, however late the sweep timer runs.
+   */
   now(): number {
+    this.clock.refresh();
     return this.clock.now();
   }
 
