@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS `user_message` (
 
 -- The durable per-object sequence counters; Redis may cache them but this row is the source of truth.
 CREATE TABLE IF NOT EXISTS `seq` (
-  `object_type` TINYINT UNSIGNED NOT NULL COMMENT 'kind of object: 1 = user',
+  `object_type` TINYINT UNSIGNED NOT NULL COMMENT 'kind of object: 0 = message id counter (object_id 0), 1 = user',
   `object_id`   BIGINT UNSIGNED  NOT NULL COMMENT 'id of the object',
   `seq`         BIGINT UNSIGNED  NOT NULL DEFAULT 0 COMMENT 'highest seq handed out',
   `created_at`  DATETIME(3)      NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',

@@ -25,8 +25,9 @@ export enum ErrorCode {
   ServerShutdown = 10407,
   AlreadySignedIn = 10408,
   TooManyConnections = 10409,
-  // gim additions: a dependency (database, Redis, another service) is down; the caller may retry.
+  // gim additions: a dependency (database, Redis, another service) is down, or the server is busy; the caller may retry.
   Unavailable = 10500,
+  Busy = 10501,
 }
 
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
@@ -55,6 +56,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   [ErrorCode.AlreadySignedIn]: 'connection already signed in',
   [ErrorCode.TooManyConnections]: 'too many connections not yet signed in from this address',
   [ErrorCode.Unavailable]: 'temporarily unavailable; retry',
+  [ErrorCode.Busy]: 'server busy; retry (a send with the same client_msg_id is stored at most once)',
 };
 
 /** The standard message for a code. */

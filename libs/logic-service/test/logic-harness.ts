@@ -14,6 +14,7 @@ import { DeviceRepository } from '../src/lib/device/device.repository';
 import { LogicConfig } from '../src/lib/logic.config';
 import { Fanout } from '../src/lib/message/fanout';
 import { MessageRepository } from '../src/lib/message/message.repository';
+import { StoreQueue } from '../src/lib/message/store-queue';
 import { MemoryPresence } from '../src/lib/presence/memory-presence';
 import { UserDirectory } from '../src/lib/user/user-directory';
 
@@ -81,6 +82,8 @@ export class FakeBusiness implements PromiseClient<businessUserInt.UserIntServic
 export interface LogicStorage {
   dataSource: DataSource;
   messages: MessageRepository;
+  /** Group commit in front of `messages`, as the use cases get it. */
+  store: StoreQueue;
   devices: DeviceRepository;
   close(): Promise<void>;
 }
@@ -89,9 +92,11 @@ export async function openLogicStorage(label: string): Promise<LogicStorage> {
   const dir = await tempDir(label);
   const dataSource = await createDataSource(`sqlite:${dir.path}/logic.sqlite`, LOGIC_ENTITIES);
   const db = Database.of(dataSource);
+  const messages = new MessageRepository(db);
   return {
     dataSource,
-    messages: new MessageRepository(db),
+    messages,
+    store: new StoreQueue(messages, { maxWaiting: 1_000, maxBatch: 100 }),
     devices: new DeviceRepository(db),
     async close() {
       await dataSource.destroy();

@@ -9,6 +9,7 @@ export {
   metadataString,
   claimedIdentity,
   identityMetadata,
+  callDeadline,
   type ClaimedIdentity,
 } from './metadata';
 export { INTERNAL_SECRET, resolveInternalSecret, secretMatches } from './internal-secret';

@@ -43,3 +43,12 @@ export function identityMetadata(identity: ClaimedIdentity, requestId?: string):
   if (requestId) metadata.set(REQUEST_ID_KEY, requestId);
   return metadata;
 }
+
+/** When the caller of a gRPC call gives up, in epoch ms (from the call's deadline); Infinity when it set none. */
+export function callDeadline(call: unknown): number {
+  const getDeadline = (call as { getDeadline?: () => Date | number } | undefined)?.getDeadline;
+  if (typeof getDeadline !== 'function') return Number.POSITIVE_INFINITY;
+  const deadline = getDeadline.call(call);
+  const ms = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  return Number.isFinite(ms) ? ms : Number.POSITIVE_INFINITY;
+}

@@ -57,6 +57,18 @@ export class LogicConfig extends CommonConfig {
   @Max(4 * 1024 * 1024)
   GIM_SYNC_PAGE_MAX_BYTES: number = 56 * 1024;
 
+  /** Messages that may wait for a group commit; beyond it sends are refused at once with 10501 (busy, retry). */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  GIM_STORE_QUEUE_MAX: number = 10_000;
+
+  /** Messages committed together in one transaction at most. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  GIM_STORE_BATCH_MAX: number = 500;
+
   /** Database connection pool size (MySQL). */
   @IsInt()
   @Min(1)

@@ -13,6 +13,7 @@ import { LogicConfig } from './logic.config';
 import { Fanout } from './message/fanout';
 import { MessageExtGrpc, MessageIntGrpc } from './message/message.grpc';
 import { MessageRepository } from './message/message.repository';
+import { StoreQueue } from './message/store-queue';
 import { PushToAllUseCase, PushToUsersUseCase } from './message/push-to-users.usecase';
 import { SendUserMessageUseCase } from './message/send-user-message.usecase';
 import { AckMessagesUseCase, SyncMessagesUseCase } from './message/sync-messages.usecase';
@@ -74,6 +75,15 @@ export class LogicModule {
         },
         { provide: MessageRepository, useFactory: () => new MessageRepository(db) },
         { provide: DeviceRepository, useFactory: () => new DeviceRepository(db) },
+        {
+          provide: StoreQueue,
+          inject: [MessageRepository],
+          useFactory: (messages: MessageRepository) =>
+            new StoreQueue(messages, {
+              maxWaiting: runtime.config.GIM_STORE_QUEUE_MAX,
+              maxBatch: runtime.config.GIM_STORE_BATCH_MAX,
+            }),
+        },
         {
           provide: Fanout,
           useFactory: (bus: FanoutBus, channels: Channels, presence: PresenceStore) =>

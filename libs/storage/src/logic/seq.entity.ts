@@ -1,7 +1,7 @@
 import { column, defineEntity } from '../columns';
 
 /** Kinds of objects that own a sequence (`seq.object_type`). */
-export const SeqObjectType = { User: 1 } as const;
+export const SeqObjectType = { MessageIds: 0, User: 1 } as const;
 
 /** A kind of object that owns a sequence. */
 export type SeqObjectType = (typeof SeqObjectType)[keyof typeof SeqObjectType];
@@ -18,7 +18,10 @@ export class SeqEntity {
 defineEntity(SeqEntity, {
   table: 'seq',
   columns: {
-    objectType: column.tinyint('kind of object: 1 = user', { primary: true, unsigned: true }),
+    objectType: column.tinyint('kind of object: 0 = message id counter (object_id 0), 1 = user', {
+      primary: true,
+      unsigned: true,
+    }),
     objectId: column.u64('id of the object', { primary: true }),
     seq: column.u64('highest seq handed out', { default: 0 }),
     createdAt: column.createdAt(),

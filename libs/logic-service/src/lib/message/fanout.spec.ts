@@ -91,6 +91,31 @@ void describe('Fanout', () => {
     assert.deepEqual(gw1.kicks(), []);
   });
 
+  void it('merges the deliveries asked for together (a group commit) into one batch, each message once per device', async () => {
+    await presence.setOnline(1, 11, { gatewayId: 'gw1', connId: 1 });
+    await presence.setOnline(2, 21, { gatewayId: 'gw1', connId: 2 });
+    await Promise.all([
+      fanout.toUsers([{ userId: 1, message: message(1) }]),
+      fanout.toUsers([
+        { userId: 1, message: message(2) },
+        { userId: 2, message: message(1) },
+      ]),
+      fanout.toUsers([{ userId: 1, message: message(3) }]),
+    ]);
+    await settle();
+    assert.equal(gw1.batches.length, 1, 'one publish for everything asked in the same I/O phase');
+    assert.deepEqual(
+      gw1.pushes().map((push) => [push.deviceIds, push.message.seq]),
+      [
+        [[11], 1],
+        [[11], 2],
+        [[21], 1],
+        [[11], 3],
+      ],
+      'a user with several messages in the batch gets each once, not once per message of the batch',
+    );
+  });
+
   void it("encodes a user's message once and sends the same bytes to all its devices, a PC_MESSAGE repeating the seq", async () => {
     await presence.setOnline(1, 11, { gatewayId: 'gw1', connId: 1 });
     await presence.setOnline(1, 12, { gatewayId: 'gw1', connId: 2 });

@@ -17,6 +17,7 @@ export interface UserDelivery {
  */
 export class Fanout {
   private readonly logger = new Logger('fanout');
+  private pending: { deliveries: UserDelivery[]; published: Promise<void> } | undefined;
   private readonly outages = new OutageLog((line) =>
     this.logger.warn(`${line}; live pushes skipped, receivers will sync`),
   );
@@ -27,10 +28,31 @@ export class Fanout {
     private readonly presence: PresenceStore,
   ) {}
 
-  /** Pushes each user's message to that user's online devices; failures are logged, never thrown. */
-  async toUsers(deliveries: readonly UserDelivery[]): Promise<void> {
+  /**
+   * Pushes each user's message to that user's online devices; failures are logged, never thrown. The
+   * deliveries asked for in one I/O phase (e.g. every message of a group commit) share one presence lookup and
+   * one publish; the promise settles once they are published.
+   */
+  toUsers(deliveries: readonly UserDelivery[]): Promise<void> {
+    if (this.pending === undefined) {
+      const batch: UserDelivery[] = [];
+      const published = new Promise<void>((resolve) =>
+        setImmediate(() => {
+          this.pending = undefined;
+          void this.deliver(batch).then(resolve);
+        }),
+      );
+      this.pending = { deliveries: batch, published };
+    }
+    for (const delivery of deliveries) this.pending.deliveries.push(delivery);
+    return this.pending.published;
+  }
+
+  private async deliver(deliveries: readonly UserDelivery[]): Promise<void> {
     try {
-      const devices = await this.presence.onlineDevices(deliveries.map((delivery) => delivery.userId));
+      const devices = await this.presence.onlineDevices([
+        ...new Set(deliveries.map((delivery) => delivery.userId)),
+      ]);
       if (devices.length === 0) return;
       const byUser = new Map<number, OnlineDevice[]>();
       for (const device of devices) {

@@ -2,7 +2,7 @@ import { Controller, UseGuards } from '@nestjs/common';
 import { Metadata } from '@grpc/grpc-js';
 import { logicMessageExt, logicMessageInt } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
-import { claimedIdentity, InternalGuard, validated } from '@gim/rpc';
+import { callDeadline, claimedIdentity, InternalGuard, validated } from '@gim/rpc';
 import { UserDirectory } from '../user/user-directory';
 import {
   AckCommand,
@@ -28,8 +28,13 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
     private readonly ackUseCase: AckMessagesUseCase,
   ) {}
 
-  async pushToUsers(request: logicMessageInt.PushToUsersRequest): Promise<logicMessageInt.PushToUsersReply> {
-    return { messageId: await this.pushToUsersUseCase.execute(validated(PushToUsersRequest, request)) };
+  async pushToUsers(
+    request: logicMessageInt.PushToUsersRequest,
+    _metadata?: Metadata,
+    call?: unknown,
+  ): Promise<logicMessageInt.PushToUsersReply> {
+    const command = validated(PushToUsersRequest, request);
+    return { messageId: await this.pushToUsersUseCase.execute(command, callDeadline(call)) };
   }
 
   async pushToAll(request: logicMessageInt.PushToAllRequest): Promise<void> {
@@ -38,8 +43,10 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
 
   async sendUserMessage(
     request: logicMessageInt.SendUserMessageRequest,
+    _metadata?: Metadata,
+    call?: unknown,
   ): Promise<logicMessageInt.SendUserMessageReply> {
-    return this.sendUseCase.execute(validated(SendUserMessageRequest, request));
+    return this.sendUseCase.execute(validated(SendUserMessageRequest, request), callDeadline(call));
   }
 
   async deviceSync(request: logicMessageInt.DeviceSyncRequest): Promise<logicMessageExt.SyncReply> {

@@ -131,6 +131,74 @@ for (const engine of engines) {
       assert.equal(await repo.currentSeq(8), 2);
     });
 
+    it('commits many messages in one call: per-user seqs in order, retries and repeats resolved to the first', async () => {
+      const base = { command: 100, content: Buffer.from('g'), createdAt: Date.now() };
+      const first = await repo.store({ ...base, senderId: 300, recipients: [300, 301], clientMsgId: 'g-0' });
+      assert.ok(!('duplicate' in first));
+      const results = await repo.storeAll([
+        { ...base, senderId: 300, recipients: [300, 301], clientMsgId: 'g-1' },
+        { ...base, senderId: 302, recipients: [302, 301, 301], clientMsgId: 'g-1' },
+        { ...base, senderId: 300, recipients: [300, 301], clientMsgId: 'g-0' },
+        { ...base, senderId: 300, recipients: [300, 301], clientMsgId: 'g-1' },
+        { ...base, senderId: 0, recipients: [301, 303] },
+      ]);
+      const [a, b, retried, repeated, push] = results;
+      assert.ok(a && b && push && !('duplicate' in a) && !('duplicate' in b) && !('duplicate' in push));
+      assert.deepEqual([a.seqs.get(300), a.seqs.get(301)], [2, 2]);
+      assert.deepEqual([b.seqs.get(302), b.seqs.get(301)], [1, 3], 'a user named twice gets one seq');
+      assert.deepEqual([push.seqs.get(301), push.seqs.get(303)], [4, 1]);
+      assert.deepEqual(retried, {
+        duplicate: { messageId: first.messageId, seq: first.seqs.get(300), createdAt: first.createdAt },
+      });
+      assert.deepEqual(repeated, {
+        duplicate: { messageId: a.messageId, seq: a.seqs.get(300), createdAt: a.createdAt },
+      });
+      const ids = [first.messageId, a.messageId, b.messageId, push.messageId];
+      assert.equal(new Set(ids).size, 4);
+      assert.deepEqual(
+        (await repo.inbox(301, 0, 10)).map((m) => [m.seq, m.messageId]),
+        [
+          [1, first.messageId],
+          [2, a.messageId],
+          [3, b.messageId],
+          [4, push.messageId],
+        ],
+      );
+      assert.equal(await repo.currentSeq(300), 2, 'the retry and the repeat took no seq');
+    });
+
+    it('takes message ids above every stored one, also from a second repository (another process)', async () => {
+      const other = new MessageRepository(Database.of(ds));
+      const mine = await repo.store({
+        senderId: 1,
+        command: 1,
+        content: Buffer.from('x'),
+        recipients: [1],
+        createdAt: 0,
+      });
+      const theirs = await other.store({
+        senderId: 1,
+        command: 1,
+        content: Buffer.from('y'),
+        recipients: [1],
+        createdAt: 0,
+      });
+      assert.ok(!('duplicate' in mine) && !('duplicate' in theirs));
+      assert.notEqual(mine.messageId, theirs.messageId);
+      const again = await repo.store({
+        senderId: 1,
+        command: 1,
+        content: Buffer.from('z'),
+        recipients: [1],
+        createdAt: 0,
+      });
+      assert.ok(!('duplicate' in again) && again.messageId > mine.messageId);
+      assert.deepEqual(
+        (await repo.inbox(1, 0, 100)).slice(-3).map((m) => m.content.toString()),
+        ['x', 'y', 'z'],
+      );
+    });
+
     it('pages an inbox in seq order with the bytes intact', async () => {
       const content = Buffer.from([0, 255, 1, 254, 10, 13]);
       for (let i = 0; i < 5; i++) {

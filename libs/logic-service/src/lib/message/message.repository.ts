@@ -4,10 +4,12 @@ import {
   dateTimeMs,
   isDuplicateKey,
   placeholders,
+  SeqObjectType,
   sqlDateTime,
   Transaction,
 } from '@gim/storage';
-import { InboxMessage, NewMessage, SendRecord, SEQ_OBJECT_USER, StoredMessage } from './message';
+import { MessageIds } from './message-ids';
+import { InboxMessage, NewMessage, SendRecord, StoreResult } from './message';
 
 /** Rows per multi-row statement when a message goes to many users. */
 const BATCH_ROWS = 500;
@@ -15,6 +17,28 @@ const BATCH_ROWS = 500;
 interface SeqRow {
   object_id: number | string;
   seq: number | string;
+}
+
+interface DedupRow {
+  sender_id: number | string;
+  client_msg_id: string;
+  message_id: number | string;
+  seq: number | string;
+  created_at: unknown;
+}
+
+const dedupKey = (senderId: number, clientMsgId: string): string => `${senderId}:${clientMsgId}`;
+
+/** What a later send with the same client id gets: the first send's record (its sender's seq). */
+function asDuplicate(result: StoreResult | undefined, senderId: number): StoreResult | undefined {
+  if (result === undefined || 'duplicate' in result) return result;
+  return {
+    duplicate: {
+      messageId: result.messageId,
+      seq: result.seqs.get(senderId) ?? 0,
+      createdAt: result.createdAt,
+    },
+  };
 }
 
 interface InboxRow {
@@ -26,12 +50,17 @@ interface InboxRow {
 }
 
 /**
- * Messages, inboxes and per-user sequences. A store is one transaction: the message row once, each
- * recipient's next seq (from the `seq` table, so values survive any cache loss and are never reused),
- * one inbox row per recipient, and the idempotency record of the send.
+ * Messages, inboxes and per-user sequences. A store is one transaction for any number of messages: each
+ * message row once, each recipient's next seqs (from the `seq` table, so values survive any cache loss and are
+ * never reused), one inbox row per recipient, and the idempotency records — a fixed number of statements
+ * whatever the number of messages.
  */
 export class MessageRepository {
-  constructor(private readonly db: Database) {}
+  private readonly ids: MessageIds;
+
+  constructor(private readonly db: Database) {
+    this.ids = new MessageIds(db);
+  }
 
   /** The first result of a send with this client id, if there was one. */
   async findSend(senderId: number, clientMsgId: string): Promise<SendRecord | undefined> {
@@ -45,16 +74,26 @@ export class MessageRepository {
       : undefined;
   }
 
-  /** Stores a message for its recipients; with a clientMsgId already used, returns that send's record instead. */
-  async store(message: NewMessage): Promise<StoredMessage | { duplicate: SendRecord }> {
-    try {
-      return await this.db.transaction((tx) => this.storeIn(tx, message));
-    } catch (error) {
-      if (message.clientMsgId !== undefined && isDuplicateKey(error)) {
-        const first = await this.findSend(message.senderId, message.clientMsgId);
-        if (first) return { duplicate: first };
+  /** Stores one message; with a clientMsgId already used, returns that send's record instead. */
+  async store(message: NewMessage): Promise<StoreResult> {
+    const [result] = await this.storeAll([message]);
+    if (result === undefined) throw new Error('storeAll returned no result');
+    return result;
+  }
+
+  /**
+   * Stores several messages in one transaction (group commit) and returns one result per message, in order.
+   * Per-user seqs are taken in the order of `messages`; a send whose (sender, clientMsgId) is already stored,
+   * or appears earlier in the same call, stores nothing and returns the first send's record.
+   */
+  async storeAll(messages: readonly NewMessage[]): Promise<StoreResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.storeAllOnce(messages);
+      } catch (error) {
+        // Another process stored one of these client ids between our lookup and our insert: look again.
+        if (attempt >= 3 || !isDuplicateKey(error)) throw error;
       }
-      throw error;
     }
   }
 
@@ -78,7 +117,7 @@ export class MessageRepository {
   async currentSeq(userId: number): Promise<number> {
     const rows = await this.query<{ seq: number | string }>(
       'SELECT seq FROM seq WHERE object_type = ? AND object_id = ?',
-      [SEQ_OBJECT_USER, userId],
+      [SeqObjectType.User, userId],
     );
     return rows[0] ? Number(rows[0].seq) : 0;
   }
@@ -104,70 +143,158 @@ export class MessageRepository {
     return Number(rows[0]?.ack ?? 0);
   }
 
-  private async storeIn(tx: Transaction, message: NewMessage): Promise<StoredMessage> {
-    const createdAt = sqlDateTime(message.createdAt);
-    const messageId = await this.insertMessage(tx, message, createdAt);
-    const recipients = [...new Set(message.recipients)].sort((a, b) => a - b);
-    const seqs = new Map<number, number>();
-    for (const batch of chunks(recipients, BATCH_ROWS)) {
-      for (const [userId, seq] of await this.nextSeqs(tx, batch)) seqs.set(userId, seq);
-      const values: unknown[] = [];
-      for (const userId of batch) values.push(userId, seqs.get(userId), messageId, createdAt);
-      await tx.query(
-        `INSERT INTO user_message (user_id, seq, message_id, created_at) VALUES ${placeholders(batch.length, '(?, ?, ?, ?)')}`,
-        values,
-      );
-    }
-    if (message.clientMsgId !== undefined) {
-      await tx.query(
-        'INSERT INTO send_dedup (sender_id, client_msg_id, message_id, seq, created_at) VALUES (?, ?, ?, ?, ?)',
-        [message.senderId, message.clientMsgId, messageId, seqs.get(message.senderId) ?? 0, createdAt],
-      );
-    }
-    return { messageId, createdAt: dateTimeMs(createdAt), seqs };
+  private async storeAllOnce(messages: readonly NewMessage[]): Promise<StoreResult[]> {
+    const firstOfKey = new Map<string, number>();
+    const later = new Map<number, number>();
+    messages.forEach((message, index) => {
+      if (message.clientMsgId === undefined) return;
+      const key = dedupKey(message.senderId, message.clientMsgId);
+      const first = firstOfKey.get(key);
+      if (first === undefined) firstOfKey.set(key, index);
+      else later.set(index, first);
+    });
+    const candidates = messages.length - later.size;
+    const ids = await this.ids.take(candidates);
+    const results = await this.db.transaction(async (tx) => {
+      const stored = await this.storedSends(tx, [...firstOfKey.keys()]);
+      const out = new Array<StoreResult | undefined>(messages.length).fill(undefined);
+      const fresh: { index: number; message: NewMessage; id: number; recipients: number[] }[] = [];
+      let nextId = 0;
+      messages.forEach((message, index) => {
+        if (later.has(index)) return;
+        const previous =
+          message.clientMsgId === undefined
+            ? undefined
+            : stored.get(dedupKey(message.senderId, message.clientMsgId));
+        if (previous) out[index] = { duplicate: previous };
+        else
+          fresh.push({
+            index,
+            message,
+            id: ids[nextId++] ?? 0,
+            recipients: [...new Set(message.recipients)].sort((a, b) => a - b),
+          });
+      });
+      if (fresh.length > 0) {
+        const firstSeqs = await this.takeSeqs(
+          tx,
+          fresh.map((entry) => entry.recipients),
+        );
+        const messageRows: unknown[][] = [];
+        const inboxRows: unknown[][] = [];
+        const dedupRows: unknown[][] = [];
+        for (const { index, message, id, recipients } of fresh) {
+          const createdAt = sqlDateTime(message.createdAt);
+          const seqs = new Map<number, number>();
+          for (const userId of recipients) {
+            const seq = firstSeqs.get(userId) ?? 0;
+            firstSeqs.set(userId, seq + 1);
+            seqs.set(userId, seq);
+            inboxRows.push([userId, seq, id, createdAt]);
+          }
+          messageRows.push([id, message.senderId, message.command, message.content, createdAt]);
+          if (message.clientMsgId !== undefined)
+            dedupRows.push([
+              message.senderId,
+              message.clientMsgId,
+              id,
+              seqs.get(message.senderId) ?? 0,
+              createdAt,
+            ]);
+          out[index] = { messageId: id, createdAt: dateTimeMs(createdAt), seqs };
+        }
+        await this.insertRows(tx, 'message (id, sender_id, command, content, created_at)', messageRows);
+        await this.insertRows(tx, 'user_message (user_id, seq, message_id, created_at)', inboxRows);
+        await this.insertRows(
+          tx,
+          'send_dedup (sender_id, client_msg_id, message_id, seq, created_at)',
+          dedupRows,
+        );
+      }
+      return out;
+    });
+    return results.map((result, index) => {
+      const first = later.get(index);
+      const own =
+        result ??
+        (first === undefined ? undefined : asDuplicate(results[first], messages[index]?.senderId ?? 0));
+      if (own === undefined) throw new Error(`no store result for message ${index}`);
+      return own;
+    });
   }
 
-  private async insertMessage(tx: Transaction, message: NewMessage, createdAt: string): Promise<number> {
-    const params = [message.senderId, message.command, message.content, createdAt];
-    if (this.db.dialect === 'sqlite') {
-      const [row] = (await tx.query(
-        'INSERT INTO message (sender_id, command, content, created_at) VALUES (?, ?, ?, ?) RETURNING id',
+  /** The stored sends among these `sender:clientMsgId` keys. */
+  private async storedSends(tx: Transaction, keys: readonly string[]): Promise<Map<string, SendRecord>> {
+    const found = new Map<string, SendRecord>();
+    for (const batch of chunks(keys, BATCH_ROWS)) {
+      const params = batch.flatMap((key) => {
+        const at = key.indexOf(':');
+        return [Number(key.slice(0, at)), key.slice(at + 1)];
+      });
+      const rows = await tx.query<DedupRow[]>(
+        'SELECT sender_id, client_msg_id, message_id, seq, created_at FROM send_dedup ' +
+          `WHERE (sender_id, client_msg_id) IN (${placeholders(batch.length, '(?, ?)')})`,
         params,
-      )) as { id: number }[];
-      return Number(row?.id);
+      );
+      for (const row of rows) {
+        found.set(dedupKey(Number(row.sender_id), String(row.client_msg_id)), {
+          messageId: Number(row.message_id),
+          seq: Number(row.seq),
+          createdAt: dateTimeMs(row.created_at),
+        });
+      }
     }
-    const result = (await tx.query(
-      'INSERT INTO message (sender_id, command, content, created_at) VALUES (?, ?, ?, ?)',
-      params,
-    )) as { insertId: number };
-    return Number(result.insertId);
+    return found;
   }
 
-  /** Increments each user's seq (rows locked until commit, in ascending user order) and returns the new values. */
-  private async nextSeqs(tx: Transaction, userIds: number[]): Promise<Map<number, number>> {
+  /**
+   * Raises each user's seq by the number of messages it receives in this transaction (rows locked until commit,
+   * in ascending user order, so concurrent transactions cannot deadlock on them) and returns, per user, the first
+   * of the seqs taken.
+   */
+  private async takeSeqs(tx: Transaction, recipientLists: readonly number[][]): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    for (const recipients of recipientLists)
+      for (const userId of recipients) counts.set(userId, (counts.get(userId) ?? 0) + 1);
+    const userIds = [...counts.keys()].sort((a, b) => a - b);
     const now = sqlDateTime(Date.now());
-    const values: unknown[] = [];
-    for (const userId of userIds) values.push(SEQ_OBJECT_USER, userId, now, now);
-    const tuples = placeholders(userIds.length, '(?, ?, 1, ?, ?)');
-    let rows: SeqRow[];
-    if (this.db.dialect === 'sqlite') {
-      rows = (await tx.query(
-        `INSERT INTO seq (object_type, object_id, seq, created_at, updated_at) VALUES ${tuples} ` +
-          'ON CONFLICT(object_type, object_id) DO UPDATE SET seq = seq + 1, updated_at = excluded.updated_at RETURNING object_id, seq',
-        values,
-      )) as SeqRow[];
-    } else {
-      await tx.query(
-        `INSERT INTO seq (object_type, object_id, seq, created_at, updated_at) VALUES ${tuples} ` +
-          'ON DUPLICATE KEY UPDATE seq = seq + 1, updated_at = VALUES(updated_at)',
-        values,
-      );
-      rows = (await tx.query(
-        `SELECT object_id, seq FROM seq WHERE object_type = ? AND object_id IN (${placeholders(userIds.length)}) FOR UPDATE`,
-        [SEQ_OBJECT_USER, ...userIds],
-      )) as SeqRow[];
+    const first = new Map<number, number>();
+    for (const batch of chunks(userIds, BATCH_ROWS)) {
+      const values: unknown[] = [];
+      for (const userId of batch) values.push(SeqObjectType.User, userId, counts.get(userId), now, now);
+      const insert = `INSERT INTO seq (object_type, object_id, seq, created_at, updated_at) VALUES ${placeholders(batch.length, '(?, ?, ?, ?, ?)')} `;
+      let rows: SeqRow[];
+      if (this.db.dialect === 'sqlite') {
+        rows = await tx.query<SeqRow[]>(
+          `${insert}ON CONFLICT(object_type, object_id) DO UPDATE SET seq = seq + excluded.seq, updated_at = excluded.updated_at ` +
+            'RETURNING object_id, seq',
+          values,
+        );
+      } else {
+        await tx.query(
+          `${insert}ON DUPLICATE KEY UPDATE seq = seq + VALUES(seq), updated_at = VALUES(updated_at)`,
+          values,
+        );
+        rows = await tx.query<SeqRow[]>(
+          `SELECT object_id, seq FROM seq WHERE object_type = ? AND object_id IN (${placeholders(batch.length)}) FOR UPDATE`,
+          [SeqObjectType.User, ...batch],
+        );
+      }
+      for (const row of rows) {
+        const userId = Number(row.object_id);
+        first.set(userId, Number(row.seq) - (counts.get(userId) ?? 0) + 1);
+      }
     }
-    return new Map(rows.map((row) => [Number(row.object_id), Number(row.seq)]));
+    return first;
+  }
+
+  /** Multi-row INSERTs of `rows` into `target` (`table (columns)`), BATCH_ROWS rows per statement. */
+  private async insertRows(tx: Transaction, target: string, rows: readonly unknown[][]): Promise<void> {
+    const width = rows[0]?.length ?? 0;
+    const tuple = `(${placeholders(width)})`;
+    for (const batch of chunks(rows, BATCH_ROWS)) {
+      await tx.query(`INSERT INTO ${target} VALUES ${placeholders(batch.length, tuple)}`, batch.flat());
+    }
   }
 
   private query<T>(sql: string, params: unknown[]): Promise<T[]> {

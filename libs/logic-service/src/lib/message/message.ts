@@ -1,9 +1,6 @@
 import { badRequest } from '@gim/errors';
 import { Message } from '@gim/protocol';
 
-/** Object type of a per-user sequence in the `seq` table. */
-export const SEQ_OBJECT_USER = 1;
-
 /** A message in a user's inbox, as sync returns it. */
 export interface InboxMessage {
   seq: number;
@@ -19,6 +16,9 @@ export interface StoredMessage {
   createdAt: number;
   seqs: Map<number, number>;
 }
+
+/** What storing a message gave: its stored form, or the first send's record for a retried client id. */
+export type StoreResult = StoredMessage | { duplicate: SendRecord };
 
 /** The recorded outcome of an idempotent send, returned again for a retry. */
 export interface SendRecord {

@@ -44,7 +44,7 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
     await world.online(1, 11, 'gw1');
     await world.online(1, 12, 'gw2');
     await world.online(2, 21, 'gw2');
-    push = new PushToUsersUseCase(config, storage.messages, world.fanout);
+    push = new PushToUsersUseCase(config, storage.store, world.fanout);
   });
 
   afterEach(async () => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LogicConfig } from '../logic.config';
 import { Fanout } from './fanout';
 import { checkContent, wireMessage } from './message';
-import { MessageRepository } from './message.repository';
+import { StoreQueue } from './store-queue';
 import { PushToAllRequest, PushToUsersRequest } from './message.requests';
 
 /**
@@ -13,11 +13,12 @@ import { PushToAllRequest, PushToUsersRequest } from './message.requests';
 export class PushToUsersUseCase {
   constructor(
     private readonly config: LogicConfig,
-    private readonly messages: MessageRepository,
+    private readonly store: StoreQueue,
     private readonly fanout: Fanout,
   ) {}
 
-  async execute(command: PushToUsersRequest): Promise<number> {
+  /** Pushes; `deadline` (epoch ms) is when the caller gives up: a push still waiting to be stored then is not stored. */
+  async execute(command: PushToUsersRequest, deadline = Number.POSITIVE_INFINITY): Promise<number> {
     checkContent(command.content, this.config.GIM_MAX_CONTENT_BYTES);
     const createdAt = Date.now();
     if (!command.isPersist) {
@@ -28,13 +29,16 @@ export class PushToUsersUseCase {
       await this.fanout.toUsers([...new Set(command.userIds)].map((userId) => ({ userId, message })));
       return 0;
     }
-    const stored = await this.messages.store({
-      senderId: 0,
-      command: command.command,
-      content: command.content,
-      recipients: command.userIds,
-      createdAt,
-    });
+    const stored = await this.store.store(
+      {
+        senderId: 0,
+        command: command.command,
+        content: command.content,
+        recipients: command.userIds,
+        createdAt,
+      },
+      deadline,
+    );
     if ('duplicate' in stored) return stored.duplicate.messageId;
     await this.fanout.toUsers(
       [...stored.seqs].map(([userId, seq]) => ({

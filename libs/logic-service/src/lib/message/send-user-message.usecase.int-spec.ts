@@ -64,7 +64,7 @@ void describe('SendUserMessageUseCase', () => {
     await world.online(BOB, BOB_PHONE, 'gw2');
     send = new SendUserMessageUseCase(
       testConfig({ GIM_MAX_CONTENT_BYTES: '64' }),
-      storage.messages,
+      storage.store,
       world.users,
       world.fanout,
     );

@@ -6,7 +6,7 @@ import { LogicConfig } from '../logic.config';
 import { UserDirectory } from '../user/user-directory';
 import { Fanout } from './fanout';
 import { checkContent, SendRecord, wireMessage } from './message';
-import { MessageRepository } from './message.repository';
+import { StoreQueue } from './store-queue';
 import { SendUserMessageRequest } from './message.requests';
 
 /**
@@ -19,12 +19,13 @@ import { SendUserMessageRequest } from './message.requests';
 export class SendUserMessageUseCase {
   constructor(
     private readonly config: LogicConfig,
-    private readonly messages: MessageRepository,
+    private readonly store: StoreQueue,
     private readonly users: UserDirectory,
     private readonly fanout: Fanout,
   ) {}
 
-  async execute(command: SendUserMessageRequest): Promise<SendRecord> {
+  /** Sends; `deadline` (epoch ms) is when the caller gives up: a send still waiting to be stored then is not stored. */
+  async execute(command: SendUserMessageRequest, deadline = Number.POSITIVE_INFINITY): Promise<SendRecord> {
     checkContent(command.content, this.config.GIM_MAX_CONTENT_BYTES);
     const profiles = await this.users.profiles([command.userId, command.toUserId]);
     const sender = profiles.get(command.userId);
@@ -38,14 +39,17 @@ export class SendUserMessageUseCase {
       content: command.content,
     }).finish();
     const content = Buffer.from(body);
-    const stored = await this.messages.store({
-      senderId: command.userId,
-      command: MessageCommand.MC_USER_CHAT,
-      content,
-      recipients: [command.userId, command.toUserId],
-      createdAt: Date.now(),
-      clientMsgId: command.clientMsgId === '' ? undefined : command.clientMsgId,
-    });
+    const stored = await this.store.store(
+      {
+        senderId: command.userId,
+        command: MessageCommand.MC_USER_CHAT,
+        content,
+        recipients: [command.userId, command.toUserId],
+        createdAt: Date.now(),
+        clientMsgId: command.clientMsgId === '' ? undefined : command.clientMsgId,
+      },
+      deadline,
+    );
     if ('duplicate' in stored) return stored.duplicate;
 
     await this.fanout.toUsers(

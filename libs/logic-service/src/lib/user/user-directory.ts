@@ -19,6 +19,7 @@ const PROFILE_CACHE_LIMIT = 50_000;
  */
 export class UserDirectory {
   private readonly cache = new Map<number, { profile: SenderProfile; fetchedAt: number }>();
+  private next: { ids: Set<number>; answer: Promise<Map<number, SenderProfile>> } | undefined;
 
   constructor(private readonly users: PromiseClient<businessUserInt.UserIntServiceClient>) {}
 
@@ -27,23 +28,51 @@ export class UserDirectory {
     await this.users.auth({ userId, deviceId, token });
   }
 
-  /** Profiles of the given users; users that do not exist are absent from the map. */
+  /**
+   * Profiles of the given users; users that do not exist are absent from the map. Lookups that miss the cache
+   * in the same I/O phase share one GetUsers call.
+   */
   async profiles(userIds: readonly number[]): Promise<Map<number, SenderProfile>> {
     const now = Date.now();
     const found = new Map<number, SenderProfile>();
-    const missing: Record<number, number> = {};
-    let missingCount = 0;
+    const missing: number[] = [];
     for (const userId of userIds) {
       const cached = this.cache.get(userId);
       if (cached && now - cached.fetchedAt < PROFILE_TTL_MS) found.set(userId, cached.profile);
-      else if (!(userId in missing)) {
-        missing[userId] = 0;
-        missingCount++;
-      }
+      else missing.push(userId);
     }
-    if (missingCount === 0) return found;
-    const reply = await this.users.getUsers({ userIds: missing });
-    if (this.cache.size + missingCount > PROFILE_CACHE_LIMIT) this.cache.clear();
+    if (missing.length === 0) return found;
+    const fetched = await this.fetch(missing);
+    for (const userId of missing) {
+      const profile = fetched.get(userId);
+      if (profile) found.set(userId, profile);
+    }
+    return found;
+  }
+
+  // Adds ids to the lookup about to be sent (one per I/O phase) and resolves with its answer.
+  private fetch(userIds: readonly number[]): Promise<Map<number, SenderProfile>> {
+    if (this.next === undefined) {
+      const ids = new Set<number>();
+      const answer = new Promise<Map<number, SenderProfile>>((resolve, reject) =>
+        setImmediate(() => {
+          this.next = undefined;
+          this.getUsers([...ids]).then(resolve, reject);
+        }),
+      );
+      this.next = { ids, answer };
+    }
+    for (const userId of userIds) this.next.ids.add(userId);
+    return this.next.answer;
+  }
+
+  private async getUsers(userIds: readonly number[]): Promise<Map<number, SenderProfile>> {
+    const request: Record<number, number> = {};
+    for (const userId of userIds) request[userId] = 0;
+    const reply = await this.users.getUsers({ userIds: request });
+    const now = Date.now();
+    if (this.cache.size + userIds.length > PROFILE_CACHE_LIMIT) this.cache.clear();
+    const found = new Map<number, SenderProfile>();
     for (const user of Object.values(reply.users) as businessUserExt.User[]) {
       const profile = {
         userId: user.userId,

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ErrorCode, GimError } from '@gim/errors';
+import { NewMessage, StoreResult } from './message';
+import { MessageRepository } from './message.repository';
+import { StoreQueue } from './store-queue';
+
+/** A repository stand-in that records each group commit and lets the test decide when it completes. */
+class RecordingRepository {
+  readonly commits: NewMessage[][] = [];
+  private release: (() => void) | undefined;
+  failWith: unknown;
+
+  storeAll(messages: readonly NewMessage[]): Promise<StoreResult[]> {
+    this.commits.push([...messages]);
+    return new Promise((resolve, reject) => {
+      this.release = () =>
+        this.failWith !== undefined
+          ? reject(this.failWith)
+          : resolve(
+              messages.map((message, index) => ({
+                messageId: this.commits.length * 1000 + index,
+                createdAt: message.createdAt,
+                seqs: new Map([[message.senderId, 1]]),
+              })),
+            );
+    });
+  }
+
+  /** Completes the commit in flight. */
+  finish(): void {
+    const release = this.release;
+    this.release = undefined;
+    release?.();
+  }
+}
+
+const message = (senderId: number): NewMessage => ({
+  senderId,
+  command: 100,
+  content: Buffer.from('m'),
+  recipients: [senderId, 99],
+  createdAt: 0,
+});
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+function queue(limits = { maxWaiting: 100, maxBatch: 10 }, now = () => 0) {
+  const repository = new RecordingRepository();
+  return { repository, store: new StoreQueue(repository as unknown as MessageRepository, limits, now) };
+}
+
+const isBusy = (error: unknown) => error instanceof GimError && error.code === ErrorCode.Busy;
+
+void describe('StoreQueue', () => {
+  void it('commits what arrives together in one batch, and what arrives during a commit in the next', async () => {
+    const { repository, store } = queue();
+    const first = [store.store(message(1)), store.store(message(2)), store.store(message(3))];
+    await tick();
+    assert.deepEqual(
+      repository.commits.map((batch) => batch.map((m) => m.senderId)),
+      [[1, 2, 3]],
+    );
+    const second = [store.store(message(4)), store.store(message(5))];
+    await tick();
+    assert.equal(repository.commits.length, 1, 'no second commit while the first runs');
+    repository.finish();
+    const results = await Promise.all(first);
+    assert.deepEqual(
+      results.map((result) => ('duplicate' in result ? -1 : result.messageId)),
+      [1000, 1001, 1002],
+    );
+    await tick();
+    assert.deepEqual(
+      repository.commits[1]?.map((m) => m.senderId),
+      [4, 5],
+    );
+    repository.finish();
+    await Promise.all(second);
+  });
+
+  void it('splits what waits into batches of at most maxBatch', async () => {
+    const { repository, store } = queue({ maxWaiting: 100, maxBatch: 2 });
+    const all = [1, 2, 3, 4, 5].map((sender) => store.store(message(sender)));
+    for (let i = 0; i < 3; i++) {
+      await tick();
+      repository.finish();
+    }
+    await Promise.all(all);
+    assert.deepEqual(
+      repository.commits.map((batch) => batch.length),
+      [2, 2, 1],
+    );
+  });
+
+  void it('answers busy at once when maxWaiting messages already wait', async () => {
+    const { repository, store } = queue({ maxWaiting: 2, maxBatch: 10 });
+    const accepted = [store.store(message(1)), store.store(message(2))];
+    await assert.rejects(store.store(message(3)), isBusy);
+    await tick();
+    repository.finish();
+    await Promise.all(accepted);
+    assert.equal(repository.commits.flat().length, 2);
+  });
+
+  void it('does not store a message whose caller gave up while it waited, and says busy', async () => {
+    let now = 0;
+    const { repository, store } = queue(undefined, () => now);
+    const running = store.store(message(1));
+    await tick();
+    const late = store.store(message(2), 50);
+    const inTime = store.store(message(3), 500);
+    now = 100;
+    repository.finish();
+    await running;
+    await assert.rejects(late, isBusy);
+    await tick();
+    repository.finish();
+    await inTime;
+    assert.deepEqual(
+      repository.commits.map((batch) => batch.map((m) => m.senderId)),
+      [[1], [3]],
+    );
+  });
+
+  void it('fails every message of a failed commit with its error and keeps serving', async () => {
+    const { repository, store } = queue();
+    const outage = new GimError(ErrorCode.Unavailable, 'storage down');
+    repository.failWith = outage;
+    const failed = [store.store(message(1)), store.store(message(2))];
+    await tick();
+    repository.finish();
+    for (const result of failed) await assert.rejects(result, (error) => error === outage);
+    repository.failWith = undefined;
+    const next = store.store(message(3));
+    await tick();
+    repository.finish();
+    assert.ok(!('duplicate' in (await next)));
+  });
+});

@@ -1,0 +1,89 @@
+import { ErrorCode, GimError } from '@gim/errors';
+import { NewMessage, StoreResult } from './message';
+import { MessageRepository } from './message.repository';
+
+/** Bounds of a StoreQueue. */
+export interface StoreQueueLimits {
+  /** Messages that may wait for a commit; beyond it a store is refused at once with 10501 (busy). */
+  maxWaiting: number;
+  /** Messages committed together at most. */
+  maxBatch: number;
+}
+
+interface Waiting {
+  message: NewMessage;
+  /** Epoch ms after which the caller no longer waits: the message is then not stored. */
+  deadline: number;
+  resolve(result: StoreResult): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit in front of the message repository: stores that arrive while a commit runs wait and are
+ * committed together in the next one (one transaction, a fixed number of statements). An idle queue commits
+ * after the current I/O phase, so the stores that arrived together start together. The wait is bounded:
+ * a full queue answers 10501 (busy) at once, and a store whose caller's deadline passed while it waited is
+ * refused with 10501 without being stored, so "failed" means "not stored" unless the commit itself outlasted
+ * the deadline (a retry with the same client id then returns the stored result).
+ */
+export class StoreQueue {
+  private waiting: Waiting[] = [];
+  private running = false;
+
+  constructor(
+    private readonly messages: MessageRepository,
+    private readonly limits: StoreQueueLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Messages waiting for a commit. */
+  get depth(): number {
+    return this.waiting.length;
+  }
+
+  /** Stores a message in the next group commit; `deadline` is when the caller gives up (epoch ms). */
+  store(message: NewMessage, deadline = Number.POSITIVE_INFINITY): Promise<StoreResult> {
+    if (this.waiting.length >= this.limits.maxWaiting) {
+      return Promise.reject(
+        new GimError(ErrorCode.Busy, 'server busy: too many messages waiting to be stored; retry'),
+      );
+    }
+    return new Promise<StoreResult>((resolve, reject) => {
+      this.waiting.push({ message, deadline, resolve, reject });
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const taken = this.waiting.splice(0, this.limits.maxBatch);
+      const now = this.now();
+      const batch: Waiting[] = [];
+      for (const entry of taken) {
+        if (entry.deadline > now) batch.push(entry);
+        else
+          entry.reject(
+            new GimError(
+              ErrorCode.Busy,
+              'server busy: the send waited past its deadline and was not stored; retry',
+            ),
+          );
+      }
+      if (batch.length === 0) continue;
+      try {
+        const results = await this.messages.storeAll(batch.map((entry) => entry.message));
+        batch.forEach((entry, index) => {
+          const result = results[index];
+          if (result) entry.resolve(result);
+          else entry.reject(new Error('group commit returned fewer results than messages'));
+        });
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+    this.running = false;
+  }
+}
