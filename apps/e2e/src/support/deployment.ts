@@ -18,6 +18,21 @@ export interface Ports {
   business: number;
 }
 
+/**
+ * How the app processes are launched. Tests use the defaults; the benchmark (tools/bench) pins the processes to a
+ * core and starts them instrumented.
+ */
+export interface LaunchOptions {
+  /** Variables for every app process, applied over the deployment's own. */
+  env?: Record<string, string>;
+  /** Node flags placed before the entry point, e.g. `--expose-gc`. */
+  nodeArgs?: string[];
+  /** A command node is started through, e.g. `['taskset', '-c', '0']`; it must exec node in place. */
+  wrapper?: string[];
+  /** Names the database and the Redis key prefix; `e2e` by default. */
+  label?: string;
+}
+
 /** One app process started from source, with its output kept for failure reports. */
 class AppProcess {
   private child: ChildProcess | undefined;
@@ -28,12 +43,32 @@ class AppProcess {
     private readonly entry: string,
     private readonly env: Record<string, string>,
     private readonly readyPorts: number[],
+    private readonly launch: LaunchOptions = {},
   ) {}
 
+  /** The running process's id. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--enable-source-maps', '-r', '@swc-node/register', this.entry], {
+    const [command = process.execPath, ...prefix] = [...(this.launch.wrapper ?? []), process.execPath];
+    const args = [
+      ...prefix,
+      '--enable-source-maps',
+      '-r',
+      '@swc-node/register',
+      ...(this.launch.nodeArgs ?? []),
+      this.entry,
+    ];
+    const child = spawn(command, args, {
       cwd: WORKSPACE,
-      env: { ...process.env, ...this.env, SWC_NODE_PROJECT: join(WORKSPACE, 'tsconfig.json') },
+      env: {
+        ...process.env,
+        ...this.env,
+        ...this.launch.env,
+        SWC_NODE_PROJECT: join(WORKSPACE, 'tsconfig.json'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -91,6 +126,8 @@ export interface Deployment {
   killAndRestartWsGateway(): Promise<void>;
   /** Stops everything and removes its data. */
   stop(): Promise<void>;
+  /** The running app processes by name (`standalone`, or `business`, `logic`, `tcp-gateway`, `ws-gateway`). */
+  processes(): Array<{ name: string; pid: number }>;
   /** Every process's recent output. */
   logs(): string;
 }
@@ -130,20 +167,26 @@ async function retryOnPortClash(start: () => Promise<Deployment>, attempts = 3):
 }
 
 /** Starts business, logic, tcp-gateway and ws-gateway as four processes on MariaDB + Redis. */
-export function startCluster(options: ClusterOptions = {}): Promise<Deployment> {
+export function startCluster(options: ClusterOptions & LaunchOptions = {}): Promise<Deployment> {
   return retryOnPortClash(() => startClusterOnce(options));
 }
 
 /** Starts `npm start`'s entry point: every service in one process with SQLite files in a temp folder. */
-export function startStandalone(): Promise<Deployment> {
-  return retryOnPortClash(startStandaloneOnce);
+export function startStandalone(options: LaunchOptions = {}): Promise<Deployment> {
+  return retryOnPortClash(() => startStandaloneOnce(options));
 }
 
-async function startClusterOnce(options: ClusterOptions): Promise<Deployment> {
+/** The processes of a deployment that are running, by name. */
+function running(apps: AppProcess[]): Array<{ name: string; pid: number }> {
+  return apps.flatMap((app) => (app.pid === undefined ? [] : [{ name: app.name, pid: app.pid }]));
+}
+
+async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promise<Deployment> {
   const redisUrl = options.redisUrl ?? testRedisUrl();
+  const label = options.label ?? 'e2e';
   const ports = await allocatePorts();
-  const database = await createTestDatabase('e2e');
-  const prefix = uniquePrefix('e2e');
+  const database = await createTestDatabase(label);
+  const prefix = uniquePrefix(label);
   const internalSecret = randomBytes(24).toString('base64url');
   const common = {
     NODE_ENV: 'test',
@@ -164,12 +207,14 @@ async function startClusterOnce(options: ClusterOptions): Promise<Deployment> {
       GIM_DEV_VERIFICATION_CODE: DEV_CODE,
     },
     [ports.business],
+    options,
   );
   const logic = new AppProcess(
     'logic',
     'apps/logic/src/main.ts',
     { ...common, GIM_LOGIC_GRPC_URL: `127.0.0.1:${ports.logic}`, GIM_LOGIC_DB_URL: database.url },
     [ports.logic],
+    options,
   );
   const gateway = (name: string, listen: number, grpc: number) =>
     new AppProcess(
@@ -182,6 +227,7 @@ async function startClusterOnce(options: ClusterOptions): Promise<Deployment> {
         GIM_LEASE_SECONDS: String(options.leaseSeconds ?? 3),
       },
       [listen, grpc],
+      options,
     );
   const tcpGateway = gateway('tcp-gateway', ports.tcp, ports.tcpGrpc);
   const wsGateway = gateway('ws-gateway', ports.ws, ports.wsGrpc);
@@ -209,13 +255,14 @@ async function startClusterOnce(options: ClusterOptions): Promise<Deployment> {
       await database.drop();
       await deleteKeys(prefix, redisUrl);
     },
+    processes: () => running(all),
     logs: () => all.map((app) => `--- ${app.name}\n${app.logs()}`).join('\n'),
   };
 }
 
-async function startStandaloneOnce(): Promise<Deployment> {
+async function startStandaloneOnce(options: LaunchOptions): Promise<Deployment> {
   const ports = await allocatePorts();
-  const data = await tempDir('e2e-standalone');
+  const data = await tempDir(`${options.label ?? 'e2e'}-standalone`);
   const internalSecret = randomBytes(24).toString('base64url');
   const app = new AppProcess(
     'standalone',
@@ -234,6 +281,7 @@ async function startStandaloneOnce(): Promise<Deployment> {
       GIM_DEV_VERIFICATION_CODE: DEV_CODE,
     },
     [ports.tcp, ports.ws, ports.logic, ports.business],
+    options,
   );
   await app.start().catch(async (error: unknown) => {
     await data.remove();
@@ -251,6 +299,7 @@ async function startStandaloneOnce(): Promise<Deployment> {
       await app.stop();
       await data.remove();
     },
+    processes: () => running([app]),
     logs: () => app.logs(),
   };
 }

@@ -1,0 +1,131 @@
+// A lean gim client connection for load generation: no per-push storage, only counters and a hook, so that
+// thousands of them in one process cost little more than their sockets.
+import { connect, Socket } from 'node:net';
+import WebSocket from 'ws';
+import {
+  decodePacket,
+  encodePacket,
+  encodePacketFrame,
+  FrameDecoder,
+  Packet,
+  PacketCommand,
+  Reply,
+  SignInRequest,
+} from '@gim/protocol';
+
+/** What business SignIn gave a device: enough to open its long connection. */
+export interface Session {
+  userId: number;
+  deviceId: number;
+  token: string;
+}
+
+export type Transport = 'tcp' | 'ws';
+
+interface Pending {
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** One device's long connection over TCP or WebSocket. */
+export class GimClient {
+  /** PC_MESSAGE packets received. */
+  pushes = 0;
+  /** Called with every PC_MESSAGE packet's content (a `Message`), when set. */
+  onPush: ((content: Uint8Array) => void) | undefined;
+  /** Called once when the connection closes. */
+  onClose: (() => void) | undefined;
+  closed = false;
+  private readonly pending = new Map<string, Pending>();
+  private nextRequest = 0;
+
+  private constructor(
+    private readonly socket: Socket | undefined,
+    private readonly ws: WebSocket | undefined,
+  ) {}
+
+  /** Opens a connection to a gateway on 127.0.0.1. */
+  static async open(transport: Transport, port: number): Promise<GimClient> {
+    if (transport === 'tcp') {
+      const socket = connect({ host: '127.0.0.1', port });
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      socket.setNoDelay(true);
+      const client = new GimClient(socket, undefined);
+      const decoder = new FrameDecoder();
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          for (const frame of decoder.push(chunk)) client.onPacket(decodePacket(frame));
+        } catch (error) {
+          socket.destroy(error as Error);
+        }
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => client.onClosed());
+      return client;
+    }
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false });
+    await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const client = new GimClient(undefined, ws);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) client.onPacket(decodePacket(data));
+    });
+    ws.on('error', () => undefined);
+    ws.on('close', () => client.onClosed());
+    return client;
+  }
+
+  /** Sends a packet and resolves with the reply carrying its request_id. */
+  request(command: PacketCommand, content: Uint8Array, timeoutMs = 30_000): Promise<Reply> {
+    if (this.closed) return Promise.reject(new Error('connection closed'));
+    const requestId = String(++this.nextRequest);
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        reject(new Error(`no reply to ${PacketCommand[command]} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(requestId, { resolve, reject, timer });
+      this.write({ requestId, command, content: Buffer.from(content), seq: 0 });
+    });
+  }
+
+  /** PC_SIGN_IN; throws unless the reply's code is 0. */
+  async signIn(session: Session): Promise<void> {
+    const reply = await this.request(PacketCommand.PC_SIGN_IN, SignInRequest.encode(session).finish());
+    if (reply.code !== 0) throw new Error(`sign-in refused: ${reply.code} ${reply.message}`);
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.ws?.terminate();
+  }
+
+  private write(packet: Packet): void {
+    if (this.socket) this.socket.write(encodePacketFrame(packet));
+    else this.ws?.send(encodePacket(packet));
+  }
+
+  private onPacket(packet: Packet): void {
+    if (packet.command === PacketCommand.PC_MESSAGE) {
+      this.pushes++;
+      this.onPush?.(packet.content);
+      return;
+    }
+    const pending = this.pending.get(packet.requestId);
+    if (!pending) return;
+    this.pending.delete(packet.requestId);
+    clearTimeout(pending.timer);
+    pending.resolve(Reply.decode(packet.content));
+  }
+
+  private onClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new Error('connection closed'));
+    }
+    this.pending.clear();
+    this.onClose?.();
+  }
+}
