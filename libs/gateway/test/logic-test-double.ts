@@ -101,11 +101,17 @@ export class LogicTestDouble {
     this.server.addService(logic.MessageIntService.service, {
       pushToUsers: this.unary(() => ({ messageId: 0 })),
       pushToAll: this.unary(() => ({})),
-      sendUserMessage: this.unary((request: logicMessageInt.SendUserMessageRequest) => {
-        this.sends.push(request);
-        if (request.toUserId === 404) throw new GimError(ErrorCode.UserNotFound);
-        return { messageId: 900 + this.sends.length, seq: this.sends.length, createdAt: 1_700_000_000_000 };
-      }),
+      sendUserMessage: this.unary((request: logicMessageInt.SendUserMessageRequest) => this.send(request)),
+      sendUserMessages: this.unary((request: logicMessageInt.SendUserMessagesRequest) => ({
+        results: request.sends.map((send) => {
+          try {
+            return { code: 0, message: '', reply: this.send(send) };
+          } catch (error) {
+            if (!(error instanceof GimError)) throw error;
+            return { code: error.code, message: error.message };
+          }
+        }),
+      })),
       deviceSync: this.unary((request: logicMessageInt.DeviceSyncRequest) => {
         this.syncs.push(request);
         return { messages: this.syncMessages, hasMore: false };
@@ -120,6 +126,12 @@ export class LogicTestDouble {
         error ? reject(error) : resolve(port),
       ),
     );
+  }
+
+  private send(request: logicMessageInt.SendUserMessageRequest): logicMessageInt.SendUserMessageReply {
+    this.sends.push(request);
+    if (request.toUserId === 404) throw new GimError(ErrorCode.UserNotFound);
+    return { messageId: 900 + this.sends.length, seq: this.sends.length, createdAt: 1_700_000_000_000 };
   }
 
   private unary<Req, Res>(handler: Handler<Req, Res>) {

@@ -1,6 +1,10 @@
 import { ClientGrpc } from '@nestjs/microservices';
 import { logicDevice, logicMessageExt, logicMessageInt } from '@gim/contracts';
 import { grpcClientOptions, GrpcClientProvider, promiseClient } from '@gim/rpc';
+import { SendBatcher } from './send-batcher';
+
+/** Sends of one gateway waiting for logic at most; beyond it a send is answered 10501 (busy) at once. */
+const MAX_PENDING_SENDS = 20_000;
 
 /** The logic calls a gateway makes; failures reject with GimError (10500 when logic is unreachable). */
 export interface LogicClient {
@@ -14,7 +18,7 @@ export interface LogicClient {
   ): Promise<logicDevice.RenewGatewayLeaseReply>;
   /** Re-records a batch of this gateway's signed-in connections; returns those whose device is elsewhere. */
   restorePresence(request: logicDevice.RestorePresenceRequest): Promise<logicDevice.RestorePresenceReply>;
-  /** Sends a one-to-one message from a signed-in device. */
+  /** Sends a one-to-one message from a signed-in device (batched with the other sends of the I/O phase). */
   sendUserMessage(
     request: logicMessageInt.SendUserMessageRequest,
   ): Promise<logicMessageInt.SendUserMessageReply>;
@@ -42,12 +46,13 @@ export function createLogicClient(grpc: ClientGrpc, internalSecret: string): Log
     logicMessageInt.MESSAGE_INT_SERVICE_NAME,
     settings,
   );
+  const sends = new SendBatcher((request) => messages.sendUserMessages(request), MAX_PENDING_SENDS);
   return {
     signIn: (request) => devices.signIn(request),
     offline: (request) => devices.offline(request),
     renewGatewayLease: (request) => devices.renewGatewayLease(request),
     restorePresence: (request) => devices.restorePresence(request),
-    sendUserMessage: (request) => messages.sendUserMessage(request),
+    sendUserMessage: (request) => sends.send(request),
     deviceSync: (request) => messages.deviceSync(request),
     deviceAck: (request) => messages.deviceAck(request),
   };

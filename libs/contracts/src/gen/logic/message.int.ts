@@ -65,6 +65,28 @@ export interface SendUserMessageReply {
   createdAt: number;
 }
 
+/** Sends of several signed-in devices. */
+export interface SendUserMessagesRequest {
+  /** each as SendUserMessage would take it; at most 1000 */
+  sends: SendUserMessageRequest[];
+}
+
+/** The outcome of each send, in the order of the request. */
+export interface SendUserMessagesReply {
+  /** one per send, same order */
+  results: SendUserMessageResult[];
+}
+
+/** The outcome of one send of a SendUserMessages call. */
+export interface SendUserMessageResult {
+  /** 0 on success, otherwise the gim error code SendUserMessage would have failed with */
+  code: number;
+  /** the reason when code is not 0 */
+  message: string;
+  /** the stored message when code is 0 */
+  reply: SendUserMessageReply | undefined;
+}
+
 /** Sync for a signed-in device. */
 export interface DeviceSyncRequest {
   /** the device's user, as authenticated by the caller */
@@ -441,6 +463,166 @@ export const SendUserMessageReply: MessageFns<SendUserMessageReply> = {
   },
 };
 
+function createBaseSendUserMessagesRequest(): SendUserMessagesRequest {
+  return { sends: [] };
+}
+
+export const SendUserMessagesRequest: MessageFns<SendUserMessagesRequest> = {
+  encode(message: SendUserMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.sends) {
+      SendUserMessageRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendUserMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendUserMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sends.push(SendUserMessageRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSendUserMessagesReply(): SendUserMessagesReply {
+  return { results: [] };
+}
+
+export const SendUserMessagesReply: MessageFns<SendUserMessagesReply> = {
+  encode(message: SendUserMessagesReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      SendUserMessageResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendUserMessagesReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendUserMessagesReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(SendUserMessageResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSendUserMessageResult(): SendUserMessageResult {
+  return { code: 0, message: '', reply: undefined };
+}
+
+export const SendUserMessageResult: MessageFns<SendUserMessageResult> = {
+  encode(message: SendUserMessageResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== '') {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.reply !== undefined) {
+      SendUserMessageReply.encode(message.reply, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendUserMessageResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendUserMessageResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reply = SendUserMessageReply.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseDeviceSyncRequest(): DeviceSyncRequest {
   return { userId: 0, deviceId: 0, seq: 0, limit: 0 };
 }
@@ -603,6 +785,13 @@ export interface MessageIntServiceClient {
 
   sendUserMessage(request: SendUserMessageRequest, metadata?: Metadata): Observable<SendUserMessageReply>;
 
+  /**
+   * Several SendUserMessage calls in one: each send succeeds or fails on its own; a gateway sends what its
+   * connections asked for in one I/O phase this way (gim addition).
+   */
+
+  sendUserMessages(request: SendUserMessagesRequest, metadata?: Metadata): Observable<SendUserMessagesReply>;
+
   /** Sync on behalf of a signed-in device (gim addition). */
 
   deviceSync(request: DeviceSyncRequest, metadata?: Metadata): Observable<SyncReply>;
@@ -633,6 +822,16 @@ export interface MessageIntServiceController {
     metadata?: Metadata,
   ): Promise<SendUserMessageReply> | Observable<SendUserMessageReply> | SendUserMessageReply;
 
+  /**
+   * Several SendUserMessage calls in one: each send succeeds or fails on its own; a gateway sends what its
+   * connections asked for in one I/O phase this way (gim addition).
+   */
+
+  sendUserMessages(
+    request: SendUserMessagesRequest,
+    metadata?: Metadata,
+  ): Promise<SendUserMessagesReply> | Observable<SendUserMessagesReply> | SendUserMessagesReply;
+
   /** Sync on behalf of a signed-in device (gim addition). */
 
   deviceSync(
@@ -647,7 +846,14 @@ export interface MessageIntServiceController {
 
 export function MessageIntServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ['pushToUsers', 'pushToAll', 'sendUserMessage', 'deviceSync', 'deviceAck'];
+    const grpcMethods: string[] = [
+      'pushToUsers',
+      'pushToAll',
+      'sendUserMessage',
+      'sendUserMessages',
+      'deviceSync',
+      'deviceAck',
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod('MessageIntService', method)(constructor.prototype[method], method, descriptor);

@@ -1,13 +1,14 @@
-import { Controller, UseGuards } from '@nestjs/common';
+import { Controller, Logger, UseGuards } from '@nestjs/common';
 import { Metadata } from '@grpc/grpc-js';
 import { logicMessageExt, logicMessageInt } from '@gim/contracts';
-import { ErrorCode, GimError } from '@gim/errors';
+import { badRequest, ErrorCode, GimError } from '@gim/errors';
 import { callDeadline, claimedIdentity, InternalGuard, validated } from '@gim/rpc';
 import { UserDirectory } from '../user/user-directory';
 import {
   AckCommand,
   PushToAllRequest,
   PushToUsersRequest,
+  MAX_SENDS_PER_CALL,
   SendUserMessageRequest,
   SyncCommand,
 } from './message.requests';
@@ -15,11 +16,16 @@ import { PushToAllUseCase, PushToUsersUseCase } from './push-to-users.usecase';
 import { SendUserMessageUseCase } from './send-user-message.usecase';
 import { AckMessagesUseCase, SyncMessagesUseCase } from './sync-messages.usecase';
 
+/** The result code of a send that failed for a reason that is not a gim outcome (gRPC INTERNAL). */
+const INTERNAL = 13;
+
 /** gRPC edge of MessageIntService (internal callers: integrators' servers, business, gateways). */
 @Controller()
 @UseGuards(InternalGuard)
 @logicMessageInt.MessageIntServiceControllerMethods()
 export class MessageIntGrpc implements logicMessageInt.MessageIntServiceController {
+  private readonly logger = new Logger('grpc');
+
   constructor(
     private readonly sendUseCase: SendUserMessageUseCase,
     private readonly pushToUsersUseCase: PushToUsersUseCase,
@@ -47,6 +53,35 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
     call?: unknown,
   ): Promise<logicMessageInt.SendUserMessageReply> {
     return this.sendUseCase.execute(validated(SendUserMessageRequest, request), callDeadline(call));
+  }
+
+  async sendUserMessages(
+    request: logicMessageInt.SendUserMessagesRequest,
+    _metadata?: Metadata,
+    call?: unknown,
+  ): Promise<logicMessageInt.SendUserMessagesReply> {
+    // Only the batch's size is checked here; each send is validated on its own below (copying every body once).
+    const sends = request.sends ?? [];
+    if (sends.length > MAX_SENDS_PER_CALL)
+      throw badRequest(
+        `sends: ${sends.length} sends exceed the ${MAX_SENDS_PER_CALL}-send limit of one call`,
+      );
+    const deadline = callDeadline(call);
+    const results = await Promise.all(
+      sends.map(async (send): Promise<logicMessageInt.SendUserMessageResult> => {
+        try {
+          const reply = await this.sendUseCase.execute(validated(SendUserMessageRequest, send), deadline);
+          return { code: 0, message: '', reply };
+        } catch (error) {
+          if (error instanceof GimError)
+            return { code: error.code, message: error.message, reply: undefined };
+          const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+          this.logger.error(`SendUserMessages: a send failed: ${stack}`);
+          return { code: INTERNAL, message: 'internal error', reply: undefined };
+        }
+      }),
+    );
+    return { results };
   }
 
   async deviceSync(request: logicMessageInt.DeviceSyncRequest): Promise<logicMessageExt.SyncReply> {

@@ -27,6 +27,9 @@ export class SendUserMessageRequest {
   content!: Buffer;
 }
 
+/** Sends per SendUserMessages call at most. */
+export const MAX_SENDS_PER_CALL = 1_000;
+
 /** MessageIntService.PushToUsers arguments. */
 export class PushToUsersRequest {
   @ArrayMinSize(1)
