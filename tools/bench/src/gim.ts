@@ -48,6 +48,13 @@ async function probeMemory(pid: number, dir: string): Promise<MemorySample> {
   };
 }
 
+let lastLogs: (() => string) | undefined;
+
+/** The recent output of the gim processes started last (for a failure report). */
+export function recentGimLogs(): string {
+  return lastLogs?.() ?? '';
+}
+
 let phoneCounter = 0;
 /** A phone number no other user of this run has. */
 function nextPhone(): string {
@@ -98,6 +105,7 @@ export class Gim {
     progress(`starting gim (${mode})`);
     try {
       const deployment = mode === 'cluster' ? await startCluster(launch) : await startStandalone(launch);
+      lastLogs = () => deployment.logs();
       return new Gim(mode, deployment, probeDir);
     } catch (error) {
       rmSync(probeDir, { recursive: true, force: true });

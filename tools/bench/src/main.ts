@@ -1,9 +1,11 @@
 // `npm run bench -- <scenario> [options]`: starts gim (and the peers it is compared with) pinned to one core,
 // drives it from another, prints a table and writes every figure to a JSON file. See tools/bench/README.md.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { stopEverything } from './cleanup';
+import { recentGimLogs } from './gim';
 import { Options, parseOptions } from './options';
 import { burstTable, runBurst } from './scenarios/burst';
 import { directTable, runDirect } from './scenarios/direct';
@@ -12,6 +14,17 @@ import { machine, pinCores } from './system';
 import { progress } from './util';
 
 const WORKSPACE = resolve(__dirname, '../../..');
+
+/** The commit measured and how many files differ from it (uncommitted changes are measured too). */
+function sourceState(): { commit: string; changedFiles: number } {
+  const git = (args: string[]) => spawnSync('git', args, { cwd: WORKSPACE, encoding: 'utf8' }).stdout ?? '';
+  return {
+    commit: git(['rev-parse', '--short', 'HEAD']).trim() || 'unknown',
+    changedFiles: git(['status', '--porcelain'])
+      .split('\n')
+      .filter((line) => line.trim() !== '').length,
+  };
+}
 
 interface Outcome {
   result: unknown;
@@ -45,6 +58,7 @@ async function main(): Promise<number> {
   }
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
   const host = machine();
+  const source = sourceState();
   const pinning = pinCores(options.pin);
   if (pinning.serverCore === undefined) progress(`warning: ${pinning.note}`);
   const external =
@@ -54,6 +68,7 @@ async function main(): Promise<number> {
   const header = [
     `command:  ${command}`,
     `machine:  ${host.cpuModel}, ${host.cores} cores, ${host.memoryGiB} GiB, node ${host.node}, ${host.platform}, kernel ${host.kernel}`,
+    `source:   commit ${source.commit}${source.changedFiles > 0 ? ` + ${source.changedFiles} changed files` : ''}`,
     `load avg: ${host.loadAverageAtStart.join(' ')} (1/5/15 min) at start`,
     `pinning:  ${pinning.note}${external ? `\nnote:     ${external}` : ''}`,
   ].join('\n');
@@ -88,6 +103,7 @@ async function main(): Promise<number> {
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: host,
+      source,
       loadAverageAtEnd: loadAtEnd,
       pinning,
       externalServices: external,
@@ -100,7 +116,11 @@ async function main(): Promise<number> {
     console.log(`figures: ${relative(process.cwd(), out) || out}`);
     return 0;
   } catch (error) {
-    if (!interrupted) console.error('bench failed:', error);
+    if (!interrupted) {
+      console.error('bench failed:', error);
+      const logs = recentGimLogs().trim();
+      if (logs) console.error(`recent gim output:\n${logs.slice(-5_000)}`);
+    }
     return 1;
   } finally {
     await stopEverything();
