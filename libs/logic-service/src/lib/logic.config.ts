@@ -63,6 +63,12 @@ export class LogicConfig extends CommonConfig {
   @Max(1_000_000)
   GIM_STORE_QUEUE_MAX: number = 10_000;
 
+  /** While the oldest message waiting for a group commit has waited longer than this, sends get 10501 at once. */
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
+  GIM_STORE_MAX_WAIT_MS: number = 250;
+
   /** Messages committed together in one transaction at most. */
   @IsInt()
   @Min(1)

@@ -82,6 +82,7 @@ export class LogicModule {
             new StoreQueue(messages, {
               maxWaiting: runtime.config.GIM_STORE_QUEUE_MAX,
               maxBatch: runtime.config.GIM_STORE_BATCH_MAX,
+              maxWaitMs: runtime.config.GIM_STORE_MAX_WAIT_MS,
             }),
         },
         {

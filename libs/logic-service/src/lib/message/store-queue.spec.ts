@@ -45,7 +45,7 @@ const message = (senderId: number): NewMessage => ({
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-function queue(limits = { maxWaiting: 100, maxBatch: 10 }, now = () => 0) {
+function queue(limits = { maxWaiting: 100, maxBatch: 10, maxWaitMs: 1_000 }, now = () => 0) {
   const repository = new RecordingRepository();
   return { repository, store: new StoreQueue(repository as unknown as MessageRepository, limits, now) };
 }
@@ -80,7 +80,7 @@ void describe('StoreQueue', () => {
   });
 
   void it('splits what waits into batches of at most maxBatch', async () => {
-    const { repository, store } = queue({ maxWaiting: 100, maxBatch: 2 });
+    const { repository, store } = queue({ maxWaiting: 100, maxBatch: 2, maxWaitMs: 1_000 });
     const all = [1, 2, 3, 4, 5].map((sender) => store.store(message(sender)));
     for (let i = 0; i < 3; i++) {
       await tick();
@@ -94,13 +94,35 @@ void describe('StoreQueue', () => {
   });
 
   void it('answers busy at once when maxWaiting messages already wait', async () => {
-    const { repository, store } = queue({ maxWaiting: 2, maxBatch: 10 });
+    const { repository, store } = queue({ maxWaiting: 2, maxBatch: 10, maxWaitMs: 1_000 });
     const accepted = [store.store(message(1)), store.store(message(2))];
     await assert.rejects(store.store(message(3)), isBusy);
     await tick();
     repository.finish();
     await Promise.all(accepted);
     assert.equal(repository.commits.flat().length, 2);
+  });
+
+  void it('answers busy at once while the oldest waiting message has waited longer than maxWaitMs', async () => {
+    let now = 0;
+    const { repository, store } = queue({ maxWaiting: 100, maxBatch: 10, maxWaitMs: 200 }, () => now);
+    const running = store.store(message(1));
+    await tick();
+    const waiting = store.store(message(2));
+    now = 150;
+    const stillFine = store.store(message(3));
+    now = 250;
+    await assert.rejects(store.store(message(4)), isBusy);
+    repository.finish();
+    await running;
+    await tick();
+    repository.finish();
+    await Promise.all([waiting, stillFine]);
+    await tick();
+    const afterwards = store.store(message(5));
+    await tick();
+    repository.finish();
+    await afterwards;
   });
 
   void it('does not store a message whose caller gave up while it waited, and says busy', async () => {

@@ -8,12 +8,16 @@ export interface StoreQueueLimits {
   maxWaiting: number;
   /** Messages committed together at most. */
   maxBatch: number;
+  /** While the oldest waiting message has waited longer than this (ms), new stores are refused with 10501. */
+  maxWaitMs: number;
 }
 
 interface Waiting {
   message: NewMessage;
   /** Epoch ms after which the caller no longer waits: the message is then not stored. */
   deadline: number;
+  /** When it started waiting (epoch ms). */
+  since: number;
   resolve(result: StoreResult): void;
   reject(error: unknown): void;
 }
@@ -22,7 +26,9 @@ interface Waiting {
  * Group commit in front of the message repository: stores that arrive while a commit runs wait and are
  * committed together in the next one (one transaction, a fixed number of statements). An idle queue commits
  * after the current I/O phase, so the stores that arrived together start together. The wait is bounded:
- * a full queue answers 10501 (busy) at once, and a store whose caller's deadline passed while it waited is
+ * a full queue, or one whose oldest message has waited longer than `maxWaitMs` (the database falls behind),
+ * answers 10501 (busy) at once, so overload is answered quickly while commits keep running at their full rate;
+ * and a store whose caller's deadline passed while it waited is
  * refused with 10501 without being stored, so "failed" means "not stored" unless the commit itself outlasted
  * the deadline (a retry with the same client id then returns the stored result).
  */
@@ -43,13 +49,18 @@ export class StoreQueue {
 
   /** Stores a message in the next group commit; `deadline` is when the caller gives up (epoch ms). */
   store(message: NewMessage, deadline = Number.POSITIVE_INFINITY): Promise<StoreResult> {
-    if (this.waiting.length >= this.limits.maxWaiting) {
+    const now = this.now();
+    const oldest = this.waiting[0];
+    if (
+      this.waiting.length >= this.limits.maxWaiting ||
+      (oldest && now - oldest.since > this.limits.maxWaitMs)
+    ) {
       return Promise.reject(
-        new GimError(ErrorCode.Busy, 'server busy: too many messages waiting to be stored; retry'),
+        new GimError(ErrorCode.Busy, 'server busy: messages wait too long to be stored; retry'),
       );
     }
     return new Promise<StoreResult>((resolve, reject) => {
-      this.waiting.push({ message, deadline, resolve, reject });
+      this.waiting.push({ message, deadline, since: now, resolve, reject });
       if (!this.running) {
         this.running = true;
         setImmediate(() => void this.drain());
