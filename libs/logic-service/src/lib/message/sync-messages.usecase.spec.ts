@@ -7,6 +7,7 @@ import { InboxMessage } from './message';
 import { MessageRepository } from './message.repository';
 import { SyncCommand } from './message.requests';
 import { SyncMessagesUseCase } from './sync-messages.usecase';
+import { SyncReply } from '@gim/protocol';
 
 /** An inbox of `sizes.length` messages with the given content sizes, seq 1..n. */
 function repositoryWith(sizes: number[], highestAck = 0): MessageRepository {
@@ -63,6 +64,15 @@ describe('SyncMessagesUseCase', () => {
       'one message over the budget still comes alone',
     );
     assert.equal(oversized.hasMore, true);
+  });
+
+  it('counts each message envelope, so a page of many small messages still fits the byte budget', async () => {
+    const budget = loadConfig(LogicConfig, { GIM_SYNC_PAGE_MAX: '1000', GIM_SYNC_PAGE_MAX_BYTES: '57344' });
+    const sync = new SyncMessagesUseCase(budget, repositoryWith(new Array<number>(1000).fill(100)));
+    const page = await sync.execute({ ...command, limit: 1000 });
+    const encoded = SyncReply.encode({ messages: page.messages, hasMore: page.hasMore }).finish().length;
+    assert.ok(encoded <= 57_344, `a page of 100-byte messages encodes to ${encoded} bytes`);
+    assert.ok(page.messages.length > 300 && page.hasMore);
   });
 
   it('caps a limit above GIM_SYNC_PAGE_MAX at the maximum instead of refusing it', async () => {

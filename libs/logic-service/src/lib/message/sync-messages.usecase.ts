@@ -36,12 +36,21 @@ export class SyncMessagesUseCase {
   }
 }
 
-/** How many of the first `limit` rows fit in `maxBytes` of content; at least one, so a page always advances. */
+/**
+ * Most bytes a Message adds around its content in a SyncReply: its own tag and length, and the command, content
+ * length, seq, created_at and message_id fields at their largest varints.
+ */
+export const MESSAGE_ENVELOPE_BYTES = 48;
+
+/**
+ * How many of the first `limit` rows fit in `maxBytes` of encoded reply (content plus each message's envelope,
+ * which dominates for small messages); at least one, so a page always advances.
+ */
 function withinBytes(rows: readonly InboxMessage[], limit: number, maxBytes: number): number {
   let bytes = 0;
   let count = 0;
   for (const row of rows.slice(0, limit)) {
-    bytes += row.content.length;
+    bytes += row.content.length + MESSAGE_ENVELOPE_BYTES;
     if (count > 0 && bytes > maxBytes) break;
     count++;
   }
