@@ -51,7 +51,7 @@ export class LogicConfig extends CommonConfig {
   @Max(4 * 1024 * 1024)
   GIM_MAX_CONTENT_BYTES: number = 56 * 1024;
 
-  /** Bytes of message content per sync page; a page always holds at least one message. Keeps replies within a client frame. */
+  /** Bytes of messages (content and envelope) per sync page; a page always holds at least one. Keeps replies within a client frame. */
   @IsInt()
   @Min(1024)
   @Max(4 * 1024 * 1024)
