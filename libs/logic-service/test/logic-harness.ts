@@ -96,7 +96,7 @@ export async function openLogicStorage(label: string): Promise<LogicStorage> {
   return {
     dataSource,
     messages,
-    store: new StoreQueue(messages, { maxWaiting: 1_000, maxBatch: 100, maxWaitMs: 60_000 }),
+    store: new StoreQueue(messages, { maxWaiting: 1_000, maxBatch: 100, maxWaitMs: 60_000, concurrency: 2 }),
     devices: new DeviceRepository(db),
     async close() {
       await dataSource.destroy();

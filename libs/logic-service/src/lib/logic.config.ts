@@ -69,6 +69,12 @@ export class LogicConfig extends CommonConfig {
   @Max(60_000)
   GIM_STORE_MAX_WAIT_MS: number = 250;
 
+  /** Group commits in flight at once per logic process. */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  GIM_STORE_CONCURRENCY: number = 2;
+
   /** Messages committed together in one transaction at most. */
   @IsInt()
   @Min(1)

@@ -83,6 +83,7 @@ export class LogicModule {
               maxWaiting: runtime.config.GIM_STORE_QUEUE_MAX,
               maxBatch: runtime.config.GIM_STORE_BATCH_MAX,
               maxWaitMs: runtime.config.GIM_STORE_MAX_WAIT_MS,
+              concurrency: runtime.config.GIM_STORE_CONCURRENCY,
             }),
         },
         {

@@ -8,13 +8,13 @@ import { StoreQueue } from './store-queue';
 /** A repository stand-in that records each group commit and lets the test decide when it completes. */
 class RecordingRepository {
   readonly commits: NewMessage[][] = [];
-  private release: (() => void) | undefined;
+  private readonly releases: (() => void)[] = [];
   failWith: unknown;
 
   storeAll(messages: readonly NewMessage[]): Promise<StoreResult[]> {
     this.commits.push([...messages]);
     return new Promise((resolve, reject) => {
-      this.release = () =>
+      this.releases.push(() =>
         this.failWith !== undefined
           ? reject(this.failWith)
           : resolve(
@@ -23,15 +23,14 @@ class RecordingRepository {
                 createdAt: message.createdAt,
                 seqs: new Map([[message.senderId, 1]]),
               })),
-            );
+            ),
+      );
     });
   }
 
-  /** Completes the commit in flight. */
+  /** Completes the oldest commit in flight. */
   finish(): void {
-    const release = this.release;
-    this.release = undefined;
-    release?.();
+    this.releases.shift()?.();
   }
 }
 
@@ -45,7 +44,7 @@ const message = (senderId: number): NewMessage => ({
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-function queue(limits = { maxWaiting: 100, maxBatch: 10, maxWaitMs: 1_000 }, now = () => 0) {
+function queue(limits = { maxWaiting: 100, maxBatch: 10, maxWaitMs: 1_000, concurrency: 1 }, now = () => 0) {
   const repository = new RecordingRepository();
   return { repository, store: new StoreQueue(repository as unknown as MessageRepository, limits, now) };
 }
@@ -79,8 +78,33 @@ void describe('StoreQueue', () => {
     await Promise.all(second);
   });
 
+  void it('runs up to `concurrency` commits at once; what arrives meanwhile waits for the first to finish', async () => {
+    const { repository, store } = queue({ maxWaiting: 100, maxBatch: 10, maxWaitMs: 1_000, concurrency: 2 });
+    const first = store.store(message(1));
+    await tick();
+    const second = store.store(message(2));
+    await tick();
+    const third = [store.store(message(3)), store.store(message(4))];
+    await tick();
+    assert.deepEqual(
+      repository.commits.map((batch) => batch.map((m) => m.senderId)),
+      [[1], [2]],
+      'two commits in flight, the third batch waits',
+    );
+    repository.finish();
+    await first;
+    await tick();
+    assert.deepEqual(
+      repository.commits[2]?.map((m) => m.senderId),
+      [3, 4],
+    );
+    repository.finish();
+    repository.finish();
+    await Promise.all([second, ...third]);
+  });
+
   void it('splits what waits into batches of at most maxBatch', async () => {
-    const { repository, store } = queue({ maxWaiting: 100, maxBatch: 2, maxWaitMs: 1_000 });
+    const { repository, store } = queue({ maxWaiting: 100, maxBatch: 2, maxWaitMs: 1_000, concurrency: 1 });
     const all = [1, 2, 3, 4, 5].map((sender) => store.store(message(sender)));
     for (let i = 0; i < 3; i++) {
       await tick();
@@ -94,7 +118,7 @@ void describe('StoreQueue', () => {
   });
 
   void it('answers busy at once when maxWaiting messages already wait', async () => {
-    const { repository, store } = queue({ maxWaiting: 2, maxBatch: 10, maxWaitMs: 1_000 });
+    const { repository, store } = queue({ maxWaiting: 2, maxBatch: 10, maxWaitMs: 1_000, concurrency: 1 });
     const accepted = [store.store(message(1)), store.store(message(2))];
     await assert.rejects(store.store(message(3)), isBusy);
     await tick();
@@ -105,7 +129,10 @@ void describe('StoreQueue', () => {
 
   void it('answers busy at once while the oldest waiting message has waited longer than maxWaitMs', async () => {
     let now = 0;
-    const { repository, store } = queue({ maxWaiting: 100, maxBatch: 10, maxWaitMs: 200 }, () => now);
+    const { repository, store } = queue(
+      { maxWaiting: 100, maxBatch: 10, maxWaitMs: 200, concurrency: 1 },
+      () => now,
+    );
     const running = store.store(message(1));
     await tick();
     const waiting = store.store(message(2));

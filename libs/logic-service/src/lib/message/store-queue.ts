@@ -10,6 +10,8 @@ export interface StoreQueueLimits {
   maxBatch: number;
   /** While the oldest waiting message has waited longer than this (ms), new stores are refused with 10501. */
   maxWaitMs: number;
+  /** Group commits in flight at once (the database overlaps one's round trips and flush with another's). */
+  concurrency: number;
 }
 
 interface Waiting {
@@ -34,7 +36,8 @@ interface Waiting {
  */
 export class StoreQueue {
   private waiting: Waiting[] = [];
-  private running = false;
+  private running = 0;
+  private starting = false;
 
   constructor(
     private readonly messages: MessageRepository,
@@ -61,9 +64,13 @@ export class StoreQueue {
     }
     return new Promise<StoreResult>((resolve, reject) => {
       this.waiting.push({ message, deadline, since: now, resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        setImmediate(() => void this.drain());
+      if (!this.starting && this.running < this.limits.concurrency) {
+        this.starting = true;
+        setImmediate(() => {
+          this.starting = false;
+          this.running++;
+          void this.drain();
+        });
       }
     });
   }
@@ -95,6 +102,6 @@ export class StoreQueue {
         for (const entry of batch) entry.reject(error);
       }
     }
-    this.running = false;
+    this.running--;
   }
 }
