@@ -4,3 +4,4 @@ export { CommonConfig, DEVELOPMENT_INTERNAL_SECRET, type RunMode } from './commo
 export { runApp, type Closable } from './run-app';
 export { logLevels } from './log-levels';
 export { IsHostPort, parseHostPort, type HostPort } from './host-port';
+export { DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_URL, IsRedisUrl } from './redis';

@@ -10,7 +10,7 @@ import {
   ValidateIf,
   ValidationArguments,
 } from 'class-validator';
-import { CommonConfig, IsHostPort } from '@gim/config';
+import { CommonConfig, DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_URL, IsHostPort, IsRedisUrl } from '@gim/config';
 import { IsDatabaseUrl } from '@gim/storage';
 
 const THIRTY_DAYS_IN_SECONDS = 30 * 24 * 60 * 60;
@@ -59,12 +59,12 @@ export class BusinessConfig extends CommonConfig {
 
   /** Redis holding the sign-in attempt counters (GIM_SIGN_IN_LIMITER=redis). */
   @ValidateIf((config: BusinessConfig) => config.GIM_SIGN_IN_LIMITER === 'redis')
-  @Matches(/^rediss?:\/\/.+/, { message: 'GIM_REDIS_URL must be redis://… or rediss://…' })
-  GIM_REDIS_URL: string = 'redis://127.0.0.1:6379';
+  @IsRedisUrl()
+  GIM_REDIS_URL: string = DEFAULT_REDIS_URL;
 
   /** Prefix of every Redis key, so deployments can share a Redis. */
   @IsString()
-  GIM_REDIS_PREFIX: string = 'gim:';
+  GIM_REDIS_PREFIX: string = DEFAULT_REDIS_PREFIX;
 
   /** Length of the fixed window in which sign-in misses are counted, in seconds. */
   @IsInt({ message: 'GIM_SIGN_IN_WINDOW_SECONDS must be a whole number of seconds' })

@@ -1,4 +1,4 @@
-import { CommonConfig, IsHostPort } from '@gim/config';
+import { CommonConfig, DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_URL, IsHostPort, IsRedisUrl } from '@gim/config';
 import { IsInt, IsString, Matches, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
 
 /** Which client protocol carrier a gateway speaks. */
@@ -49,12 +49,12 @@ export class GatewayConfig extends CommonConfig {
   GIM_LOGIC_GRPC_ADDR: string = '127.0.0.1:8010';
 
   /** Redis for the fan-out bus (cluster mode). */
-  @Matches(/^rediss?:\/\/\S+$/, { message: 'GIM_REDIS_URL must be a redis:// or rediss:// URL' })
-  GIM_REDIS_URL: string = 'redis://127.0.0.1:6379';
+  @IsRedisUrl()
+  GIM_REDIS_URL: string = DEFAULT_REDIS_URL;
 
   /** Prefix of the bus channel names; must match logic's. */
   @IsString()
-  GIM_REDIS_PREFIX: string = 'gim:';
+  GIM_REDIS_PREFIX: string = DEFAULT_REDIS_PREFIX;
 
   /** Largest client frame (TCP) or message (WS) body in bytes. */
   @IsInt()

@@ -1,5 +1,5 @@
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { CommonConfig, IsHostPort } from '@gim/config';
+import { IsBoolean, IsIn, IsInt, IsString, Max, Min, ValidateIf } from 'class-validator';
+import { CommonConfig, DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_URL, IsHostPort, IsRedisUrl } from '@gim/config';
 import { IsDatabaseUrl } from '@gim/storage';
 
 /** logic's settings; property names are the environment variables. */
@@ -22,12 +22,12 @@ export class LogicConfig extends CommonConfig {
 
   /** Redis for presence and fan-out. */
   @ValidateIf((config: LogicConfig) => config.GIM_PRESENCE === 'redis')
-  @Matches(/^rediss?:\/\/.+/, { message: 'GIM_REDIS_URL must be redis://…' })
-  GIM_REDIS_URL: string = 'redis://127.0.0.1:6379';
+  @IsRedisUrl()
+  GIM_REDIS_URL: string = DEFAULT_REDIS_URL;
 
   /** Prefix of every Redis key and channel, so deployments can share a Redis. */
   @IsString()
-  GIM_REDIS_PREFIX: string = 'gim:';
+  GIM_REDIS_PREFIX: string = DEFAULT_REDIS_PREFIX;
 
   /** business's gRPC address (host:port), for token checks and sender profiles. */
   @IsHostPort()
