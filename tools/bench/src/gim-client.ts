@@ -28,6 +28,14 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** Frames from the server that did not decode as a Packet, across all clients (the connection is then closed). */
+export const malformed = { count: 0, first: '' };
+
+function noteMalformed(bytes: Uint8Array, error: unknown): void {
+  malformed.count++;
+  if (!malformed.first) malformed.first = `${Buffer.from(bytes).toString('hex')} (${String(error)})`;
+}
+
 /** One device's long connection over TCP or WebSocket. */
 export class GimClient {
   /** PC_MESSAGE packets received. */
@@ -57,7 +65,8 @@ export class GimClient {
         try {
           for (const frame of decoder.push(chunk)) client.onPacket(decodePacket(frame));
         } catch (error) {
-          socket.destroy(error as Error);
+          noteMalformed(chunk, error);
+          socket.destroy();
         }
       });
       socket.on('error', () => undefined);
@@ -68,7 +77,16 @@ export class GimClient {
     await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
     const client = new GimClient(undefined, ws);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) client.onPacket(decodePacket(data));
+      if (!isBinary) return;
+      let packet: Packet;
+      try {
+        packet = decodePacket(data);
+      } catch (error) {
+        noteMalformed(data, error);
+        ws.terminate();
+        return;
+      }
+      client.onPacket(packet);
     });
     ws.on('error', () => undefined);
     ws.on('close', () => client.onClosed());

@@ -13,7 +13,7 @@ import {
   startCluster,
   startStandalone,
 } from '../../../apps/e2e/src/support/deployment';
-import { GimClient, Session, Transport } from './gim-client';
+import { GimClient, malformed, Session, Transport } from './gim-client';
 import { Pinning, rssBytes } from './system';
 import { at, forEachLimited, progress, sleep } from './util';
 
@@ -167,7 +167,13 @@ export class Gim {
       64,
       async (index) => {
         const client = await GimClient.open(transport, port);
-        await client.signIn(at(sessions, index));
+        try {
+          await client.signIn(at(sessions, index));
+        } catch (error) {
+          client.close();
+          const why = malformed.count > 0 ? ` (malformed frames from the server: ${malformed.first})` : '';
+          throw new Error(`${transport} connection ${index}: ${String(error)}${why}`);
+        }
         return client;
       },
       label,

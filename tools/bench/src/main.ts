@@ -83,6 +83,15 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Whatever escapes a scenario still stops the servers, drops the database and deletes the keys.
+  const onCrash = (error: unknown) => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error('bench failed:', error);
+    void stopEverything().then(() => process.exit(1));
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
 
   const started = new Date();
   try {

@@ -12,7 +12,7 @@ import { MessageCommand } from '@gim/protocol';
 import { Baseline } from '../baseline';
 import { track } from '../cleanup';
 import { Gim, Mode } from '../gim';
-import { GimClient } from '../gim-client';
+import { GimClient, malformed } from '../gim-client';
 import { openPeer, PeerClient } from '../peer-clients';
 import { mib, ratio, table } from '../report';
 import {
@@ -190,7 +190,10 @@ async function runGim(mode: Mode, pinning: Pinning, options: BurstOptions): Prom
         counter,
         broken: () => {
           const closed = clients.filter((client) => client.closed).length;
-          return closed > 0 ? `${closed} gim connections closed` : undefined;
+          if (closed === 0) return undefined;
+          const why =
+            malformed.count > 0 ? `; ${malformed.count} malformed frames, first ${malformed.first}` : '';
+          return `${closed} gim connections closed${why}`;
         },
       },
       options,
