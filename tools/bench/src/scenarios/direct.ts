@@ -23,7 +23,7 @@ import { track } from '../cleanup';
 import { Gim, Mode } from '../gim';
 import { GimClient } from '../gim-client';
 import { table } from '../report';
-import { Pinning, totalCpuSeconds } from '../system';
+import { cpuSeconds, Pinning } from '../system';
 import { at, forEachLimited, nowMs, progress, round, Samples, sleep } from '../util';
 
 export interface DirectOptions {
@@ -47,6 +47,8 @@ export interface DirectPhase {
   replyLatencyMs: Summary;
   pushLatencyMs: Summary;
   serverCpuPercent: number;
+  /** CPU use of each server process during the phase, in percent of one core. */
+  serverCpuPercentByProcess: Record<string, number>;
 }
 
 export interface DirectResult {
@@ -119,7 +121,7 @@ export async function runDirect(mode: Mode, pinning: Pinning, options: DirectOpt
       };
     }
     const counters = new Array<number>(options.pairs).fill(0);
-    const pids = gim.pids();
+    const processes = gim.processes();
 
     /** One PC_SEND_MESSAGE from pair `pair`, scheduled at `scheduledAt` (wall ms); records its outcome. */
     const send = async (phaseIndex: number, pair: number, scheduledAt: number): Promise<void> => {
@@ -161,11 +163,13 @@ export async function runDirect(mode: Mode, pinning: Pinning, options: DirectOpt
     ): Promise<DirectPhase> => {
       const index = phases.push(phase) - 1;
       progress(`direct: ${phase.name}`);
-      const cpuBefore = totalCpuSeconds(pids);
+      const cpuBefore = processes.map((each) => cpuSeconds(each.pid));
       const started = nowMs();
       await drive(index);
       const seconds = (Math.max(phase.lastReplyAt, started + 1) - started) / 1000;
-      const cpu = totalCpuSeconds(pids) - cpuBefore;
+      const cpuUsed = processes.map((each, i) => cpuSeconds(each.pid) - at(cpuBefore, i));
+      const cpu = cpuUsed.reduce((sum, each) => sum + each, 0);
+      const wall = (nowMs() - started) / 1000;
       await sleep(500);
       const result: DirectPhase = {
         name: phase.name,
@@ -177,7 +181,10 @@ export async function runDirect(mode: Mode, pinning: Pinning, options: DirectOpt
         failedByCode: Object.fromEntries(phase.failed),
         replyLatencyMs: roundSummary(phase.reply.summary()),
         pushLatencyMs: roundSummary(phase.push.summary()),
-        serverCpuPercent: round((cpu / ((nowMs() - started) / 1000)) * 100, 0),
+        serverCpuPercent: round((cpu / wall) * 100, 0),
+        serverCpuPercentByProcess: Object.fromEntries(
+          processes.map((each, i) => [each.name, round((at(cpuUsed, i) / wall) * 100, 0)]),
+        ),
       };
       progress(
         `direct: ${phase.name}: ${result.achievedPerSecond}/s, reply p50 ${result.replyLatencyMs.p50} ms p99 ${result.replyLatencyMs.p99} ms`,
@@ -387,9 +394,18 @@ export function directTable(result: DirectResult): string {
     ]),
   );
   const check = result.check;
+  const byProcess = result.phases
+    .filter((phase) => Object.keys(phase.serverCpuPercentByProcess).length > 1)
+    .map(
+      (phase) =>
+        `  ${phase.name}: ${Object.entries(phase.serverCpuPercentByProcess)
+          .map(([name, percent]) => `${name} ${percent}`)
+          .join(', ')}`,
+    );
   return [
     `${result.pairs} sender→receiver pairs over TCP`,
     phases,
+    ...(byProcess.length > 0 ? ['server CPU % by process:', ...byProcess] : []),
     '',
     `acknowledged ${check.acknowledged}, stored at receivers ${check.storedAtReceivers}, live pushes ${check.livePushes}`,
     `lost ${check.lost} (must be 0), duplicated ${check.duplicated} (must be 0)`,
