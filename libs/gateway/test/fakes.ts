@@ -1,13 +1,16 @@
 // Test doubles for the core's unit tests: a recording transport, an in-memory logic and a manual clock.
 import { logicDevice, logicMessageExt, logicMessageInt } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
-import { CloseNotice, decodePacket, Packet, PacketCommand, Reply } from '@gim/protocol';
+import { CloseNotice, decodePacket, encodePacket, Packet, PacketCommand, Reply } from '@gim/protocol';
 import { ConnectionTransport } from '../src/lib/core/connection';
-import { WS_FRAMING } from '../src/lib/core/framing';
+import { Framing } from '../src/lib/core/framing';
 import { GatewayCore, GatewayCoreOptions } from '../src/lib/core/gateway-core';
 import { SILENT_LOGGER } from '../src/lib/core/logger';
 import { Clock } from '../src/lib/core/sweeper';
 import type { LogicClient } from '../src/lib/logic-client';
+
+/** Framing whose write units are bare packets, so that the fakes can read what was written. */
+export const PACKET_FRAMING: Framing = { encode: encodePacket, wrap: (packetBytes) => packetBytes };
 
 /** A transport that records what the core does to it. */
 export class RecordingTransport implements ConnectionTransport {
@@ -39,7 +42,7 @@ export class RecordingTransport implements ConnectionTransport {
     this.paused = false;
   }
 
-  /** Every packet written so far (WS framing: one frame = one packet). */
+  /** Every packet written so far (PACKET_FRAMING: one frame = one packet). */
   packets(): Packet[] {
     return this.writes.flat().map((frame) => decodePacket(frame));
   }
@@ -148,7 +151,10 @@ export class InMemoryLogic implements LogicClient {
   }
 }
 
-/** A GatewayCore over WS framing, an in-memory logic, a manual clock and a flush the test runs by hand. */
+/**
+ * A GatewayCore over PACKET_FRAMING, an in-memory logic, a manual clock and a flush the test runs by hand
+ * (lingering flushes included).
+ */
 export function testCore(overrides: Partial<GatewayCoreOptions> = {}): {
   core: GatewayCore;
   logic: InMemoryLogic;
@@ -160,7 +166,7 @@ export function testCore(overrides: Partial<GatewayCoreOptions> = {}): {
   const pending: Array<() => void> = [];
   const core = new GatewayCore({
     gatewayId: 'gw-test',
-    framing: WS_FRAMING,
+    framing: PACKET_FRAMING,
     logic,
     clock,
     logger: SILENT_LOGGER,
@@ -168,6 +174,13 @@ export function testCore(overrides: Partial<GatewayCoreOptions> = {}): {
     signInTimeoutMs: 10_000,
     idleTimeoutMs: 60_000,
     schedule: (flush) => pending.push(flush),
+    defer: (flush) => {
+      pending.push(flush);
+      return () => {
+        const at = pending.indexOf(flush);
+        if (at >= 0) pending.splice(at, 1);
+      };
+    },
     ...overrides,
   });
   const flush = (): void => {

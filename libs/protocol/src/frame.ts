@@ -38,7 +38,8 @@ export class FrameDecoder {
   /** Largest accepted frame body in bytes. */
   readonly maxFrameBytes: number;
 
-  private readonly prefix = Buffer.alloc(MAX_VARINT_BYTES);
+  // Allocated only when a length prefix is split across chunks, so an idle decoder holds no buffer.
+  private prefix: Buffer | undefined;
   private prefixBytes = 0;
   private body: Buffer | undefined;
   private bodyFilled = 0;
@@ -75,6 +76,7 @@ export class FrameDecoder {
       while (offset < chunk.length) {
         const header = readVarint(chunk, offset);
         if (header === undefined) {
+          this.prefix ??= Buffer.alloc(MAX_VARINT_BYTES);
           this.prefixBytes = chunk.copy(this.prefix, 0, offset);
           break;
         }
@@ -99,8 +101,9 @@ export class FrameDecoder {
   }
 
   private completePrefix(chunk: Buffer, frames: Buffer[]): number {
-    const copied = chunk.copy(this.prefix, this.prefixBytes, 0, MAX_VARINT_BYTES - this.prefixBytes);
-    const header = readVarint(this.prefix.subarray(0, this.prefixBytes + copied));
+    const prefix = (this.prefix ??= Buffer.alloc(MAX_VARINT_BYTES));
+    const copied = chunk.copy(prefix, this.prefixBytes, 0, MAX_VARINT_BYTES - this.prefixBytes);
+    const header = readVarint(prefix.subarray(0, this.prefixBytes + copied));
     if (header === undefined) {
       this.prefixBytes += copied;
       return chunk.length;

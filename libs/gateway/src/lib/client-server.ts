@@ -1,4 +1,4 @@
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 
 /** The client-facing listener of a gateway (a TCP server or a WebSocket server). */
 export interface ClientServer {
@@ -35,4 +35,11 @@ export function listenOn(
       resolve(typeof address === 'object' && address !== null ? address.port : port);
     });
   });
+}
+
+/** Writes `frames` to a stream socket as one write: a single frame as is, several copied into one buffer. */
+export function writeFrames(socket: Socket, frames: readonly Buffer[]): void {
+  const [first] = frames;
+  if (frames.length === 1 && first !== undefined) socket.write(first);
+  else if (frames.length > 1) socket.write(Buffer.concat(frames));
 }

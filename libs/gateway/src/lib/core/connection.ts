@@ -39,8 +39,8 @@ export class Connection {
   lastPacketAt: number;
   /** Coarse time the close started. */
   closingSince = 0;
-  /** Frames waiting for the next flush. */
-  queue: Buffer[] = [];
+  /** Frames waiting for the next flush; allocated on the first one, dropped by the flush. */
+  queue: Buffer[] | undefined = undefined;
   /** Total size of `queue`. */
   queuedBytes = 0;
   /** True while the connection is in the outbound's list of connections to flush. */
@@ -49,8 +49,8 @@ export class Connection {
   inFlight = 0;
   /** True while reading is paused because of `inFlight`. */
   readingPaused = false;
-  /** Packets that arrived while the sign-in was being checked, handled once it succeeds. */
-  held: Packet[] = [];
+  /** Packets that arrived while the sign-in was being checked, handled once it succeeds (copies). */
+  held: Packet[] | undefined = undefined;
   /** The client address's unauthenticated slot, held until the connection signs in or closes. */
   slot: AddressSlot | undefined;
 

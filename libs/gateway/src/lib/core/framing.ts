@@ -1,6 +1,7 @@
 import { encodeFrame, encodePacket, encodePacketFrame, Packet } from '@gim/protocol';
+import { encodeWsFrame } from '../ws/ws-frame';
 
-/** How packets become write units on one transport: TCP frames (varint length + packet) or WS messages. */
+/** How packets become write units on one transport: TCP frames (varint length + packet) or WS frames. */
 export interface Framing {
   /** Encodes a packet as one write unit. */
   encode(packet: Packet): Buffer;
@@ -11,5 +12,11 @@ export interface Framing {
 /** TCP: every write unit is a length-prefixed frame. */
 export const TCP_FRAMING: Framing = { encode: encodePacketFrame, wrap: encodeFrame };
 
-/** WebSocket: every write unit is the bare packet, sent as one binary message. */
-export const WS_FRAMING: Framing = { encode: encodePacket, wrap: (packetBytes) => packetBytes };
+/**
+ * WebSocket: every write unit is one complete binary server frame (header + packet), built once and written
+ * as-is to every target socket.
+ */
+export const WS_FRAMING: Framing = {
+  encode: (packet) => encodeWsFrame(encodePacket(packet)),
+  wrap: (packetBytes) => encodeWsFrame(packetBytes),
+};

@@ -42,6 +42,10 @@ export interface GatewayCoreOptions {
   closeGraceMs?: number;
   /** Flush scheduler for the outbound (tests); default setImmediate. */
   schedule?: (flush: () => void) => void;
+  /** See OutboundOptions.lingerMs; default 2 ms. */
+  lingerMs?: number;
+  /** Deferred flush for the outbound's lingering (tests); default setTimeout. */
+  defer?: (flush: () => void, ms: number) => () => void;
 }
 
 /** One (device, message) pair of PushToDevices. */
@@ -88,6 +92,8 @@ export class GatewayCore implements RouterHost {
       onOverflow: (connection) =>
         this.abort(connection, ErrorCode.SlowConsumer, 'client reads too slowly; sync to catch up'),
       schedule: options.schedule,
+      lingerMs: options.lingerMs,
+      defer: options.defer,
     });
     this.router = new PacketRouter({
       gatewayId: options.gatewayId,
@@ -171,7 +177,7 @@ export class GatewayCore implements RouterHost {
   closed(connection: Connection): void {
     if (connection.state === 'closed') return;
     connection.state = 'closed';
-    connection.held = [];
+    connection.held = undefined;
     connection.slot?.release();
     this.outbound.discard(connection);
     this.registry.remove(connection);
@@ -259,12 +265,13 @@ export class GatewayCore implements RouterHost {
     let queued = 0;
     if (deviceIds === 'all') {
       for (const connection of this.registry.signedIn()) if (this.pushTo(connection, frame)) queued++;
-      return queued;
+    } else {
+      for (const deviceId of deviceIds) {
+        const connection = this.registry.device(deviceId);
+        if (connection !== undefined && this.pushTo(connection, frame)) queued++;
+      }
     }
-    for (const deviceId of deviceIds) {
-      const connection = this.registry.device(deviceId);
-      if (connection !== undefined && this.pushTo(connection, frame)) queued++;
-    }
+    this.outbound.pushed();
     return queued;
   }
 
@@ -275,6 +282,7 @@ export class GatewayCore implements RouterHost {
       if (connection === undefined || message === undefined) continue;
       this.pushTo(connection, this.framing.encode(messagePacket(message)));
     }
+    this.outbound.pushed();
   }
 
   /** Closes the connection (device, conn id) with PC_CLOSE(code, reason); conn id 0 means the device's connection. */
@@ -306,7 +314,7 @@ export class GatewayCore implements RouterHost {
   }
 
   private pushTo(connection: Connection, frame: Buffer): boolean {
-    return connection.state === 'signed-in' && this.outbound.enqueue(connection, frame);
+    return connection.state === 'signed-in' && this.outbound.enqueuePush(connection, frame);
   }
 
   private whenEmpty(timeoutMs: number): Promise<boolean> {

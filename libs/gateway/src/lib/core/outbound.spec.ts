@@ -84,4 +84,127 @@ void describe('Outbound', () => {
     flush();
     assert.equal(transport.writes.length, 1, 'only the close notice was written; the queue was dropped');
   });
+
+  void describe('lingering while pushes keep coming', () => {
+    function setup() {
+      let time = 100;
+      const soon: Array<() => void> = [];
+      const later: Array<{ flush: () => void; ms: number; cancelled: boolean }> = [];
+      const outbound = new Outbound({
+        maxQueueBytes: 1 << 20,
+        onOverflow: () => assert.fail('no overflow expected'),
+        lingerMs: 1,
+        now: () => time,
+        schedule: (flush) => soon.push(flush),
+        defer: (flush, ms) => {
+          const entry = { flush, ms, cancelled: false };
+          later.push(entry);
+          return () => {
+            entry.cancelled = true;
+          };
+        },
+      });
+      const runSoon = (): void => {
+        for (let next = soon.shift(); next !== undefined; next = soon.shift()) next();
+      };
+      const runLater = (): void => {
+        for (let next = later.shift(); next !== undefined; next = later.shift())
+          if (!next.cancelled) next.flush();
+      };
+      const advance = (ms: number): void => {
+        time += ms;
+      };
+      return { outbound, soon, later, runSoon, runLater, advance };
+    }
+
+    function push(outbound: Outbound, targets: Connection[], frame: Buffer): void {
+      for (const target of targets) outbound.enqueuePush(target, frame);
+      outbound.pushed();
+    }
+
+    void it('writes an isolated push after the tick, without waiting', () => {
+      const { outbound, soon, later, runSoon } = setup();
+      const transport = new RecordingTransport();
+      push(outbound, [connection(1, transport)], Buffer.from('p1'));
+      assert.equal(soon.length, 1);
+      assert.equal(later.length, 0);
+      runSoon();
+      assert.deepEqual(transport.writes, [[Buffer.from('p1')]]);
+    });
+
+    void it('holds pushes arriving right after a flush of pushes and writes them together, in order', () => {
+      const { outbound, soon, later, runSoon, runLater, advance } = setup();
+      const a = new RecordingTransport();
+      const b = new RecordingTransport();
+      const targets = [connection(1, a), connection(2, b)];
+      push(outbound, targets, Buffer.from('p1'));
+      runSoon();
+      advance(0.3);
+      push(outbound, targets, Buffer.from('p2'));
+      advance(0.3);
+      push(outbound, targets, Buffer.from('p3'));
+      assert.equal(soon.length, 0, 'no flush after the tick while pushes keep coming');
+      assert.deepEqual(
+        later.map((entry) => entry.ms),
+        [1],
+        'one deferred flush for the whole window',
+      );
+      runLater();
+      for (const transport of [a, b]) {
+        assert.deepEqual(transport.writes, [[Buffer.from('p1')], [Buffer.from('p2'), Buffer.from('p3')]]);
+      }
+      advance(5);
+      push(outbound, targets, Buffer.from('p4'));
+      assert.equal(soon.length, 1, 'a push after a pause goes out after the tick again');
+    });
+
+    void it('does not make a reply wait: it brings the lingering flush forward, pushes before it first', () => {
+      const { outbound, soon, later, runSoon, advance } = setup();
+      const transport = new RecordingTransport();
+      const conn = connection(1, transport);
+      push(outbound, [conn], Buffer.from('p1'));
+      runSoon();
+      advance(0.5);
+      push(outbound, [conn], Buffer.from('p2'));
+      assert.equal(later.length, 1);
+      outbound.enqueue(conn, Buffer.from('reply'));
+      assert.equal(later[0]!.cancelled, true);
+      assert.equal(soon.length, 1);
+      runSoon();
+      assert.deepEqual(transport.writes, [[Buffer.from('p1')], [Buffer.from('p2'), Buffer.from('reply')]]);
+    });
+
+    void it('keeps the bound while lingering: a reader too far behind overflows', () => {
+      const overflowed: Connection[] = [];
+      const outbound = new Outbound({
+        maxQueueBytes: 10,
+        onOverflow: (conn) => overflowed.push(conn),
+        now: () => 0,
+        schedule: () => undefined,
+        defer: () => () => undefined,
+      });
+      const conn = connection(1);
+      assert.equal(outbound.enqueuePush(conn, Buffer.alloc(6)), true);
+      assert.equal(outbound.enqueuePush(conn, Buffer.alloc(6)), false);
+      assert.deepEqual(overflowed, [conn]);
+    });
+
+    void it('never lingers with lingerMs 0', () => {
+      const soon: Array<() => void> = [];
+      const outbound = new Outbound({
+        maxQueueBytes: 1 << 20,
+        onOverflow: () => undefined,
+        lingerMs: 0,
+        now: () => 0,
+        schedule: (flush) => soon.push(flush),
+        defer: () => assert.fail('no deferred flush expected'),
+      });
+      const conn = connection(1);
+      for (let i = 0; i < 3; i++) {
+        outbound.enqueuePush(conn, Buffer.from('p'));
+        outbound.pushed();
+        soon.shift()?.();
+      }
+    });
+  });
 });

@@ -94,8 +94,10 @@ export class PacketRouter {
         else this.reply(connection, packet, ErrorCode.Unauthorized, 'unauthorized: sign in first');
         return;
       case 'signing-in':
-        if (connection.held.length < MAX_HELD_PACKETS) connection.held.push(packet);
-        else
+        if ((connection.held?.length ?? 0) < MAX_HELD_PACKETS) {
+          // A copy: the content would otherwise be a view keeping the whole socket read chunk alive.
+          (connection.held ??= []).push({ ...packet, content: Buffer.from(packet.content) });
+        } else
           this.reply(connection, packet, ErrorCode.Unauthorized, 'unauthorized: sign-in still in progress');
         return;
       case 'signed-in':
@@ -170,12 +172,12 @@ export class PacketRouter {
     this.host.register(connection);
     this.replyTo(connection, requestId, PacketCommand.PC_SIGN_IN, 0, '');
     const held = connection.held;
-    connection.held = [];
-    for (const packet of held) this.handle(connection, packet);
+    connection.held = undefined;
+    for (const packet of held ?? []) this.handle(connection, packet);
   }
 
   private signInFailed(connection: Connection, requestId: string, error: unknown): void {
-    connection.held = [];
+    connection.held = undefined;
     if (!connection.isOpen) return;
     const { code, message } = this.failure(connection, requestId, PacketCommand.PC_SIGN_IN, error);
     this.replyTo(connection, requestId, PacketCommand.PC_SIGN_IN, code, message);

@@ -1,8 +1,7 @@
 import { createServer, Server, Socket } from 'node:net';
 import { ErrorCode } from '@gim/errors';
-import { decodePacket, FieldRangeError, FrameDecoder, ProtocolError } from '@gim/protocol';
+import { decodePacket, FieldRangeError, ProtocolError } from '@gim/protocol';
 import { ClientServer, listenOn, within } from '../client-server';
-import { Connection } from '../core/connection';
 import { GatewayCore } from '../core/gateway-core';
 import { GatewayLogger } from '../core/logger';
 import { TcpTransport } from './tcp-transport';
@@ -12,8 +11,12 @@ const TOO_MANY_CONNECTIONS = 'too many connections from this address are not sig
 /** Accepts TCP clients: cuts the byte stream into frames, decodes packets and hands them to the core. */
 export class TcpClientServer implements ClientServer {
   private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets = new Map<Socket, TcpTransport>();
   private closing: Promise<void> | undefined;
+  // One set of listeners shared by every socket (`this` is the socket), instead of closures per connection.
+  private readonly onData: (this: Socket, chunk: Buffer) => void;
+  private readonly onError: (this: Socket, error: Error) => void;
+  private readonly onClose: (this: Socket) => void;
 
   constructor(
     private readonly core: GatewayCore,
@@ -21,6 +24,20 @@ export class TcpClientServer implements ClientServer {
     private readonly logger: GatewayLogger,
   ) {
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    const sockets = this.sockets;
+    const receive = (transport: TcpTransport, chunk: Buffer): void => this.receive(transport, chunk);
+    this.onData = function (chunk) {
+      const transport = sockets.get(this);
+      if (transport !== undefined) receive(transport, chunk);
+    };
+    this.onError = function (error) {
+      logger.debug(`connection ${sockets.get(this)?.connection?.id ?? '?'}: ${error.message}`);
+    };
+    this.onClose = function () {
+      const transport = sockets.get(this);
+      sockets.delete(this);
+      if (transport?.connection !== undefined) core.closed(transport.connection);
+    };
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -34,29 +51,28 @@ export class TcpClientServer implements ClientServer {
   async closed(timeoutMs: number): Promise<void> {
     this.stopAccepting();
     await within(this.closing ?? Promise.resolve(), timeoutMs);
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of this.sockets.keys()) socket.destroy();
   }
 
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
-    this.sockets.add(socket);
-    const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
+    const transport = new TcpTransport(socket, this.maxFrameBytes);
+    this.sockets.set(socket, transport);
     const host = socket.remoteAddress ?? '?';
     const slot = this.core.slots.take(host);
-    const connection = this.core.open(new TcpTransport(socket), `${host}:${socket.remotePort ?? 0}`, slot);
-    socket.on('data', (chunk: Buffer) => this.receive(connection, decoder, chunk));
-    socket.on('error', (error) => this.logger.debug(`connection ${connection.id}: ${error.message}`));
-    socket.on('close', () => {
-      this.sockets.delete(socket);
-      this.core.closed(connection);
-    });
+    const connection = this.core.open(transport, `${host}:${socket.remotePort ?? 0}`, slot);
+    transport.connection = connection;
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
     if (slot === undefined) this.core.close(connection, ErrorCode.TooManyConnections, TOO_MANY_CONNECTIONS);
   }
 
-  private receive(connection: Connection, decoder: FrameDecoder, chunk: Buffer): void {
-    if (!connection.isOpen) return;
+  private receive(transport: TcpTransport, chunk: Buffer): void {
+    const connection = transport.connection;
+    if (connection === undefined || !connection.isOpen) return;
     try {
-      for (const body of decoder.push(chunk)) {
+      for (const body of transport.decoder.push(chunk)) {
         try {
           this.core.receive(connection, decodePacket(body, this.maxFrameBytes));
         } catch (error) {

@@ -1,19 +1,28 @@
 import { Socket } from 'node:net';
-import { ConnectionTransport } from '../core/connection';
+import { FrameDecoder } from '@gim/protocol';
+import { writeFrames } from '../client-server';
+import { Connection, ConnectionTransport } from '../core/connection';
 
-/** A TCP socket as a connection transport: several frames go out corked, in one writev. */
+/**
+ * A TCP socket as a connection transport, with the connection's frame decoder: the frames of one flush go
+ * out in one write (one syscall).
+ */
 export class TcpTransport implements ConnectionTransport {
-  constructor(private readonly socket: Socket) {}
+  /** The core's connection, set right after the core registered the socket. */
+  connection: Connection | undefined = undefined;
+  /** Cuts the socket's byte stream into frame bodies. */
+  readonly decoder: FrameDecoder;
+
+  constructor(
+    /** The client socket. */
+    readonly socket: Socket,
+    maxFrameBytes: number,
+  ) {
+    this.decoder = new FrameDecoder({ maxFrameBytes });
+  }
 
   write(frames: readonly Buffer[]): void {
-    const [first] = frames;
-    if (frames.length === 1 && first !== undefined) {
-      this.socket.write(first);
-      return;
-    }
-    this.socket.cork();
-    for (const frame of frames) this.socket.write(frame);
-    this.socket.uncork();
+    writeFrames(this.socket, frames);
   }
 
   get writableLength(): number {

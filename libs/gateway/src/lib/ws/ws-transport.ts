@@ -1,9 +1,9 @@
-import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { ErrorCode } from '@gim/errors';
 import { WebSocket } from 'ws';
+import { writeFrames } from '../client-server';
 import { ConnectionTransport } from '../core/connection';
 
-const SEND_OPTIONS = { binary: true, compress: false } as const;
 const MAX_CLOSE_REASON_BYTES = 123;
 
 /** The WebSocket close code that goes with a gim close code. */
@@ -27,23 +27,24 @@ function closeReason(reason: string): string {
 }
 
 /**
- * A WebSocket as a connection transport. Each frame is one binary message; the messages of one flush go out
- * with the underlying socket corked, so they leave in one writev.
+ * A WebSocket as a connection transport. The core's frames are complete binary WebSocket frames (built once
+ * per push, see WS_FRAMING), written straight to the upgraded socket, the frames of one flush in one write.
+ * `ws` itself only writes control frames (close, pong); with per-message deflate off its sender writes each
+ * frame synchronously, so its frames never land inside one of these.
  */
 export class WsTransport implements ConnectionTransport {
   constructor(
     private readonly ws: WebSocket,
-    private readonly socket: Duplex,
+    private readonly socket: Socket,
   ) {}
 
   write(frames: readonly Buffer[]): void {
-    this.socket.cork();
-    for (const frame of frames) this.ws.send(frame, SEND_OPTIONS);
-    this.socket.uncork();
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    writeFrames(this.socket, frames);
   }
 
   get writableLength(): number {
-    return this.ws.bufferedAmount;
+    return this.socket.writableLength;
   }
 
   end(code: number, reason: string): void {
