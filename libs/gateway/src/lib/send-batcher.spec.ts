@@ -60,7 +60,9 @@ void describe('SendBatcher', () => {
   void it(`splits more than ${MAX_SENDS_PER_CALL} sends into several calls`, async () => {
     const { calls, call } = logic();
     const batcher = new SendBatcher(call, 10_000);
-    await Promise.all(Array.from({ length: MAX_SENDS_PER_CALL + 1 }, (_, i) => batcher.send(send(i + 2_000))));
+    await Promise.all(
+      Array.from({ length: MAX_SENDS_PER_CALL + 1 }, (_, i) => batcher.send(send(i + 2_000))),
+    );
     assert.deepEqual(
       calls.map((each) => each.sends.length),
       [MAX_SENDS_PER_CALL, 1],
