@@ -22,15 +22,4 @@ export {
   type SchemaName,
 } from './data-source';
 export { Database, type Transaction } from './database';
-export {
-  chunks,
-  dateTimeMs,
-  isDuplicateKey,
-  isRetryableLock,
-  isUnavailable,
-  Mutex,
-  placeholders,
-  retryOnLock,
-  sqlDateTime,
-  storageError,
-} from './sql';
+export { chunks, dateTimeMs, isDuplicateKey, placeholders, sqlDateTime } from './sql';
