@@ -4,7 +4,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { businessFriend, businessUserExt, logicMessageExt, logicMessageInt, logicPush } from '@gim/contracts';
 import { encodeVarint, Message, MessageCommand, PacketCommand, SendMessageRequest } from '@gim/protocol';
-import { createGrpcClient, GrpcClient, identityMetadata } from '@gim/rpc';
+import { Metadata } from '@grpc/grpc-js';
+import { ClientGrpcProxy } from '@nestjs/microservices';
+import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
+import {
+  createGrpcClient,
+  GrpcClient,
+  grpcClientOptions,
+  grpcErrorToGim,
+  identityMetadata,
+  INTERNAL_METADATA_KEY,
+} from '@gim/rpc';
 import { DEV_CODE, Deployment, startCluster, startStandalone } from './support/deployment';
 import { TestConnection } from './support/test-connection';
 
@@ -363,6 +373,70 @@ for (const mode of ['cluster', 'standalone'] as const) {
             outsider.close();
             integrator.close();
             ext.close();
+          }
+        },
+      );
+
+      await t.test(
+        "the gateways' send stream refuses callers without the credential and answers each batch by id",
+        async () => {
+          const proxy = new ClientGrpcProxy(
+            grpcClientOptions(`127.0.0.1:${gim.ports.logic}`, ['logic'], ['logic/message.int.proto']).options,
+          );
+          const streams = proxy.getService<logicMessageInt.MessageIntServiceClient>('MessageIntService');
+          const batch = (batchId: number, clientMsgId: string, toUserId = b1.userId) => ({
+            batchId,
+            timeoutMs: 0,
+            sends: [
+              {
+                userId: a.userId,
+                deviceId: a.deviceId,
+                toUserId,
+                clientMsgId,
+                content: Buffer.from(clientMsgId),
+              },
+            ],
+          });
+          const credential = (secret: string) => {
+            const metadata = new Metadata();
+            if (secret) metadata.set(INTERNAL_METADATA_KEY, secret);
+            return metadata;
+          };
+          try {
+            for (const secret of ['', 'not-the-internal-secret']) {
+              await assert.rejects(
+                firstValueFrom(
+                  streams.sendUserMessageStream(of(batch(1, 'stream-forged')), credential(secret)),
+                ),
+                (error: unknown) => (grpcErrorToGim(error) as { code?: number }).code === 10000,
+                'an internal stream refuses callers without the credential',
+              );
+            }
+            const pushesBefore = bWs.pushes.length;
+            const replies = await lastValueFrom(
+              streams
+                .sendUserMessageStream(
+                  of(batch(7, 'stream-1'), batch(8, 'stream-1'), batch(9, 'stream-2', 999_999_999)),
+                  credential(gim.internalSecret),
+                )
+                .pipe(toArray()),
+            );
+            const byId = new Map(replies.map((reply) => [reply.batchId, reply]));
+            assert.deepEqual([...byId.keys()].sort(), [7, 8, 9], 'every batch is answered once, by its id');
+            const first = byId.get(7)?.results[0];
+            const retry = byId.get(8)?.results[0];
+            assert.equal(first?.code, 0);
+            assert.equal(retry?.code, 0);
+            assert.equal(
+              retry?.reply?.messageId,
+              first?.reply?.messageId,
+              'a retried client id is stored once',
+            );
+            assert.equal(byId.get(9)?.results[0]?.code, 10301, 'an unknown receiver is refused on its own');
+            const pushed = (await bWs.waitForPushes(pushesBefore + 1)).at(-1)!;
+            assert.equal(chatText(pushed), 'stream-1');
+          } finally {
+            proxy.close();
           }
         },
       );

@@ -5,6 +5,7 @@ import {
   Metadata,
   Server,
   ServerCredentials,
+  ServerDuplexStream,
   ServerUnaryCall,
   sendUnaryData,
   ServiceClientConstructor,
@@ -103,15 +104,24 @@ export class LogicTestDouble {
       pushToAll: this.unary(() => ({})),
       sendUserMessage: this.unary((request: logicMessageInt.SendUserMessageRequest) => this.send(request)),
       sendUserMessages: this.unary((request: logicMessageInt.SendUserMessagesRequest) => ({
-        results: request.sends.map((send) => {
-          try {
-            return { code: 0, message: '', reply: this.send(send) };
-          } catch (error) {
-            if (!(error instanceof GimError)) throw error;
-            return { code: error.code, message: error.message };
-          }
-        }),
+        results: this.sendAll(request.sends),
       })),
+      sendUserMessageStream: (
+        call: ServerDuplexStream<
+          logicMessageInt.SendUserMessageBatch,
+          logicMessageInt.SendUserMessageBatchReply
+        >,
+      ) => {
+        if (metadataString(call.metadata, INTERNAL_METADATA_KEY) !== this.secret) {
+          const failure = gimErrorToGrpc(new GimError(ErrorCode.Unauthorized, 'missing internal credential'));
+          call.emit('error', { ...failure, metadata: failure.metadata as Metadata });
+          return;
+        }
+        call.on('data', (batch: logicMessageInt.SendUserMessageBatch) =>
+          call.write({ batchId: batch.batchId, results: this.sendAll(batch.sends), code: 0, message: '' }),
+        );
+        call.on('end', () => call.end());
+      },
       deviceSync: this.unary((request: logicMessageInt.DeviceSyncRequest) => {
         this.syncs.push(request);
         return { messages: this.syncMessages, hasMore: false };
@@ -126,6 +136,19 @@ export class LogicTestDouble {
         error ? reject(error) : resolve(port),
       ),
     );
+  }
+
+  private sendAll(
+    sends: readonly logicMessageInt.SendUserMessageRequest[],
+  ): logicMessageInt.SendUserMessageResult[] {
+    return sends.map((send) => {
+      try {
+        return { code: 0, message: '', reply: this.send(send) };
+      } catch (error) {
+        if (!(error instanceof GimError)) throw error;
+        return { code: error.code, message: error.message, reply: undefined };
+      }
+    });
   }
 
   private send(request: logicMessageInt.SendUserMessageRequest): logicMessageInt.SendUserMessageReply {

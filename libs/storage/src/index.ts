@@ -21,5 +21,5 @@ export {
   type EntityList,
   type SchemaName,
 } from './data-source';
-export { Database, type Transaction } from './database';
+export { Database, type RoundTransaction, type Statement, type Transaction } from './database';
 export { chunks, dateTimeMs, isDuplicateKey, placeholders, sqlDateTime } from './sql';

@@ -2,7 +2,7 @@
 // the memory probe preloaded), plus what the scenarios need from it: sign-ins, connections, memory, CPU.
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { businessUserExt, logicMessageInt } from '@gim/contracts';
 import { createGrpcClient, GrpcClient } from '@gim/rpc';
 // The deployment starter is shared with the e2e tests, which have no package alias: imported by path on purpose.
@@ -86,12 +86,14 @@ export class Gim {
     });
   }
 
-  static async start(mode: Mode, pinning: Pinning): Promise<Gim> {
+  /** Starts gim; with `cpuProfDir`, every process writes a V8 CPU profile there when it stops. */
+  static async start(mode: Mode, pinning: Pinning, cpuProfDir?: string): Promise<Gim> {
     const probeDir = mkdtempSync(join(tmpdir(), 'gim-bench-probe-'));
+    const profiling = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfDir)}`];
     const launch = {
       label: 'bench',
       wrapper: pinning.serverWrapper,
-      nodeArgs: ['--expose-gc', '-r', join(__dirname, 'probe.ts')],
+      nodeArgs: ['--expose-gc', ...profiling, '-r', join(__dirname, 'probe.ts')],
       env: {
         BENCH_PROBE_DIR: probeDir,
         GIM_LOG_LEVEL: 'warn',

@@ -11,6 +11,8 @@ export interface Options {
   pin: boolean;
   baselines: boolean;
   out: string | undefined;
+  /** Directory for V8 CPU profiles of every gim process (`--cpu-prof`), or undefined for none. */
+  cpuProfDir: string | undefined;
   /** memory */
   connections: number;
   warmup: number;
@@ -31,6 +33,7 @@ export interface Options {
 export const USAGE = `usage: npm run bench -- <memory|burst|direct> [options]
 
 common:   --mode standalone|cluster (standalone)  --no-pin  --no-baselines  --out <file.json>
+          --cpu-prof <dir>  (a V8 CPU profile of every gim process, written there when it stops)
 memory:   --connections N (10000)  --warmup W (1000)  --settle-ms MS (2000)
 burst:    --clients M (5000)  --pushes P (200)  --size BYTES (100)  --steady
 direct:   --pairs K (100)  --size BYTES (100)  --duration S (20)  --rates R1,R2,… (500,1000,2000,5000; "" for none)
@@ -52,6 +55,7 @@ export function parseOptions(argv: string[]): Options {
       'no-pin': { type: 'boolean' },
       'no-baselines': { type: 'boolean' },
       out: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       connections: { type: 'string' },
       warmup: { type: 'string' },
       'settle-ms': { type: 'string' },
@@ -80,6 +84,7 @@ export function parseOptions(argv: string[]): Options {
     pin: !values['no-pin'],
     baselines: !values['no-baselines'],
     out: values.out,
+    cpuProfDir: values['cpu-prof'],
     connections: positive('connections', values.connections, 10_000),
     warmup: positive('warmup', values.warmup, 1_000),
     settleMs: positive('settle-ms', values['settle-ms'], 2_000, 0),

@@ -1,7 +1,15 @@
+import { Metadata } from '@grpc/grpc-js';
 import { ClientGrpc } from '@nestjs/microservices';
 import { logicDevice, logicMessageExt, logicMessageInt } from '@gim/contracts';
-import { grpcClientOptions, GrpcClientProvider, promiseClient } from '@gim/rpc';
+import {
+  DEFAULT_DEADLINE_MS,
+  grpcClientOptions,
+  GrpcClientProvider,
+  INTERNAL_METADATA_KEY,
+  promiseClient,
+} from '@gim/rpc';
 import { SendBatcher } from './send-batcher';
+import { SendStream } from './send-stream';
 
 /** Sends of one gateway waiting for logic at most; beyond it a send is answered 10501 (busy) at once. */
 const MAX_PENDING_SENDS = 20_000;
@@ -46,7 +54,16 @@ export function createLogicClient(grpc: ClientGrpc, internalSecret: string): Log
     logicMessageInt.MESSAGE_INT_SERVICE_NAME,
     settings,
   );
-  const sends = new SendBatcher((request) => messages.sendUserMessages(request), MAX_PENDING_SENDS);
+  const credential = new Metadata();
+  credential.set(INTERNAL_METADATA_KEY, internalSecret);
+  const messageStreams = grpc.getService<logicMessageInt.MessageIntServiceClient>(
+    logicMessageInt.MESSAGE_INT_SERVICE_NAME,
+  );
+  const stream = new SendStream(
+    (batches) => messageStreams.sendUserMessageStream(batches, credential),
+    DEFAULT_DEADLINE_MS,
+  );
+  const sends = new SendBatcher((request) => stream.send(request), MAX_PENDING_SENDS);
   return {
     signIn: (request) => devices.signIn(request),
     offline: (request) => devices.offline(request),

@@ -25,6 +25,7 @@ export interface LogicOptions {
 export async function startLogic(config: LogicConfig, options: LogicOptions): Promise<RunningLogic> {
   const dataSource = await createDataSource(config.GIM_LOGIC_DB_URL, LOGIC_ENTITIES, {
     poolSize: config.GIM_LOGIC_DB_POOL,
+    multiStatements: true,
   });
   if (config.GIM_LOGIC_APPLY_SCHEMA) await applySchemaFile(dataSource, 'logic');
   const memory = config.GIM_PRESENCE === 'memory';

@@ -26,6 +26,8 @@ import {
 import { at, forEachLimited, progress, round } from '../util';
 
 export interface BurstOptions {
+  /** Where each gim process writes a V8 CPU profile (none when undefined). */
+  cpuProfDir?: string;
   clients: number;
   pushes: number;
   size: number;
@@ -168,7 +170,7 @@ async function measure(
 }
 
 async function runGim(mode: Mode, pinning: Pinning, options: BurstOptions): Promise<BurstRun> {
-  const gim = track(await Gim.start(mode, pinning));
+  const gim = track(await Gim.start(mode, pinning, options.cpuProfDir));
   let clients: GimClient[] = [];
   try {
     const sessions = await gim.signInUsers(options.clients);

@@ -27,6 +27,8 @@ import { cpuSeconds, Pinning } from '../system';
 import { at, forEachLimited, nowMs, progress, round, Samples, sleep } from '../util';
 
 export interface DirectOptions {
+  /** Where each gim process writes a V8 CPU profile (none when undefined). */
+  cpuProfDir?: string;
   pairs: number;
   size: number;
   durationSeconds: number;
@@ -101,7 +103,7 @@ class Phase {
 }
 
 export async function runDirect(mode: Mode, pinning: Pinning, options: DirectOptions): Promise<DirectResult> {
-  const gim = track(await Gim.start(mode, pinning));
+  const gim = track(await Gim.start(mode, pinning, options.cpuProfDir));
   const clients: GimClient[] = [];
   try {
     const sessions = await gim.signInUsers(options.pairs * 2);

@@ -15,6 +15,8 @@ import { Pinning } from '../system';
 import { forEachLimited, progress, round, sleep } from '../util';
 
 export interface MemoryOptions {
+  /** Where each gim process writes a V8 CPU profile (none when undefined). */
+  cpuProfDir?: string;
   connections: number;
   warmup: number;
   settleMs: number;
@@ -67,7 +69,7 @@ async function measureGim(
   transport: Transport,
   options: MemoryOptions,
 ): Promise<MemoryRow> {
-  const gim = track(await Gim.start(mode, pinning));
+  const gim = track(await Gim.start(mode, pinning, options.cpuProfDir));
   const clients: GimClient[] = [];
   try {
     const sessions = await gim.signInUsers(options.warmup + options.connections);

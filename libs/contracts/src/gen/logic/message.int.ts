@@ -87,6 +87,28 @@ export interface SendUserMessageResult {
   reply: SendUserMessageReply | undefined;
 }
 
+/** One batch of sends on a SendUserMessageStream. */
+export interface SendUserMessageBatch {
+  /** chosen by the caller, echoed in the reply; unique among the stream's unanswered batches */
+  batchId: number;
+  /** each as SendUserMessage would take it; at most 1000 */
+  sends: SendUserMessageRequest[];
+  /** the batch's deadline from its arrival (a send not yet stored by then is refused with 10501); 0 means 5000, at most 60000 */
+  timeoutMs: number;
+}
+
+/** The outcome of one batch of a SendUserMessageStream. */
+export interface SendUserMessageBatchReply {
+  /** the batch answered */
+  batchId: number;
+  /** one per send, same order */
+  results: SendUserMessageResult[];
+  /** 0 when results holds every send's outcome; otherwise the gim error code that refused the whole batch (nothing of it stored) */
+  code: number;
+  /** the reason when code is not 0 */
+  message: string;
+}
+
 /** Sync for a signed-in device. */
 export interface DeviceSyncRequest {
   /** the device's user, as authenticated by the caller */
@@ -623,6 +645,153 @@ export const SendUserMessageResult: MessageFns<SendUserMessageResult> = {
   },
 };
 
+function createBaseSendUserMessageBatch(): SendUserMessageBatch {
+  return { batchId: 0, sends: [], timeoutMs: 0 };
+}
+
+export const SendUserMessageBatch: MessageFns<SendUserMessageBatch> = {
+  encode(message: SendUserMessageBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.batchId !== 0) {
+      writer.uint32(8).uint64(message.batchId);
+    }
+    for (const v of message.sends) {
+      SendUserMessageRequest.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(24).uint32(message.timeoutMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendUserMessageBatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendUserMessageBatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.batchId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sends.push(SendUserMessageRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.timeoutMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSendUserMessageBatchReply(): SendUserMessageBatchReply {
+  return { batchId: 0, results: [], code: 0, message: '' };
+}
+
+export const SendUserMessageBatchReply: MessageFns<SendUserMessageBatchReply> = {
+  encode(message: SendUserMessageBatchReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.batchId !== 0) {
+      writer.uint32(8).uint64(message.batchId);
+    }
+    for (const v of message.results) {
+      SendUserMessageResult.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.code !== 0) {
+      writer.uint32(24).int32(message.code);
+    }
+    if (message.message !== '') {
+      writer.uint32(34).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendUserMessageBatchReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendUserMessageBatchReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.batchId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.results.push(SendUserMessageResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseDeviceSyncRequest(): DeviceSyncRequest {
   return { userId: 0, deviceId: 0, seq: 0, limit: 0 };
 }
@@ -792,6 +961,16 @@ export interface MessageIntServiceClient {
 
   sendUserMessages(request: SendUserMessagesRequest, metadata?: Metadata): Observable<SendUserMessagesReply>;
 
+  /**
+   * The same as a long-lived stream, a gateway's send channel: each request is one batch of sends, answered by
+   * one reply with its batch_id, in any order; a batch costs one stream message instead of one call (gim addition).
+   */
+
+  sendUserMessageStream(
+    request: Observable<SendUserMessageBatch>,
+    metadata?: Metadata,
+  ): Observable<SendUserMessageBatchReply>;
+
   /** Sync on behalf of a signed-in device (gim addition). */
 
   deviceSync(request: DeviceSyncRequest, metadata?: Metadata): Observable<SyncReply>;
@@ -832,6 +1011,16 @@ export interface MessageIntServiceController {
     metadata?: Metadata,
   ): Promise<SendUserMessagesReply> | Observable<SendUserMessagesReply> | SendUserMessagesReply;
 
+  /**
+   * The same as a long-lived stream, a gateway's send channel: each request is one batch of sends, answered by
+   * one reply with its batch_id, in any order; a batch costs one stream message instead of one call (gim addition).
+   */
+
+  sendUserMessageStream(
+    request: Observable<SendUserMessageBatch>,
+    metadata?: Metadata,
+  ): Observable<SendUserMessageBatchReply>;
+
   /** Sync on behalf of a signed-in device (gim addition). */
 
   deviceSync(
@@ -859,7 +1048,7 @@ export function MessageIntServiceControllerMethods() {
       GrpcMethod('MessageIntService', method)(constructor.prototype[method], method, descriptor);
       Object.defineProperty(constructor.prototype, method, descriptor);
     }
-    const grpcStreamMethods: string[] = [];
+    const grpcStreamMethods: string[] = ['sendUserMessageStream'];
     for (const method of grpcStreamMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcStreamMethod('MessageIntService', method)(constructor.prototype[method], method, descriptor);

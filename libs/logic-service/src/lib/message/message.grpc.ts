@@ -1,5 +1,6 @@
 import { Controller, Logger, UseGuards } from '@nestjs/common';
 import { Metadata } from '@grpc/grpc-js';
+import { from, mergeMap, Observable } from 'rxjs';
 import { logicMessageExt, logicMessageInt } from '@gim/contracts';
 import { badRequest, ErrorCode, GimError } from '@gim/errors';
 import { callDeadline, claimedIdentity, InternalGuard, validated } from '@gim/rpc';
@@ -18,6 +19,9 @@ import { AckMessagesUseCase, SyncMessagesUseCase } from './sync-messages.usecase
 
 /** The result code of a send that failed for a reason that is not a gim outcome (gRPC INTERNAL). */
 const INTERNAL = 13;
+/** A stream batch's deadline when it names none, and the longest it may name (ms). */
+const DEFAULT_BATCH_TIMEOUT_MS = 5_000;
+const MAX_BATCH_TIMEOUT_MS = 60_000;
 
 /** gRPC edge of MessageIntService (internal callers: integrators' servers, business, gateways). */
 @Controller()
@@ -60,14 +64,41 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
     _metadata?: Metadata,
     call?: unknown,
   ): Promise<logicMessageInt.SendUserMessagesReply> {
+    return { results: await this.sendBatch(request.sends ?? [], callDeadline(call)) };
+  }
+
+  sendUserMessageStream(
+    batches: Observable<logicMessageInt.SendUserMessageBatch>,
+  ): Observable<logicMessageInt.SendUserMessageBatchReply> {
+    return batches.pipe(
+      mergeMap((batch) => {
+        const timeoutMs = Math.min(batch.timeoutMs || DEFAULT_BATCH_TIMEOUT_MS, MAX_BATCH_TIMEOUT_MS);
+        return from(
+          this.sendBatch(batch.sends ?? [], Date.now() + timeoutMs).then(
+            (results) => ({ batchId: batch.batchId, results, code: 0, message: '' }),
+            (error: unknown) => ({
+              batchId: batch.batchId,
+              results: [],
+              code: error instanceof GimError ? error.code : INTERNAL,
+              message: error instanceof GimError ? error.message : 'internal error',
+            }),
+          ),
+        );
+      }),
+    );
+  }
+
+  /** Each send of a batch on its own: one result per send, in order; only an oversized batch fails as a whole. */
+  private sendBatch(
+    sends: readonly logicMessageInt.SendUserMessageRequest[],
+    deadline: number,
+  ): Promise<logicMessageInt.SendUserMessageResult[]> {
     // Only the batch's size is checked here; each send is validated on its own below (copying every body once).
-    const sends = request.sends ?? [];
     if (sends.length > MAX_SENDS_PER_CALL)
-      throw badRequest(
-        `sends: ${sends.length} sends exceed the ${MAX_SENDS_PER_CALL}-send limit of one call`,
+      return Promise.reject(
+        badRequest(`sends: ${sends.length} sends exceed the ${MAX_SENDS_PER_CALL}-send limit of one call`),
       );
-    const deadline = callDeadline(call);
-    const results = await Promise.all(
+    return Promise.all(
       sends.map(async (send): Promise<logicMessageInt.SendUserMessageResult> => {
         try {
           const reply = await this.sendUseCase.execute(validated(SendUserMessageRequest, send), deadline);
@@ -81,7 +112,6 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
         }
       }),
     );
-    return { results };
   }
 
   async deviceSync(request: logicMessageInt.DeviceSyncRequest): Promise<logicMessageExt.SyncReply> {

@@ -19,7 +19,7 @@ const engines: Engine[] = [
     name: 'MariaDB',
     async open() {
       database = await createTestDatabase('msgrepo');
-      const ds = await createDataSource(database.url, LOGIC_ENTITIES);
+      const ds = await createDataSource(database.url, LOGIC_ENTITIES, { multiStatements: true });
       await applySchemaFile(ds, 'logic');
       return ds;
     },

@@ -6,7 +6,7 @@ import {
   placeholders,
   SeqObjectType,
   sqlDateTime,
-  Transaction,
+  Statement,
 } from '@gim/storage';
 import { MessageIds } from './message-ids';
 import { InboxMessage, NewMessage, SendRecord, StoreResult } from './message';
@@ -39,6 +39,21 @@ function asDuplicate(result: StoreResult | undefined, senderId: number): StoreRe
       createdAt: result.createdAt,
     },
   };
+}
+
+/** Statements of one round and the reader of their answers. */
+interface RoundPart<T> {
+  statements: Statement[];
+  read(answers: readonly unknown[]): T;
+}
+
+/** Multi-row INSERTs of `rows` into `target` (`table (columns)`), BATCH_ROWS rows per statement. */
+function insertStatements(target: string, rows: readonly unknown[][]): Statement[] {
+  const tuple = `(${placeholders(rows[0]?.length ?? 0)})`;
+  return chunks(rows, BATCH_ROWS).map((batch) => ({
+    sql: `INSERT INTO ${target} VALUES ${placeholders(batch.length, tuple)}`,
+    params: batch.flat(),
+  }));
 }
 
 interface InboxRow {
@@ -143,6 +158,10 @@ export class MessageRepository {
     return Number(rows[0]?.ack ?? 0);
   }
 
+  // Two rounds (two round trips on MySQL, then the commit's log flush): first the stored sends among the client
+  // ids and every recipient's seq raised by what the batch gives it and read back (rows locked until commit, in
+  // ascending user order so concurrent commits cannot deadlock); then the rows, a correction of the seqs raised
+  // for sends that turned out to be retries, and COMMIT.
   private async storeAllOnce(messages: readonly NewMessage[]): Promise<StoreResult[]> {
     const firstOfKey = new Map<string, number>();
     const later = new Map<number, number>();
@@ -153,64 +172,72 @@ export class MessageRepository {
       if (first === undefined) firstOfKey.set(key, index);
       else later.set(index, first);
     });
-    const candidates = messages.length - later.size;
-    const ids = await this.ids.take(candidates);
-    const results = await this.db.transaction(async (tx) => {
-      const stored = await this.storedSends(tx, [...firstOfKey.keys()]);
+    const candidates: { index: number; message: NewMessage; recipients: number[] }[] = [];
+    const raised = new Map<number, number>();
+    messages.forEach((message, index) => {
+      if (later.has(index)) return;
+      const recipients = [...new Set(message.recipients)].sort((a, b) => a - b);
+      for (const userId of recipients) raised.set(userId, (raised.get(userId) ?? 0) + 1);
+      candidates.push({ index, message, recipients });
+    });
+    const ids = await this.ids.take(candidates.length);
+    const dedup = this.storedSendsStatements([...firstOfKey.keys()]);
+    const seqs = this.takeSeqsStatements(raised);
+    const results = await this.db.inRounds(async (tx) => {
+      const answers = await tx.round([...dedup.statements, ...seqs.statements]);
+      const stored = dedup.read(answers.slice(0, dedup.statements.length));
+      const nextSeqs = seqs.read(answers.slice(dedup.statements.length));
       const out = new Array<StoreResult | undefined>(messages.length).fill(undefined);
-      const fresh: { index: number; message: NewMessage; id: number; recipients: number[] }[] = [];
-      let nextId = 0;
-      messages.forEach((message, index) => {
-        if (later.has(index)) return;
+      const messageRows: unknown[][] = [];
+      const inboxRows: unknown[][] = [];
+      const dedupRows: unknown[][] = [];
+      const unused = new Map<number, number>();
+      candidates.forEach(({ index, message, recipients }, position) => {
         const previous =
           message.clientMsgId === undefined
             ? undefined
             : stored.get(dedupKey(message.senderId, message.clientMsgId));
-        if (previous) out[index] = { duplicate: previous };
-        else
-          fresh.push({
-            index,
-            message,
-            id: ids[nextId++] ?? 0,
-            recipients: [...new Set(message.recipients)].sort((a, b) => a - b),
-          });
-      });
-      if (fresh.length > 0) {
-        const firstSeqs = await this.takeSeqs(
-          tx,
-          fresh.map((entry) => entry.recipients),
-        );
-        const messageRows: unknown[][] = [];
-        const inboxRows: unknown[][] = [];
-        const dedupRows: unknown[][] = [];
-        for (const { index, message, id, recipients } of fresh) {
-          const createdAt = sqlDateTime(message.createdAt);
-          const seqs = new Map<number, number>();
-          for (const userId of recipients) {
-            const seq = firstSeqs.get(userId) ?? 0;
-            firstSeqs.set(userId, seq + 1);
-            seqs.set(userId, seq);
-            inboxRows.push([userId, seq, id, createdAt]);
-          }
-          messageRows.push([id, message.senderId, message.command, message.content, createdAt]);
-          if (message.clientMsgId !== undefined)
-            dedupRows.push([
-              message.senderId,
-              message.clientMsgId,
-              id,
-              seqs.get(message.senderId) ?? 0,
-              createdAt,
-            ]);
-          out[index] = { messageId: id, createdAt: dateTimeMs(createdAt), seqs };
+        if (previous) {
+          out[index] = { duplicate: previous };
+          for (const userId of recipients) unused.set(userId, (unused.get(userId) ?? 0) + 1);
+          return;
         }
-        await this.insertRows(tx, 'message (id, sender_id, command, content, created_at)', messageRows);
-        await this.insertRows(tx, 'user_message (user_id, seq, message_id, created_at)', inboxRows);
-        await this.insertRows(
-          tx,
-          'send_dedup (sender_id, client_msg_id, message_id, seq, created_at)',
-          dedupRows,
-        );
-      }
+        const id = ids[position] ?? 0;
+        const createdAt = sqlDateTime(message.createdAt);
+        const own = new Map<number, number>();
+        for (const userId of recipients) {
+          const seq = nextSeqs.get(userId) ?? 0;
+          nextSeqs.set(userId, seq + 1);
+          own.set(userId, seq);
+          inboxRows.push([userId, seq, id, createdAt]);
+        }
+        messageRows.push([id, message.senderId, message.command, message.content, createdAt]);
+        if (message.clientMsgId !== undefined)
+          dedupRows.push([
+            message.senderId,
+            message.clientMsgId,
+            id,
+            own.get(message.senderId) ?? 0,
+            createdAt,
+          ]);
+        out[index] = { messageId: id, createdAt: dateTimeMs(createdAt), seqs: own };
+      });
+      await tx.round(
+        [
+          ...insertStatements('message (id, sender_id, command, content, created_at)', messageRows),
+          ...insertStatements('user_message (user_id, seq, message_id, created_at)', inboxRows),
+          ...insertStatements(
+            'send_dedup (sender_id, client_msg_id, message_id, seq, created_at)',
+            dedupRows,
+          ),
+          // Seqs raised for retries give nothing back to anyone: lower them again, so no seq is skipped.
+          ...[...unused].map(([userId, count]) => ({
+            sql: 'UPDATE seq SET seq = seq - ? WHERE object_type = ? AND object_id = ?',
+            params: [count, SeqObjectType.User, userId],
+          })),
+        ],
+        { commit: true },
+      );
       return out;
     });
     return results.map((result, index) => {
@@ -223,78 +250,76 @@ export class MessageRepository {
     });
   }
 
-  /** The stored sends among these `sender:clientMsgId` keys. */
-  private async storedSends(tx: Transaction, keys: readonly string[]): Promise<Map<string, SendRecord>> {
-    const found = new Map<string, SendRecord>();
-    for (const batch of chunks(keys, BATCH_ROWS)) {
-      const params = batch.flatMap((key) => {
+  /** Statements finding the stored sends among these `sender:clientMsgId` keys, and the reader of their rows. */
+  private storedSendsStatements(keys: readonly string[]): RoundPart<Map<string, SendRecord>> {
+    const statements = chunks(keys, BATCH_ROWS).map((batch) => ({
+      sql:
+        'SELECT sender_id, client_msg_id, message_id, seq, created_at FROM send_dedup ' +
+        `WHERE (sender_id, client_msg_id) IN (${placeholders(batch.length, '(?, ?)')})`,
+      params: batch.flatMap((key) => {
         const at = key.indexOf(':');
         return [Number(key.slice(0, at)), key.slice(at + 1)];
-      });
-      const rows = await tx.query<DedupRow[]>(
-        'SELECT sender_id, client_msg_id, message_id, seq, created_at FROM send_dedup ' +
-          `WHERE (sender_id, client_msg_id) IN (${placeholders(batch.length, '(?, ?)')})`,
-        params,
-      );
-      for (const row of rows) {
-        found.set(dedupKey(Number(row.sender_id), String(row.client_msg_id)), {
-          messageId: Number(row.message_id),
-          seq: Number(row.seq),
-          createdAt: dateTimeMs(row.created_at),
-        });
-      }
-    }
-    return found;
+      }),
+    }));
+    const read = (answers: readonly unknown[]) => {
+      const found = new Map<string, SendRecord>();
+      for (const rows of answers as DedupRow[][])
+        for (const row of rows)
+          found.set(dedupKey(Number(row.sender_id), String(row.client_msg_id)), {
+            messageId: Number(row.message_id),
+            seq: Number(row.seq),
+            createdAt: dateTimeMs(row.created_at),
+          });
+      return found;
+    };
+    return { statements, read };
   }
 
   /**
-   * Raises each user's seq by the number of messages it receives in this transaction (rows locked until commit,
-   * in ascending user order, so concurrent transactions cannot deadlock on them) and returns, per user, the first
-   * of the seqs taken.
+   * Statements raising each user's seq by its count (rows locked until commit, in ascending user order) and
+   * reading it back, and the reader that returns, per user, the first of the seqs taken.
    */
-  private async takeSeqs(tx: Transaction, recipientLists: readonly number[][]): Promise<Map<number, number>> {
-    const counts = new Map<number, number>();
-    for (const recipients of recipientLists)
-      for (const userId of recipients) counts.set(userId, (counts.get(userId) ?? 0) + 1);
+  private takeSeqsStatements(counts: ReadonlyMap<number, number>): RoundPart<Map<number, number>> {
     const userIds = [...counts.keys()].sort((a, b) => a - b);
     const now = sqlDateTime(Date.now());
-    const first = new Map<number, number>();
+    const sqlite = this.db.dialect === 'sqlite';
+    const statements: Statement[] = [];
     for (const batch of chunks(userIds, BATCH_ROWS)) {
-      const values: unknown[] = [];
-      for (const userId of batch) values.push(SeqObjectType.User, userId, counts.get(userId), now, now);
+      const params: unknown[] = [];
+      for (const userId of batch) params.push(SeqObjectType.User, userId, counts.get(userId), now, now);
       const insert = `INSERT INTO seq (object_type, object_id, seq, created_at, updated_at) VALUES ${placeholders(batch.length, '(?, ?, ?, ?, ?)')} `;
-      let rows: SeqRow[];
-      if (this.db.dialect === 'sqlite') {
-        rows = await tx.query<SeqRow[]>(
-          `${insert}ON CONFLICT(object_type, object_id) DO UPDATE SET seq = seq + excluded.seq, updated_at = excluded.updated_at ` +
+      if (sqlite) {
+        statements.push({
+          sql:
+            `${insert}ON CONFLICT(object_type, object_id) DO UPDATE SET seq = seq + excluded.seq, updated_at = excluded.updated_at ` +
             'RETURNING object_id, seq',
-          values,
-        );
+          params,
+        });
       } else {
-        await tx.query(
-          `${insert}ON DUPLICATE KEY UPDATE seq = seq + VALUES(seq), updated_at = VALUES(updated_at)`,
-          values,
-        );
-        rows = await tx.query<SeqRow[]>(
-          `SELECT object_id, seq FROM seq WHERE object_type = ? AND object_id IN (${placeholders(batch.length)}) FOR UPDATE`,
-          [SeqObjectType.User, ...batch],
+        statements.push(
+          {
+            sql: `${insert}ON DUPLICATE KEY UPDATE seq = seq + VALUES(seq), updated_at = VALUES(updated_at)`,
+            params,
+          },
+          {
+            sql: `SELECT object_id, seq FROM seq WHERE object_type = ? AND object_id IN (${placeholders(batch.length)}) FOR UPDATE`,
+            params: [SeqObjectType.User, ...batch],
+          },
         );
       }
-      for (const row of rows) {
-        const userId = Number(row.object_id);
-        first.set(userId, Number(row.seq) - (counts.get(userId) ?? 0) + 1);
-      }
     }
-    return first;
-  }
-
-  /** Multi-row INSERTs of `rows` into `target` (`table (columns)`), BATCH_ROWS rows per statement. */
-  private async insertRows(tx: Transaction, target: string, rows: readonly unknown[][]): Promise<void> {
-    const width = rows[0]?.length ?? 0;
-    const tuple = `(${placeholders(width)})`;
-    for (const batch of chunks(rows, BATCH_ROWS)) {
-      await tx.query(`INSERT INTO ${target} VALUES ${placeholders(batch.length, tuple)}`, batch.flat());
-    }
+    const read = (answers: readonly unknown[]) => {
+      const first = new Map<number, number>();
+      // MySQL answers each batch with the upsert's header and then the rows; SQLite with the rows it returned.
+      const rowSets = sqlite ? answers : answers.filter((_, position) => position % 2 === 1);
+      for (const rows of rowSets as SeqRow[][])
+        for (const row of rows) {
+          const userId = Number(row.object_id);
+          first.set(userId, Number(row.seq) - (counts.get(userId) ?? 0) + 1);
+        }
+      return first;
+    };
+    return { statements, read };
   }
 
   private query<T>(sql: string, params: unknown[]): Promise<T[]> {
