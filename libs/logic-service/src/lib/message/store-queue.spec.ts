@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ErrorCode, GimError } from '@gim/errors';
 import { NewMessage, StoreResult } from './message';
 import { MessageRepository } from './message.repository';
-import { StoreQueue } from './store-queue';
+import { StoreQueue, StoreQueueLimits } from './store-queue';
 
 /** A repository stand-in that records each group commit and lets the test decide when it completes. */
 class RecordingRepository {
@@ -44,7 +44,10 @@ const message = (senderId: number): NewMessage => ({
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-function queue(limits = { maxWaiting: 100, maxBatch: 10, maxWaitMs: 1_000, concurrency: 1 }, now = () => 0) {
+function queue(
+  limits: StoreQueueLimits = { maxWaiting: 100, maxBatch: 10, maxWaitMs: 1_000, concurrency: 1 },
+  now = () => 0,
+) {
   const repository = new RecordingRepository();
   return { repository, store: new StoreQueue(repository as unknown as MessageRepository, limits, now) };
 }
@@ -79,7 +82,13 @@ void describe('StoreQueue', () => {
   });
 
   void it('runs up to `concurrency` commits at once; what arrives meanwhile waits for the first to finish', async () => {
-    const { repository, store } = queue({ maxWaiting: 100, maxBatch: 10, maxWaitMs: 1_000, concurrency: 2 });
+    const { repository, store } = queue({
+      maxWaiting: 100,
+      maxBatch: 10,
+      maxWaitMs: 1_000,
+      concurrency: 2,
+      parallelFrom: 1,
+    });
     const first = store.store(message(1));
     await tick();
     const second = store.store(message(2));
@@ -101,6 +110,31 @@ void describe('StoreQueue', () => {
     repository.finish();
     repository.finish();
     await Promise.all([second, ...third]);
+  });
+
+  void it('starts a commit beside a running one only while parallelFrom messages wait', async () => {
+    const { repository, store } = queue({
+      maxWaiting: 1_000,
+      maxBatch: 500,
+      maxWaitMs: 1_000,
+      concurrency: 2,
+      parallelFrom: 3,
+    });
+    const first = store.store(message(1));
+    await tick();
+    const few = [store.store(message(2)), store.store(message(3))];
+    await tick();
+    assert.equal(repository.commits.length, 1, 'two waiting messages wait for the running commit');
+    const more = store.store(message(4));
+    await tick();
+    assert.deepEqual(
+      repository.commits.map((batch) => batch.map((m) => m.senderId)),
+      [[1], [2, 3, 4]],
+      'a third waiting message starts the second commit',
+    );
+    repository.finish();
+    repository.finish();
+    await Promise.all([first, ...few, more]);
   });
 
   void it('splits what waits into batches of at most maxBatch', async () => {
