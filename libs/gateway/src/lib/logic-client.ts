@@ -13,6 +13,8 @@ import { SendStream } from './send-stream';
 
 /** Sends of one gateway waiting for logic at most; beyond it a send is answered 10501 (busy) at once. */
 const MAX_PENDING_SENDS = 20_000;
+/** While logic has left a batch unanswered this long (ms), new sends are answered 10501 (busy) at once. */
+const MAX_SEND_WAIT_MS = 500;
 
 /** The logic calls a gateway makes; failures reject with GimError (10500 when logic is unreachable). */
 export interface LogicClient {
@@ -63,7 +65,7 @@ export function createLogicClient(grpc: ClientGrpc, internalSecret: string): Log
     (batches) => messageStreams.sendUserMessageStream(batches, credential),
     DEFAULT_DEADLINE_MS,
   );
-  const sends = new SendBatcher((request) => stream.send(request), MAX_PENDING_SENDS);
+  const sends = new SendBatcher((request) => stream.send(request), MAX_PENDING_SENDS, MAX_SEND_WAIT_MS);
   return {
     signIn: (request) => devices.signIn(request),
     offline: (request) => devices.offline(request),

@@ -90,4 +90,31 @@ void describe('SendBatcher', () => {
     await Promise.all(accepted);
     await batcher.send(send(4));
   });
+
+  void it('answers busy at once while the oldest unanswered batch has waited over maxWaitMs', async () => {
+    let now = 0;
+    let answer: (() => void) | undefined;
+    const { call } = logic();
+    const slow = (request: logicMessageInt.SendUserMessagesRequest) =>
+      new Promise<void>((resolve) => (answer = resolve)).then(() => call(request));
+    const batcher = new SendBatcher(slow, 100, 500, () => now);
+    const first = batcher.send(send(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    now = 400;
+    const second = batcher.send(send(2));
+    now = 501;
+    await assert.rejects(
+      batcher.send(send(3)),
+      (error) => error instanceof GimError && error.code === ErrorCode.Busy,
+    );
+    answer?.();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    answer?.();
+    await second;
+    const fourth = batcher.send(send(4));
+    await new Promise((resolve) => setImmediate(resolve));
+    answer?.();
+    await fourth; // accepted again once nothing old waits
+  });
 });

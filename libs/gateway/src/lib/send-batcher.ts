@@ -16,18 +16,23 @@ export type SendUserMessages = (
 ) => Promise<logicMessageInt.SendUserMessagesReply>;
 
 /**
- * The sends a gateway's connections ask for in one I/O phase, as one `SendUserMessages` call (up to 1,000 per
- * call), so the per-call cost of gRPC is paid per batch, not per message. Each send still succeeds or fails on
- * its own. Bounded: with `maxPending` sends already waiting for logic, a send is refused at once with 10501
- * (busy), so an overloaded logic is answered, not queued behind.
+ * The sends a gateway's connections ask for in one I/O phase, as one `SendUserMessages` batch (up to 1,000 per
+ * batch), so the per-call cost of gRPC is paid per batch, not per message. Each send still succeeds or fails on
+ * its own. Bounded in number and in time: with `maxPending` sends already waiting for logic, or while the oldest
+ * unanswered batch has waited longer than `maxWaitMs`, a send is refused at once with 10501 (busy, nothing
+ * stored), so an overloaded logic is answered, not queued behind.
  */
 export class SendBatcher {
   private queued: Pending[] = [];
   private pending = 0;
+  /** When each unanswered batch left, oldest first (Map keeps insertion order). */
+  private readonly inFlight = new Map<Pending[], number>();
 
   constructor(
     private readonly call: SendUserMessages,
     private readonly maxPending: number,
+    private readonly maxWaitMs = Number.POSITIVE_INFINITY,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Sends one message in the next batch. */
@@ -35,6 +40,12 @@ export class SendBatcher {
     if (this.pending >= this.maxPending) {
       return Promise.reject(
         new GimError(ErrorCode.Busy, 'server busy: too many sends waiting for logic; retry'),
+      );
+    }
+    const oldest = this.inFlight.values().next();
+    if (!oldest.done && this.now() - oldest.value > this.maxWaitMs) {
+      return Promise.reject(
+        new GimError(ErrorCode.Busy, 'server busy: sends wait too long for logic; retry'),
       );
     }
     this.pending++;
@@ -53,6 +64,7 @@ export class SendBatcher {
   }
 
   private async dispatch(batch: Pending[]): Promise<void> {
+    this.inFlight.set(batch, this.now());
     try {
       const { results } = await this.call({ sends: batch.map((entry) => entry.request) });
       batch.forEach((entry, index) => settle(entry, results[index]));
@@ -60,6 +72,7 @@ export class SendBatcher {
       for (const entry of batch) entry.reject(error);
     } finally {
       this.pending -= batch.length;
+      this.inFlight.delete(batch);
     }
   }
 }
