@@ -121,6 +121,5 @@ void describe('SendStream', () => {
       message: '',
     });
     assert.deepEqual(await again, { results: [stored(8)] });
-    sends.close();
   });
 });

@@ -55,11 +55,6 @@ export class SendStream {
     });
   }
 
-  /** Half-closes the stream; unanswered batches still get their answers until logic ends it. */
-  close(): void {
-    this.stream?.upstream.complete();
-  }
-
   private connect(): OpenStream {
     const stream: OpenStream = {
       upstream: new Subject<logicMessageInt.SendUserMessageBatch>(),
