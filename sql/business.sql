@@ -1,9 +1,47 @@
--- Tables of the business service: users and their sign-in tokens.
--- Idempotent: safe to apply to an existing database (mysql gim < sql/business.sql).
+-- Tables of the business service: apps, their users and the users' sign-in tokens.
+-- Idempotent: creates what is missing. A database from an older gim also needs sql/migrations/business/
+-- (the apps apply both at boot; see sql/README.md).
+
+CREATE TABLE IF NOT EXISTS `schema_version` (
+  `name`       VARCHAR(32) NOT NULL COMMENT 'schema: business or logic',
+  `version`    INT         NOT NULL COMMENT 'number of the last migration applied',
+  `created_at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  `updated_at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3) COMMENT 'last update time (UTC)',
+  PRIMARY KEY (`name`)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+CREATE TABLE IF NOT EXISTS `app` (
+  `id`         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT COMMENT 'app id; 1 is the default app',
+  `name`       VARCHAR(64)     NOT NULL COMMENT 'display name',
+  `status`     TINYINT         NOT NULL DEFAULT 1 COMMENT '1 active, 2 disabled',
+  `settings`   VARCHAR(4096)   NOT NULL DEFAULT '{}' COMMENT 'per-app settings as a JSON object',
+  `created_at` DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  `updated_at` DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3) COMMENT 'last update time (UTC)',
+  PRIMARY KEY (`id`)
+) ENGINE = InnoDB AUTO_INCREMENT = 10000 DEFAULT CHARSET = utf8mb4;
+
+CREATE TABLE IF NOT EXISTS `app_credential` (
+  `app_id`          BIGINT UNSIGNED NOT NULL COMMENT 'app the credential acts for',
+  `credential_hash` BINARY(32)      NOT NULL COMMENT 'SHA-256 of the credential; the credential itself is never stored',
+  `created_at`      DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  PRIMARY KEY (`app_id`, `credential_hash`)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+CREATE TABLE IF NOT EXISTS `app_key` (
+  `app_id`     BIGINT UNSIGNED NOT NULL COMMENT 'app whose tokens the key verifies',
+  `kid`        VARCHAR(64)     NOT NULL COMMENT 'key id, the kid header of the tokens it verifies',
+  `alg`        VARCHAR(16)     NOT NULL COMMENT 'the one algorithm the key verifies: HS256, RS256, ES256 or EdDSA',
+  `material`   VARCHAR(4096)   NOT NULL COMMENT 'HS256: the shared secret (base64url); others: the public key as SPKI PEM',
+  `created_at` DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  PRIMARY KEY (`app_id`, `kid`)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
 
 CREATE TABLE IF NOT EXISTS `user` (
-  `id`           BIGINT UNSIGNED NOT NULL AUTO_INCREMENT COMMENT 'user id',
-  `phone_number` VARCHAR(20)     NOT NULL COMMENT 'phone number the user signs in with',
+  `id`           BIGINT UNSIGNED NOT NULL AUTO_INCREMENT COMMENT 'user id inside gim',
+  `app_id`       BIGINT UNSIGNED NOT NULL DEFAULT 1 COMMENT 'app the user belongs to',
+  `app_user_id`  BIGINT UNSIGNED NULL COMMENT 'the user id its app gave it; NULL when gim chose the id (default app), which is then id',
+  `tokens_not_before` BIGINT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'tokens its app signed before this time (Unix seconds) are refused',
+  `phone_number` VARCHAR(20)     NULL COMMENT 'phone number the user signs in with (default app); NULL for none',
   `nickname`     VARCHAR(64)     NOT NULL DEFAULT '' COMMENT 'display name',
   `sex`          TINYINT         NOT NULL DEFAULT 0 COMMENT 'sex: 0 unknown, 1 male, 2 female',
   `avatar_url`   VARCHAR(255)    NOT NULL DEFAULT '' COMMENT 'avatar image url',
@@ -12,6 +50,7 @@ CREATE TABLE IF NOT EXISTS `user` (
   `updated_at`   DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3) COMMENT 'last update time (UTC)',
   PRIMARY KEY (`id`),
   UNIQUE KEY `uk_user_phone_number` (`phone_number`),
+  UNIQUE KEY `uk_user_app_user` (`app_id`, `app_user_id`),
   KEY `idx_user_nickname` (`nickname`)
 ) ENGINE = InnoDB AUTO_INCREMENT = 10000 DEFAULT CHARSET = utf8mb4;
 

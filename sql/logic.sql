@@ -1,9 +1,19 @@
 -- Tables of the logic service: devices, acknowledgements, messages, inboxes, sequences and send deduplication.
--- Idempotent: safe to apply to an existing database (mysql gim < sql/logic.sql).
+-- Idempotent: creates what is missing. A database from an older gim also needs sql/migrations/logic/
+-- (the apps apply both at boot; see sql/README.md).
+
+CREATE TABLE IF NOT EXISTS `schema_version` (
+  `name`       VARCHAR(32) NOT NULL COMMENT 'schema: business or logic',
+  `version`    INT         NOT NULL COMMENT 'number of the last migration applied',
+  `created_at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  `updated_at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3) COMMENT 'last update time (UTC)',
+  PRIMARY KEY (`name`)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
 
 CREATE TABLE IF NOT EXISTS `device` (
-  `id`             BIGINT UNSIGNED NOT NULL AUTO_INCREMENT COMMENT 'device id',
+  `id`             BIGINT UNSIGNED NOT NULL AUTO_INCREMENT COMMENT 'device id inside gim',
   `user_id`        BIGINT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'user signed in on the device; 0 = none yet',
+  `app_device_id`  BIGINT UNSIGNED NULL COMMENT 'the device id in its user''s app (from the app''s token); NULL when gim chose the id, which is then id',
   `type`           TINYINT         NOT NULL DEFAULT 0 COMMENT 'device type: 0 default, 1 android, 2 ios, 3 windows, 4 macos, 5 web',
   `brand`          VARCHAR(64)     NOT NULL DEFAULT '' COMMENT 'manufacturer brand',
   `model`          VARCHAR(64)     NOT NULL DEFAULT '' COMMENT 'device model',
@@ -13,7 +23,8 @@ CREATE TABLE IF NOT EXISTS `device` (
   `created_at`     DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
   `updated_at`     DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3) COMMENT 'last update time (UTC)',
   PRIMARY KEY (`id`),
-  KEY `idx_device_user_id` (`user_id`)
+  KEY `idx_device_user_id` (`user_id`),
+  UNIQUE KEY `uk_device_user_app_device` (`user_id`, `app_device_id`)
 ) ENGINE = InnoDB AUTO_INCREMENT = 10000 DEFAULT CHARSET = utf8mb4;
 
 CREATE TABLE IF NOT EXISTS `device_ack` (

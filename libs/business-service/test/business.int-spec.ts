@@ -166,7 +166,7 @@ for (const backend of BACKENDS)
       );
       await assert.rejects(userInt.getUser({ userId: 0 }), failsWith(ErrorCode.BadRequest, /userId/));
       await assert.rejects(
-        userInt.auth({ userId: 1, deviceId: 0, token: 'x' }),
+        userInt.auth({ userId: 1, deviceId: -1, token: 'x' }),
         failsWith(ErrorCode.BadRequest, /deviceId/),
       );
     });

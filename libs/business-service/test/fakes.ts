@@ -24,8 +24,12 @@ export class InMemoryUserRepository implements UserRepository {
   /** Adds a user directly, as if created earlier. */
   add(phoneNumber: string, profile: Partial<Profile> = {}): User {
     const now = new Date();
+    const id = this.nextId++;
     const user: User = {
-      id: this.nextId++,
+      id,
+      appId: 1,
+      appUserId: id,
+      tokensNotBefore: 0,
       phoneNumber,
       nickname: '',
       sex: 0,
@@ -47,6 +51,20 @@ export class InMemoryUserRepository implements UserRepository {
     return [...this.users.values()].filter((user) => ids.includes(user.id));
   }
 
+  async findInApp(appId: number, appUserIds: readonly number[]): Promise<User[]> {
+    return [...this.users.values()].filter(
+      (user) => user.appId === appId && appUserIds.includes(user.appUserId),
+    );
+  }
+
+  async findOrCreateInApp(appId: number, appUserId: number): Promise<User> {
+    const [existing] = await this.findInApp(appId, [appUserId]);
+    if (existing) return existing;
+    const user = { ...this.add(''), appId, appUserId };
+    this.users.set(user.id, user);
+    return user;
+  }
+
   async findOrCreateByPhone(phoneNumber: string): Promise<{ user: User; created: boolean }> {
     const existing = [...this.users.values()].find((user) => user.phoneNumber === phoneNumber);
     return existing ? { user: existing, created: false } : { user: this.add(phoneNumber), created: true };
@@ -59,8 +77,8 @@ export class InMemoryUserRepository implements UserRepository {
     return true;
   }
 
-  async search(key: string, limit: number): Promise<User[]> {
-    const all = [...this.users.values()];
+  async search(appId: number, key: string, limit: number): Promise<User[]> {
+    const all = [...this.users.values()].filter((user) => user.appId === appId);
     const byPhone = all.filter((user) => user.phoneNumber === key);
     const byNickname = all.filter((user) => user.nickname.includes(key) && !byPhone.includes(user));
     return [...byPhone, ...byNickname].slice(0, limit);

@@ -7,6 +7,7 @@ export * as logicPush from './gen/logic/push.ext';
 export * as logicGroup from './gen/logic/group.int';
 export * as logicRoom from './gen/logic/room.int';
 export * as businessUserExt from './gen/business/user.ext';
+export * as businessAppInt from './gen/business/app.int';
 export * as businessUserInt from './gen/business/user.int';
 export * as businessFriend from './gen/business/friend.ext';
 export { Empty } from './gen/google/protobuf/empty';

@@ -110,7 +110,7 @@ export class InMemoryLogic implements LogicClient {
     if (this.signInGate) await this.signInGate;
     if (request.token !== `token-${request.userId}`)
       throw new GimError(ErrorCode.Unauthorized, 'unauthorized: bad token');
-    return {};
+    return { userId: request.userId, deviceId: request.deviceId, appId: 1 };
   }
 
   async offline(request: logicDevice.OfflineRequest): Promise<void> {

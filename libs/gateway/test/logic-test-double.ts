@@ -82,7 +82,7 @@ export class LogicTestDouble {
         this.signIns.push(request);
         if (request.token !== `token-${request.userId}`)
           throw new GimError(ErrorCode.Unauthorized, 'unauthorized: bad token');
-        return {};
+        return { userId: request.userId, deviceId: request.deviceId, appId: 1 };
       }),
       heartbeat: this.unary(() => ({})),
       offline: this.unary((request: logicDevice.OfflineRequest) => {

@@ -3,7 +3,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Channels, MemoryBus } from '@gim/bus';
 import { loadConfig } from '@gim/config';
-import { businessUserExt, businessUserInt, connectInt, Empty } from '@gim/contracts';
+import { businessUserExt, businessUserInt, connectInt } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
 import { decodePacket, Message, Packet } from '@gim/protocol';
 import { PromiseClient } from '@gim/rpc';
@@ -42,6 +42,8 @@ export class FakeBusiness implements PromiseClient<businessUserInt.UserIntServic
       extra: '',
       createTime: 0,
       updateTime: 0,
+      appId: 1,
+      appUserId: userId,
     });
   }
 
@@ -50,11 +52,21 @@ export class FakeBusiness implements PromiseClient<businessUserInt.UserIntServic
     this.tokens.set(`${userId}/${deviceId}`, token);
   }
 
-  async auth(request: businessUserInt.AuthRequest): Promise<Empty> {
+  async auth(request: businessUserInt.AuthRequest): Promise<businessUserInt.AuthReply> {
     if (this.tokens.get(`${request.userId}/${request.deviceId}`) !== request.token) {
       throw new GimError(ErrorCode.Unauthorized, 'unauthorized: bad token');
     }
-    return {};
+    const { userId, deviceId } = request;
+    return { appId: 1, userId, deviceId, appUserId: userId, appDeviceId: deviceId };
+  }
+
+  async findAppUsers(
+    request: businessUserInt.FindAppUsersRequest,
+  ): Promise<businessUserInt.FindAppUsersReply> {
+    const users = [...this.users.values()].filter(
+      (user) => user.appId === request.appId && request.appUserIds.includes(user.appUserId),
+    );
+    return { users };
   }
 
   async getUser(request: businessUserExt.GetUserRequest): Promise<businessUserExt.GetUserReply> {
@@ -90,7 +102,9 @@ export interface LogicStorage {
 
 export async function openLogicStorage(label: string): Promise<LogicStorage> {
   const dir = await tempDir(label);
-  const dataSource = await createDataSource(`sqlite:${dir.path}/logic.sqlite`, LOGIC_ENTITIES);
+  const dataSource = await createDataSource(`sqlite:${dir.path}/logic.sqlite`, LOGIC_ENTITIES, {
+    schema: 'logic',
+  });
   const db = Database.of(dataSource);
   const messages = new MessageRepository(db);
   return {

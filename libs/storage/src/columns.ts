@@ -109,11 +109,15 @@ export const column = {
 
   /** BIGINT UNSIGNED read as a number. */
   u64:
-    (comment: string, options: { primary?: boolean; default?: number } = {}): ColumnSpec =>
+    (
+      comment: string,
+      options: { primary?: boolean; default?: number; nullable?: boolean } = {},
+    ): ColumnSpec =>
     (dialect) => ({
       type: 'bigint',
       ...mysqlOnly(dialect, { unsigned: true }),
       primary: options.primary ?? false,
+      nullable: options.nullable ?? false,
       ...withDefault(options.default),
       comment,
       transformer: bigintAsNumber,
@@ -140,11 +144,16 @@ export const column = {
 
   /** VARCHAR(length). */
   varchar:
-    (length: number, comment: string, options: { primary?: boolean; default?: string } = {}): ColumnSpec =>
+    (
+      length: number,
+      comment: string,
+      options: { primary?: boolean; default?: string; nullable?: boolean } = {},
+    ): ColumnSpec =>
     () => ({
       type: 'varchar',
       length,
       primary: options.primary ?? false,
+      nullable: options.nullable ?? false,
       ...withDefault(options.default),
       comment,
     }),
@@ -156,9 +165,12 @@ export const column = {
 
   /** Fixed-length BINARY(length) on MySQL, BLOB on SQLite; read as a Buffer. */
   binary:
-    (length: number, comment: string): ColumnSpec =>
-    (dialect) =>
-      dialect === 'mysql' ? { type: 'binary', length, comment } : { type: 'blob', comment },
+    (length: number, comment: string, options: { primary?: boolean } = {}): ColumnSpec =>
+    (dialect) => ({
+      ...(dialect === 'mysql' ? { type: 'binary', length } : { type: 'blob' }),
+      primary: options.primary ?? false,
+      comment,
+    }),
 
   /** DATETIME(3) in UTC, without a default. */
   datetime:

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { dirname } from 'node:path';
-import { parseDatabaseUrl, schemaFilePath } from './data-source';
+import { parseDatabaseUrl } from './data-source';
+import { schemaFilePath } from './schema';
 
 void describe('parseDatabaseUrl', () => {
   void it('reads a mysql URL', () => {

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool, PoolConnection, PoolOptions, RowDataPacket } from 'mysql2';
 import { createConnection } from 'mysql2/promise';
@@ -8,6 +7,7 @@ import { ValidateBy, type ValidationArguments, type ValidationOptions } from 'cl
 import { DataSource, type EntitySchema } from 'typeorm';
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
 import { entitySchemasFor, type Dialect, type EntityClass } from './columns';
+import { migrateSqlite, type SchemaName } from './schema';
 
 /** Where a database URL points: a MySQL/MariaDB database or a SQLite file (`:memory:` for none). */
 export type DatabaseTarget =
@@ -33,10 +33,12 @@ export interface CreateDataSourceOptions {
    * round trip. Safe only because gim never puts a value into SQL text (placeholders everywhere); off by default.
    */
   multiStatements?: boolean;
+  /**
+   * SQLite: the schema these tables are, so a database from an older gim is migrated (sql/migrations/<schema>/)
+   * before the tables are synchronised with the entities. MySQL databases are migrated by applySchemaFile.
+   */
+  schema?: SchemaName;
 }
-
-/** The schema files under `sql/`. */
-export type SchemaName = 'business' | 'logic';
 
 /** Entity classes or ready-made TypeORM schemas to register with a data source. */
 export type EntityList = readonly (EntityClass | EntitySchema)[];
@@ -186,7 +188,7 @@ async function openSqlite(
     type: 'better-sqlite3',
     database,
     entities: entitySchemasFor(entities, 'sqlite'),
-    synchronize: true,
+    synchronize: options.schema === undefined,
     enableWAL: true,
     prepareDatabase: (db: BetterSqlite3.Database) => {
       db.pragma('synchronous = NORMAL');
@@ -196,6 +198,7 @@ async function openSqlite(
   });
   await dataSource.initialize();
   try {
+    if (options.schema !== undefined) await migrateSqlite(dataSource, options.schema);
     await startSqliteIdsAt(dataSource, FIRST_ID);
     await emulateOnUpdate(dataSource);
   } catch (error) {
@@ -248,40 +251,6 @@ export function dialectOf(dataSource: DataSource): Dialect {
     default:
       throw new Error(`gim storage does not support the TypeORM driver "${dataSource.options.type}"`);
   }
-}
-
-/** Path of `sql/<name>.sql`: under GIM_SQL_DIR if set, else the nearest `sql/` folder above this file. */
-export function schemaFilePath(name: SchemaName): string {
-  const fileName = `${name}.sql`;
-  const configured = process.env['GIM_SQL_DIR'];
-  if (configured) {
-    const file = resolve(configured, fileName);
-    if (!existsSync(file)) throw new Error(`GIM_SQL_DIR is ${configured}, but ${file} does not exist`);
-    return file;
-  }
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const file = join(dir, 'sql', fileName);
-    if (existsSync(file)) return file;
-    if (dirname(dir) === dir) throw new Error(`no sql/${fileName} above ${__dirname}; set GIM_SQL_DIR`);
-  }
-}
-
-// A statement ends with ';' at the end of a line; comments are whole lines starting with '--'.
-function splitStatements(sql: string): string[] {
-  return sql
-    .split('\n')
-    .filter((line) => !line.trimStart().startsWith('--'))
-    .join('\n')
-    .split(/;[ \t]*(?:\r?\n|$)/)
-    .map((statement) => statement.trim())
-    .filter((statement) => statement !== '');
-}
-
-/** Runs every statement of `sql/<name>.sql` on a MySQL data source; SQLite builds its schema from the entities instead. */
-export async function applySchemaFile(dataSource: DataSource, name: SchemaName): Promise<void> {
-  if (dialectOf(dataSource) === 'sqlite') return;
-  const statements = splitStatements(await readFile(schemaFilePath(name), 'utf8'));
-  for (const statement of statements) await dataSource.query(statement);
 }
 
 function databaseUrlProblem(url: unknown): string | undefined {

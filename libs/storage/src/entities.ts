@@ -1,6 +1,10 @@
+import { AppCredentialEntity } from './business/app-credential.entity';
+import { AppKeyEntity } from './business/app-key.entity';
+import { AppEntity } from './business/app.entity';
 import { AuthTokenEntity } from './business/auth-token.entity';
 import { UserEntity } from './business/user.entity';
 import type { EntityClass } from './columns';
+import { SchemaVersionEntity } from './common/schema-version.entity';
 import { DeviceAckEntity } from './logic/device-ack.entity';
 import { DeviceEntity } from './logic/device.entity';
 import { MessageEntity } from './logic/message.entity';
@@ -9,7 +13,14 @@ import { SeqEntity } from './logic/seq.entity';
 import { UserMessageEntity } from './logic/user-message.entity';
 
 /** Entities of the business service's database (sql/business.sql). */
-export const BUSINESS_ENTITIES: readonly EntityClass[] = [UserEntity, AuthTokenEntity];
+export const BUSINESS_ENTITIES: readonly EntityClass[] = [
+  AppEntity,
+  AppCredentialEntity,
+  AppKeyEntity,
+  UserEntity,
+  AuthTokenEntity,
+  SchemaVersionEntity,
+];
 
 /** Entities of the logic service's database (sql/logic.sql). */
 export const LOGIC_ENTITIES: readonly EntityClass[] = [
@@ -19,4 +30,5 @@ export const LOGIC_ENTITIES: readonly EntityClass[] = [
   UserMessageEntity,
   SeqEntity,
   SendDedupEntity,
+  SchemaVersionEntity,
 ];

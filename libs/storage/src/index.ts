@@ -1,4 +1,8 @@
 // TypeORM entities of gim's tables, the data sources that hold them (MySQL/MariaDB or SQLite), and the one way repositories run SQL on them.
+export { AppCredentialEntity } from './business/app-credential.entity';
+export { AppKeyEntity } from './business/app-key.entity';
+export { AppEntity, AppStatus } from './business/app.entity';
+export { SchemaVersionEntity } from './common/schema-version.entity';
 export { AuthTokenEntity } from './business/auth-token.entity';
 export { UserEntity } from './business/user.entity';
 export { DeviceAckEntity } from './logic/device-ack.entity';
@@ -10,16 +14,14 @@ export { UserMessageEntity } from './logic/user-message.entity';
 export { BUSINESS_ENTITIES, LOGIC_ENTITIES } from './entities';
 export { bigintAsNumber, entitySchemasFor, type Dialect, type EntityClass } from './columns';
 export {
-  applySchemaFile,
   createDataSource,
   dialectOf,
   IsDatabaseUrl,
   parseDatabaseUrl,
-  schemaFilePath,
   type CreateDataSourceOptions,
   type DatabaseTarget,
   type EntityList,
-  type SchemaName,
 } from './data-source';
+export { applySchemaFile, latestVersion, schemaFilePath, type SchemaName } from './schema';
 export { Database, type RoundTransaction, type Statement, type Transaction } from './database';
 export { chunks, dateTimeMs, isDuplicateKey, placeholders, sqlDateTime } from './sql';

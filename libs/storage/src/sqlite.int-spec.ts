@@ -40,7 +40,20 @@ void describe('SQLite data source', () => {
     );
     assert.deepEqual(
       rows.map((row) => row.name),
-      ['auth_token', 'device', 'device_ack', 'message', 'send_dedup', 'seq', 'user', 'user_message'],
+      [
+        'app',
+        'app_credential',
+        'app_key',
+        'auth_token',
+        'device',
+        'device_ack',
+        'message',
+        'schema_version',
+        'send_dedup',
+        'seq',
+        'user',
+        'user_message',
+      ],
     );
   });
 

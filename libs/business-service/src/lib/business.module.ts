@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AppModule } from './app/app.module';
 import { AttemptStore } from './auth/attempt-store';
 import { AuthModule } from './auth/auth.module';
 import { CodeVerifier, DevelopmentCodeVerifier } from './auth/code-verifier';
@@ -42,13 +43,13 @@ class BusinessCoreModule {
   }
 }
 
-/** The whole business service (UserExt, UserInt, FriendExt) as one Nest module. */
+/** The whole business service (AppInt, UserExt, UserInt, FriendExt) as one Nest module. */
 @Module({})
 export class BusinessModule {
   static forRoot(options: BusinessModuleOptions): DynamicModule {
     return {
       module: BusinessModule,
-      imports: [BusinessCoreModule.forRoot(options), AuthModule, UserModule, FriendModule],
+      imports: [BusinessCoreModule.forRoot(options), AppModule, AuthModule, UserModule, FriendModule],
     };
   }
 }

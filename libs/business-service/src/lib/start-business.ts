@@ -11,6 +11,7 @@ import { BusinessModule } from './business.module';
 
 /** The proto files the business gRPC server serves. */
 export const BUSINESS_PROTO_FILES = [
+  'business/app.int.proto',
   'business/user.ext.proto',
   'business/user.int.proto',
   'business/friend.ext.proto',
@@ -36,7 +37,9 @@ export async function startBusiness(
   options: StartBusinessOptions,
 ): Promise<BusinessHandle> {
   const logger = new Logger('business');
-  const dataSource = await createDataSource(config.GIM_BUSINESS_DB_URL, BUSINESS_ENTITIES);
+  const dataSource = await createDataSource(config.GIM_BUSINESS_DB_URL, BUSINESS_ENTITIES, {
+    schema: 'business',
+  });
   const attemptStore = createAttemptStore(config);
   try {
     if (config.GIM_BUSINESS_APPLY_SCHEMA) await applySchemaFile(dataSource, 'business');

@@ -19,7 +19,7 @@ const MAX_SEND_WAIT_MS = 500;
 /** The logic calls a gateway makes; failures reject with GimError (10500 when logic is unreachable). */
 export interface LogicClient {
   /** Checks a sign-in and records the device online on this gateway. */
-  signIn(request: logicDevice.SignInRequest): Promise<unknown>;
+  signIn(request: logicDevice.SignInRequest): Promise<logicDevice.SignInReply>;
   /** Records that a signed-in connection closed. */
   offline(request: logicDevice.OfflineRequest): Promise<unknown>;
   /** Renews (or, with lease_seconds 0, drops) this gateway's presence lease; says whether it had lapsed. */

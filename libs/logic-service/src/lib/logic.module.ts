@@ -6,6 +6,7 @@ import { businessUserInt } from '@gim/contracts';
 import { grpcClientOptions, INTERNAL_SECRET, InternalGuard, promiseClient } from '@gim/rpc';
 import { Database } from '@gim/storage';
 import { DeviceIntGrpc } from './device/device.grpc';
+import { DeviceNames } from './device/device-names';
 import { DeviceRepository } from './device/device.repository';
 import { SaveDeviceUseCase } from './device/save-device.usecase';
 import { SignInDeviceUseCase } from './device/sign-in-device.usecase';
@@ -75,6 +76,11 @@ export class LogicModule {
         },
         { provide: MessageRepository, useFactory: () => new MessageRepository(db) },
         { provide: DeviceRepository, useFactory: () => new DeviceRepository(db) },
+        {
+          provide: DeviceNames,
+          inject: [DeviceRepository],
+          useFactory: (devices: DeviceRepository) => new DeviceNames(devices),
+        },
         {
           provide: StoreQueue,
           inject: [MessageRepository],

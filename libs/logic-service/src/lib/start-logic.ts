@@ -26,6 +26,7 @@ export async function startLogic(config: LogicConfig, options: LogicOptions): Pr
   const dataSource = await createDataSource(config.GIM_LOGIC_DB_URL, LOGIC_ENTITIES, {
     poolSize: config.GIM_LOGIC_DB_POOL,
     multiStatements: true,
+    schema: 'logic',
   });
   if (config.GIM_LOGIC_APPLY_SCHEMA) await applySchemaFile(dataSource, 'logic');
   const memory = config.GIM_PRESENCE === 'memory';

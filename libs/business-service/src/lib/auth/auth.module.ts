@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AppModule } from '../app/app.module';
+import { TypeOrmUserRepository, UserRepository } from '../user/user.repository';
 import { AuthenticateUseCase } from './authenticate.usecase';
 import { TokenRepository, TypeOrmTokenRepository } from './auth.repository';
 import { ExtAuthGuard } from './ext-auth.guard';
@@ -7,7 +9,9 @@ import { SignInLimiter } from './sign-in-limiter';
 
 /** Tokens: issuing them at sign-in and checking them on every authenticated call; sign-in attempt limits. */
 @Module({
+  imports: [AppModule],
   providers: [
+    { provide: UserRepository, useClass: TypeOrmUserRepository },
     { provide: TokenRepository, useClass: TypeOrmTokenRepository },
     IssueTokenUseCase,
     AuthenticateUseCase,

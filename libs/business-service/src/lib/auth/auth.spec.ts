@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode, GimError } from '@gim/errors';
-import { InMemoryTokenRepository, issueTokenOver } from '../../../test/fakes';
+import { InMemoryTokenRepository, InMemoryUserRepository, issueTokenOver } from '../../../test/fakes';
+import type { AppDirectory } from '../app/app-directory';
 import { hashToken } from './auth';
 import { AuthenticateUseCase } from './authenticate.usecase';
 import { DevelopmentCodeVerifier } from './code-verifier';
@@ -37,20 +38,28 @@ void describe('IssueTokenUseCase', () => {
   });
 });
 
+// gim's own tokens never reach the app directory or the user repository.
+function authenticateOver(tokens: InMemoryTokenRepository): AuthenticateUseCase {
+  return new AuthenticateUseCase(tokens, {} as AppDirectory, new InMemoryUserRepository());
+}
+
 void describe('AuthenticateUseCase', () => {
   void it('accepts the live token of the device for its user', async () => {
     const tokens = new InMemoryTokenRepository();
     const { token } = await issueTokenOver(tokens).execute({ userId: 7, deviceId: 8 });
-    assert.deepEqual(await new AuthenticateUseCase(tokens).execute({ userId: 7, deviceId: 8, token }), {
+    assert.deepEqual(await authenticateOver(tokens).execute({ userId: 7, deviceId: 8, token }), {
+      appId: 1,
       userId: 7,
       deviceId: 8,
+      appUserId: 7,
+      appDeviceId: 8,
     });
   });
 
   void it('rejects a wrong token, another user, another device and a replaced token', async () => {
     const tokens = new InMemoryTokenRepository();
     const issue = issueTokenOver(tokens);
-    const authenticate = new AuthenticateUseCase(tokens);
+    const authenticate = authenticateOver(tokens);
     const first = await issue.execute({ userId: 7, deviceId: 8 });
     const wrong = isUnauthorized(/not the live token/);
     await assert.rejects(authenticate.execute({ userId: 7, deviceId: 8, token: `${first.token}x` }), wrong);
@@ -66,7 +75,7 @@ void describe('AuthenticateUseCase', () => {
     const { token } = await issueTokenOver(tokens).execute({ userId: 7, deviceId: 8 });
     const stored = tokens.tokens.get(8)!;
     tokens.tokens.set(8, { ...stored, expiresAt: new Date(Date.now() - 1) });
-    const authenticate = new AuthenticateUseCase(tokens);
+    const authenticate = authenticateOver(tokens);
     await assert.rejects(authenticate.execute({ userId: 7, deviceId: 8, token }), isUnauthorized(/expired/));
     await assert.rejects(
       authenticate.execute({ userId: 7, deviceId: 8, token: 'guess' }),

@@ -17,10 +17,15 @@ export interface IssuedToken {
   expiresAt: Date;
 }
 
-/** The authenticated caller of a client-facing call. */
+/** Who a token signs in: the user and device inside gim, and the ids their app knows them by. */
 export interface Caller {
+  appId: number;
+  /** the user inside gim */
   userId: number;
+  /** the device inside gim; 0 when an app token names a device gim has not registered yet */
   deviceId: number;
+  appUserId: number;
+  appDeviceId: number;
 }
 
 /** A new random token, base64url encoded. */

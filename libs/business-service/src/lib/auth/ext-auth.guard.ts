@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Metadata } from '@grpc/grpc-js';
 import { claimedIdentity } from '@gim/rpc';
 import { ErrorCode, GimError } from '@gim/errors';
+import { DEFAULT_APP_ID } from '../app/app';
 import { Caller } from './auth';
 import { AuthenticateUseCase } from './authenticate.usecase';
 
@@ -21,7 +22,14 @@ export class ExtAuthGuard implements CanActivate {
         'unauthorized: user_id, device_id and token metadata are required; sign in first',
       );
     }
-    authenticated.set(metadata, await this.authenticate.execute(claimed));
+    const caller = await this.authenticate.execute(claimed);
+    if (caller.appId !== DEFAULT_APP_ID) {
+      throw new GimError(
+        ErrorCode.Unauthorized,
+        "unauthorized: business's client-facing calls take gim's own tokens only for now; app tokens sign in on the long connection",
+      );
+    }
+    authenticated.set(metadata, caller);
     return true;
   }
 }

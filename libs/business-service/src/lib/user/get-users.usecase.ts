@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ArrayMaxSize, IsArray, IsInt, IsPositive } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsPositive } from 'class-validator';
 import { User } from './user';
 import { UserRepository } from './user.repository';
 
@@ -13,6 +13,12 @@ export class GetUsersCommand {
   @IsInt({ each: true })
   @IsPositive({ each: true })
   userIds!: number[];
+
+  /** the app whose ids userIds are; absent for gim's own ids */
+  @IsOptional()
+  @IsInt()
+  @IsPositive()
+  appId?: number;
 }
 
 /** Reads many users at once; ids with no user are left out. */
@@ -21,6 +27,8 @@ export class GetUsersUseCase {
   constructor(private readonly users: UserRepository) {}
 
   execute(command: GetUsersCommand): Promise<User[]> {
-    return this.users.findByIds(command.userIds);
+    return command.appId === undefined
+      ? this.users.findByIds(command.userIds)
+      : this.users.findInApp(command.appId, command.userIds);
   }
 }

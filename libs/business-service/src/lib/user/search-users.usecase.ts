@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsInt, IsPositive, IsString, Length, Matches } from 'class-validator';
 import { SEARCH_LIMIT, User } from './user';
 import { UserRepository } from './user.repository';
 
@@ -9,6 +9,11 @@ export class SearchUsersCommand {
   @Length(1, 64)
   @Matches(/\S/, { message: 'key must not be blank' })
   key!: string;
+
+  /** the caller's app: only its users are searched */
+  @IsInt()
+  @IsPositive()
+  appId!: number;
 }
 
 /** Finds at most SEARCH_LIMIT users: the one with exactly this phone number first, then nickname matches. */
@@ -17,6 +22,6 @@ export class SearchUsersUseCase {
   constructor(private readonly users: UserRepository) {}
 
   execute(command: SearchUsersCommand): Promise<User[]> {
-    return this.users.search(command.key.trim(), SEARCH_LIMIT);
+    return this.users.search(command.appId, command.key.trim(), SEARCH_LIMIT);
   }
 }

@@ -22,6 +22,8 @@ export function toUserMessage(user: User): businessUserExt.User {
     extra: user.extra,
     createTime: user.createdAt.getTime(),
     updateTime: user.updatedAt.getTime(),
+    appId: user.appId,
+    appUserId: user.appUserId,
   };
 }
 
@@ -57,8 +59,12 @@ export class UserExtGrpcController implements businessUserExt.UserExtServiceCont
   }
 
   @UseGuards(ExtAuthGuard)
-  async getUser(request: businessUserExt.GetUserRequest): Promise<businessUserExt.GetUserReply> {
-    const user = await this.getUserUseCase.execute(validated(GetUserCommand, request));
+  async getUser(
+    request: businessUserExt.GetUserRequest,
+    metadata?: Metadata,
+  ): Promise<businessUserExt.GetUserReply> {
+    const { appId } = authenticatedCaller(metadata);
+    const user = await this.getUserUseCase.execute(validated(GetUserCommand, { ...request, appId }));
     return { user: toUserMessage(user) };
   }
 
@@ -69,8 +75,12 @@ export class UserExtGrpcController implements businessUserExt.UserExtServiceCont
   }
 
   @UseGuards(ExtAuthGuard)
-  async searchUser(request: businessUserExt.SearchUserRequest): Promise<businessUserExt.SearchUserReply> {
-    const users = await this.searchUsersUseCase.execute(validated(SearchUsersCommand, request));
+  async searchUser(
+    request: businessUserExt.SearchUserRequest,
+    metadata?: Metadata,
+  ): Promise<businessUserExt.SearchUserReply> {
+    const { appId } = authenticatedCaller(metadata);
+    const users = await this.searchUsersUseCase.execute(validated(SearchUsersCommand, { ...request, appId }));
     return { users: users.map(toUserMessage) };
   }
 }
@@ -86,8 +96,8 @@ export class UserIntGrpcController implements businessUserInt.UserIntServiceCont
     private readonly getUsersUseCase: GetUsersUseCase,
   ) {}
 
-  async auth(request: businessUserInt.AuthRequest): Promise<void> {
-    await this.authenticateUseCase.execute(validated(AuthenticateCommand, request));
+  async auth(request: businessUserInt.AuthRequest): Promise<businessUserInt.AuthReply> {
+    return this.authenticateUseCase.execute(validated(AuthenticateCommand, request));
   }
 
   async getUser(request: businessUserExt.GetUserRequest): Promise<businessUserExt.GetUserReply> {
@@ -99,5 +109,12 @@ export class UserIntGrpcController implements businessUserInt.UserIntServiceCont
     const userIds = Object.keys(request.userIds ?? {}).map(uint64MapKey);
     const users = await this.getUsersUseCase.execute(validated(GetUsersCommand, { userIds }));
     return { users: Object.fromEntries(users.map((user) => [user.id, toUserMessage(user)])) };
+  }
+
+  async findAppUsers(
+    request: businessUserInt.FindAppUsersRequest,
+  ): Promise<businessUserInt.FindAppUsersReply> {
+    const command = validated(GetUsersCommand, { userIds: request.appUserIds, appId: request.appId });
+    return { users: (await this.getUsersUseCase.execute(command)).map(toUserMessage) };
   }
 }

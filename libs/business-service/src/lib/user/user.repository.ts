@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, In, Repository } from 'typeorm';
 import { Database, isDuplicateKey, UserEntity } from '@gim/storage';
+import { DEFAULT_APP_ID } from '../app/app';
 import { BUSINESS_DATA_SOURCE } from '../business.tokens';
 import { Profile, User } from './user';
 
@@ -8,20 +9,30 @@ import { Profile, User } from './user';
 export abstract class UserRepository {
   /** The user with this id, if any. */
   abstract findById(id: number): Promise<User | undefined>;
+  /**
+   * The users of an app among the ids the app calls them by, in no particular order: the one way an id from a
+   * client or an integrator becomes a user (in the default app those ids are gim's own).
+   */
+  abstract findInApp(appId: number, appUserIds: readonly number[]): Promise<User[]>;
   /** The users among these ids that exist, in no particular order. */
   abstract findByIds(ids: readonly number[]): Promise<User[]>;
+  /** The user an app calls `appUserId`, created in the app if there is none yet; safe when two sign-ins race. */
+  abstract findOrCreateInApp(appId: number, appUserId: number): Promise<User>;
   /** The user with this phone number, created if there is none yet; safe when two sign-ins race. */
   abstract findOrCreateByPhone(phoneNumber: string): Promise<{ user: User; created: boolean }>;
   /** Replaces a user's profile; false when the user does not exist. */
   abstract updateProfile(id: number, profile: Profile): Promise<boolean>;
-  /** Users whose phone number is exactly `key` (first) or whose nickname contains it, by id. */
-  abstract search(key: string, limit: number): Promise<User[]>;
+  /** Users of the app whose phone number is exactly `key` (first) or whose nickname contains it, by id. */
+  abstract search(appId: number, key: string, limit: number): Promise<User[]>;
 }
 
 function toUser(row: UserEntity): User {
   return {
     id: row.id,
-    phoneNumber: row.phoneNumber,
+    appId: row.appId,
+    appUserId: row.appUserId ?? row.id,
+    tokensNotBefore: row.tokensNotBefore,
+    phoneNumber: row.phoneNumber ?? '',
     nickname: row.nickname,
     sex: row.sex,
     avatarUrl: row.avatarUrl,
@@ -60,6 +71,36 @@ export class TypeOrmUserRepository extends UserRepository {
     return rows.map(toUser);
   }
 
+  override async findInApp(appId: number, appUserIds: readonly number[]): Promise<User[]> {
+    if (appUserIds.length === 0) return [];
+    const ids = In([...new Set(appUserIds)]);
+    const rows = await this.db.run(() =>
+      this.rows.findBy(appId === DEFAULT_APP_ID ? { appId, id: ids } : { appId, appUserId: ids }),
+    );
+    return rows.map(toUser);
+  }
+
+  override async findOrCreateInApp(appId: number, appUserId: number): Promise<User> {
+    const existing = await this.db.run(() => this.rows.findOneBy({ appId, appUserId }));
+    if (existing) return toUser(existing);
+    try {
+      await this.db.run(() =>
+        this.rows.insert({
+          appId,
+          appUserId,
+          phoneNumber: null,
+          nickname: '',
+          sex: 0,
+          avatarUrl: '',
+          extra: '',
+        }),
+      );
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    return toUser(await this.db.run(() => this.rows.findOneByOrFail({ appId, appUserId })));
+  }
+
   override async findOrCreateByPhone(phoneNumber: string): Promise<{ user: User; created: boolean }> {
     const existing = await this.db.run(() => this.rows.findOneBy({ phoneNumber }));
     if (existing) return { user: toUser(existing), created: false };
@@ -87,12 +128,13 @@ export class TypeOrmUserRepository extends UserRepository {
     return this.db.run(() => this.rows.existsBy({ id }));
   }
 
-  override async search(key: string, limit: number): Promise<User[]> {
-    const byPhone = await this.db.run(() => this.rows.findOneBy({ phoneNumber: key }));
+  override async search(appId: number, key: string, limit: number): Promise<User[]> {
+    const byPhone = await this.db.run(() => this.rows.findOneBy({ appId, phoneNumber: key }));
     const byNickname = await this.db.run(() =>
       this.rows
         .createQueryBuilder('user')
-        .where(`user.nickname LIKE :pattern ESCAPE '${LIKE_ESCAPE}'`, { pattern: `%${escapeLike(key)}%` })
+        .where('user.app_id = :appId', { appId })
+        .andWhere(`user.nickname LIKE :pattern ESCAPE '${LIKE_ESCAPE}'`, { pattern: `%${escapeLike(key)}%` })
         .orderBy('user.id', 'ASC')
         .limit(limit)
         .getMany(),

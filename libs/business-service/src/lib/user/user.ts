@@ -1,6 +1,13 @@
 /** A user account. */
 export interface User {
+  /** the user inside gim */
   id: number;
+  appId: number;
+  /** the user's id in its app: what the app and its clients call it (id in the default app) */
+  appUserId: number;
+  /** tokens the app signed before this time (Unix seconds) are refused */
+  tokensNotBefore: number;
+  /** '' for a user without one (users of other apps) */
   phoneNumber: string;
   nickname: string;
   /** 0 unknown, 1 male, 2 female */

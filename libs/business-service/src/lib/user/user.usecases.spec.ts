@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { AppDirectory } from '../app/app-directory';
 import { ErrorCode, GimError } from '@gim/errors';
 import { validated } from '@gim/rpc';
 import {
@@ -58,7 +59,7 @@ void describe('SignInUseCase', () => {
     assert.equal(users.users.get(session.userId)?.phoneNumber, '13800000001');
     assert.deepEqual(devices.saved, [{ userId: session.userId, device }]);
     assert.equal(session.deviceId, 20000);
-    const caller = await new AuthenticateUseCase(tokens).execute({
+    const caller = await new AuthenticateUseCase(tokens, {} as AppDirectory, users).execute({
       userId: session.userId,
       deviceId: session.deviceId,
       token: session.token,
@@ -177,17 +178,20 @@ void describe('SearchUsersUseCase', () => {
     for (let i = 0; i < SEARCH_LIMIT + 5; i++)
       users.add(`1390000${String(i).padStart(4, '0')}`, { nickname: `kim ${i}` });
     const byPhone = users.add('13800000001', { nickname: 'lee' });
-    const found = await new SearchUsersUseCase(users).execute({ key: ' 13800000001 ' });
+    const found = await new SearchUsersUseCase(users).execute({ key: ' 13800000001 ', appId: 1 });
     assert.deepEqual(
       found.map((user) => user.id),
       [byPhone.id],
     );
-    const kims = await new SearchUsersUseCase(users).execute({ key: 'kim' });
+    const kims = await new SearchUsersUseCase(users).execute({ key: 'kim', appId: 1 });
     assert.equal(kims.length, SEARCH_LIMIT);
   });
 
   void it('rejects an empty or blank key', () => {
-    assert.throws(() => validated(SearchUsersCommand, { key: '' }), hasCode(ErrorCode.BadRequest, /key/));
+    assert.throws(
+      () => validated(SearchUsersCommand, { key: '', appId: 1 }),
+      hasCode(ErrorCode.BadRequest, /key/),
+    );
     assert.throws(() => validated(SearchUsersCommand, { key: '   ' }), hasCode(ErrorCode.BadRequest, /key/));
   });
 });

@@ -30,6 +30,10 @@ export interface User {
   createTime: number;
   /** when the profile last changed, milliseconds since the Unix epoch */
   updateTime: number;
+  /** the user's app (gim addition; 1 for the default app) */
+  appId: number;
+  /** the user's id in its app (gim addition; equals user_id in the default app) */
+  appUserId: number;
 }
 
 /** Sign-in with a phone number. */
@@ -93,7 +97,17 @@ export interface SearchUserReply {
 }
 
 function createBaseUser(): User {
-  return { userId: 0, nickname: '', sex: 0, avatarUrl: '', extra: '', createTime: 0, updateTime: 0 };
+  return {
+    userId: 0,
+    nickname: '',
+    sex: 0,
+    avatarUrl: '',
+    extra: '',
+    createTime: 0,
+    updateTime: 0,
+    appId: 0,
+    appUserId: 0,
+  };
 }
 
 export const User: MessageFns<User> = {
@@ -118,6 +132,12 @@ export const User: MessageFns<User> = {
     }
     if (message.updateTime !== 0) {
       writer.uint32(56).int64(message.updateTime);
+    }
+    if (message.appId !== 0) {
+      writer.uint32(64).uint64(message.appId);
+    }
+    if (message.appUserId !== 0) {
+      writer.uint32(72).uint64(message.appUserId);
     }
     return writer;
   },
@@ -189,6 +209,22 @@ export const User: MessageFns<User> = {
             }
 
             message.updateTime = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.appUserId = longToNumber(reader.uint64());
             continue;
           }
         }

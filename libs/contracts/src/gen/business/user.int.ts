@@ -9,19 +9,46 @@ import { BinaryReader, BinaryWriter } from '@gim/protocol';
 import type { Metadata } from '@grpc/grpc-js';
 import { GrpcMethod, GrpcStreamMethod } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
-import { Empty } from '../google/protobuf/empty';
 import { GetUserReply, GetUserRequest, User } from './user.ext';
 
 /** Internal user calls: what logic needs from the user system. */
 
+/** Users of one app to find. */
+export interface FindAppUsersRequest {
+  /** the app */
+  appId: number;
+  /** ids as the app calls its users; at most 1000 */
+  appUserIds: number[];
+}
+
+/** The users found. */
+export interface FindAppUsersReply {
+  /** those that exist, in no order; user_id is gim's id, app_user_id the app's */
+  users: User[];
+}
+
 /** Credentials to check. */
 export interface AuthRequest {
-  /** claimed user */
+  /** claimed user, as the client names it; 0 with an app token means the token's user */
   userId: number;
-  /** claimed device */
+  /** claimed device, as the client names it; 0 with an app token means the token's device */
   deviceId: number;
   /** the token to check */
   token: string;
+}
+
+/** Who a token signs in (gim addition; a Go gim caller reads it as Empty). */
+export interface AuthReply {
+  /** the user's app; 1 for the default app */
+  appId: number;
+  /** the user inside gim */
+  userId: number;
+  /** the device inside gim; 0 when the app's token names a device gim has not registered yet */
+  deviceId: number;
+  /** the user's id in its app (equals user_id in the default app) */
+  appUserId: number;
+  /** the device's id in its app (equals device_id in the default app) */
+  appDeviceId: number;
 }
 
 /** Which users to read. */
@@ -45,6 +72,123 @@ export interface GetUsersReply_UsersEntry {
   key: number;
   value: User | undefined;
 }
+
+function createBaseFindAppUsersRequest(): FindAppUsersRequest {
+  return { appId: 0, appUserIds: [] };
+}
+
+export const FindAppUsersRequest: MessageFns<FindAppUsersRequest> = {
+  encode(message: FindAppUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== 0) {
+      writer.uint32(8).uint64(message.appId);
+    }
+    if (message.appUserIds.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.appUserIds) {
+        writer.uint64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindAppUsersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindAppUsersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.appUserIds.push(longToNumber(reader.uint64()));
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.appUserIds.push(longToNumber(reader.uint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseFindAppUsersReply(): FindAppUsersReply {
+  return { users: [] };
+}
+
+export const FindAppUsersReply: MessageFns<FindAppUsersReply> = {
+  encode(message: FindAppUsersReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.users) {
+      User.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindAppUsersReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindAppUsersReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.users.push(User.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseAuthRequest(): AuthRequest {
   return { userId: 0, deviceId: 0, token: '' };
@@ -99,6 +243,96 @@ export const AuthRequest: MessageFns<AuthRequest> = {
             }
 
             message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAuthReply(): AuthReply {
+  return { appId: 0, userId: 0, deviceId: 0, appUserId: 0, appDeviceId: 0 };
+}
+
+export const AuthReply: MessageFns<AuthReply> = {
+  encode(message: AuthReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== 0) {
+      writer.uint32(8).uint64(message.appId);
+    }
+    if (message.userId !== 0) {
+      writer.uint32(16).uint64(message.userId);
+    }
+    if (message.deviceId !== 0) {
+      writer.uint32(24).uint64(message.deviceId);
+    }
+    if (message.appUserId !== 0) {
+      writer.uint32(32).uint64(message.appUserId);
+    }
+    if (message.appDeviceId !== 0) {
+      writer.uint32(40).uint64(message.appDeviceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuthReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuthReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.deviceId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.appUserId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.appDeviceId = longToNumber(reader.uint64());
             continue;
           }
         }
@@ -329,9 +563,9 @@ export const GetUsersReply_UsersEntry: MessageFns<GetUsersReply_UsersEntry> = {
 /** Internal: authentication and profile lookups. */
 
 export interface UserIntServiceClient {
-  /** Succeeds when token is the live token of this user's device; fails with 10000 otherwise. */
+  /** Checks a token: gim's own (from UserExtService.SignIn) or one the user's app signed; says who it signs in. */
 
-  auth(request: AuthRequest, metadata?: Metadata): Observable<Empty>;
+  auth(request: AuthRequest, metadata?: Metadata): Observable<AuthReply>;
 
   /** Reads one user's profile. */
 
@@ -340,14 +574,18 @@ export interface UserIntServiceClient {
   /** Reads many users' profiles. */
 
   getUsers(request: GetUsersRequest, metadata?: Metadata): Observable<GetUsersReply>;
+
+  /** Finds the users of an app by the ids the app calls them (gim addition): how logic resolves a receiver. */
+
+  findAppUsers(request: FindAppUsersRequest, metadata?: Metadata): Observable<FindAppUsersReply>;
 }
 
 /** Internal: authentication and profile lookups. */
 
 export interface UserIntServiceController {
-  /** Succeeds when token is the live token of this user's device; fails with 10000 otherwise. */
+  /** Checks a token: gim's own (from UserExtService.SignIn) or one the user's app signed; says who it signs in. */
 
-  auth(request: AuthRequest, metadata?: Metadata): void | Promise<void>;
+  auth(request: AuthRequest, metadata?: Metadata): Promise<AuthReply> | Observable<AuthReply> | AuthReply;
 
   /** Reads one user's profile. */
 
@@ -362,11 +600,18 @@ export interface UserIntServiceController {
     request: GetUsersRequest,
     metadata?: Metadata,
   ): Promise<GetUsersReply> | Observable<GetUsersReply> | GetUsersReply;
+
+  /** Finds the users of an app by the ids the app calls them (gim addition): how logic resolves a receiver. */
+
+  findAppUsers(
+    request: FindAppUsersRequest,
+    metadata?: Metadata,
+  ): Promise<FindAppUsersReply> | Observable<FindAppUsersReply> | FindAppUsersReply;
 }
 
 export function UserIntServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ['auth', 'getUser', 'getUsers'];
+    const grpcMethods: string[] = ['auth', 'getUser', 'getUsers', 'findAppUsers'];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod('UserIntService', method)(constructor.prototype[method], method, descriptor);

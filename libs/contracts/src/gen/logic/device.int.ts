@@ -49,9 +49,9 @@ export interface Device {
 
 /** A long connection's sign-in, forwarded by its gateway. */
 export interface SignInRequest {
-  /** claimed user */
+  /** claimed user, as the client names it (0 with an app token: the token's user) */
   userId: number;
-  /** claimed device */
+  /** claimed device, as the client names it (0 with an app token: the token's device) */
   deviceId: number;
   /** token to check with business */
   token: string;
@@ -63,8 +63,15 @@ export interface SignInRequest {
   connId: number;
 }
 
-/** Sign-in accepted. */
-export interface SignInReply {}
+/** Sign-in accepted (gim addition: who signed in; a Go gim caller reads it as empty). */
+export interface SignInReply {
+  /** the user inside gim: what the gateway names the connection's user with from now on */
+  userId: number;
+  /** the device inside gim (registered now when the app's token named a new one) */
+  deviceId: number;
+  /** the user's app */
+  appId: number;
+}
 
 /** A device is still connected. */
 export interface HeartbeatRequest {
@@ -358,11 +365,20 @@ export const SignInRequest: MessageFns<SignInRequest> = {
 };
 
 function createBaseSignInReply(): SignInReply {
-  return {};
+  return { userId: 0, deviceId: 0, appId: 0 };
 }
 
 export const SignInReply: MessageFns<SignInReply> = {
-  encode(_: SignInReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: SignInReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).uint64(message.userId);
+    }
+    if (message.deviceId !== 0) {
+      writer.uint32(16).uint64(message.deviceId);
+    }
+    if (message.appId !== 0) {
+      writer.uint32(24).uint64(message.appId);
+    }
     return writer;
   },
 
@@ -379,6 +395,30 @@ export const SignInReply: MessageFns<SignInReply> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.deviceId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;

@@ -25,8 +25,12 @@ export type ConnectionState = 'awaiting-sign-in' | 'signing-in' | 'signed-in' | 
 
 /** The user and device a connection signed in as. */
 export interface DeviceIdentity {
+  /** the user inside gim (logic's sign-in reply), which every later call to logic names */
   userId: number;
+  /** the device inside gim */
   deviceId: number;
+  /** the user's app */
+  appId: number;
 }
 
 /** One client connection as the core sees it; its fields are owned by the core classes. */

@@ -56,6 +56,7 @@ function decodeContent<T>(type: Decoder<T>, content: Buffer): T | undefined {
 }
 
 const isId = (value: number): boolean => Number.isSafeInteger(value) && value > 0;
+const isIdOrZero = (value: number): boolean => value === 0 || isId(value);
 
 /** Commands only the server sends: a client packet carrying one is refused (10402), and no reply repeats it. */
 const SERVER_COMMANDS: ReadonlySet<PacketCommand> = new Set([
@@ -124,7 +125,8 @@ export class PacketRouter {
       return;
     }
     const { userId, deviceId, token } = request;
-    if (!isId(userId) || !isId(deviceId) || token === '') {
+    // 0 ids are for app tokens, which name the user and device themselves.
+    if (!isIdOrZero(userId) || !isIdOrZero(deviceId) || token === '') {
       this.replyTo(
         connection,
         requestId,
@@ -135,7 +137,6 @@ export class PacketRouter {
       return;
     }
     connection.state = 'signing-in';
-    const identity: DeviceIdentity = { userId, deviceId };
     this.logic
       .signIn({
         userId,
@@ -146,7 +147,12 @@ export class PacketRouter {
         connId: connection.id,
       })
       .then(
-        () => this.signedIn(connection, requestId, identity),
+        (reply) =>
+          this.signedIn(connection, requestId, {
+            userId: reply.userId || userId,
+            deviceId: reply.deviceId || deviceId,
+            appId: reply.appId || 1,
+          }),
         (error: unknown) => this.signInFailed(connection, requestId, error),
       );
   }

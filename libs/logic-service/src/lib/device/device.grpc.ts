@@ -24,8 +24,7 @@ export class DeviceIntGrpc implements logicDevice.DeviceIntServiceController {
   ) {}
 
   async signIn(request: logicDevice.SignInRequest): Promise<logicDevice.SignInReply> {
-    await this.signInDevice.execute(validated(SignInDeviceRequest, request));
-    return {};
+    return this.signInDevice.execute(validated(SignInDeviceRequest, request));
   }
 
   async heartbeat(request: logicDevice.HeartbeatRequest): Promise<void> {

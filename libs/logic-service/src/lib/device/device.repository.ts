@@ -1,4 +1,4 @@
-import { Database, sqlDateTime } from '@gim/storage';
+import { Database, isDuplicateKey, sqlDateTime } from '@gim/storage';
 import { Device } from './device';
 
 const COLUMNS = 'id, user_id, type, brand, model, system_version, sdk_version, branch_push_id';
@@ -58,6 +58,41 @@ export class DeviceRepository {
     }
     // mysql2 connects with FOUND_ROWS, so affectedRows counts matched rows even when nothing changed.
     return (await this.db.query<{ affectedRows: number }>(update, params)).affectedRows > 0;
+  }
+
+  /**
+   * The device an app calls `appDeviceId` for this user (ids from the app's token), registered now if the user
+   * has none by that id yet; safe when two sign-ins race. Returns the device's id inside gim.
+   */
+  async resolveAppDevice(userId: number, appDeviceId: number): Promise<number> {
+    const select = 'SELECT id FROM device WHERE user_id = ? AND app_device_id = ?';
+    const found = await this.db.query<{ id: number }[]>(select, [userId, appDeviceId]);
+    if (found[0]) return Number(found[0].id);
+    const now = sqlDateTime(Date.now());
+    try {
+      await this.db.query(
+        'INSERT INTO device (user_id, app_device_id, created_at, updated_at) VALUES (?, ?, ?, ?)',
+        [userId, appDeviceId, now, now],
+      );
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    const [row] = await this.db.query<{ id: number }[]>(select, [userId, appDeviceId]);
+    if (!row)
+      throw new Error(`device ${appDeviceId} of user ${userId} vanished right after it was registered`);
+    return Number(row.id);
+  }
+
+  /** The ids their apps call these devices by (gim's own id where gim chose it), for those that exist. */
+  async appDeviceIds(ids: readonly number[]): Promise<Map<number, number>> {
+    const found = new Map<number, number>();
+    if (ids.length === 0) return found;
+    const rows = await this.db.query<{ id: number; app_device_id: number | null }[]>(
+      `SELECT id, app_device_id FROM device WHERE id IN (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+    for (const row of rows) found.set(Number(row.id), Number(row.app_device_id ?? row.id));
+    return found;
   }
 
   /** The device with this id, if any. */

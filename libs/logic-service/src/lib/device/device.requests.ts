@@ -16,9 +16,11 @@ const MAX_ID = Number.MAX_SAFE_INTEGER;
 
 /** DeviceIntService.SignIn arguments. */
 export class SignInDeviceRequest {
-  @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
-  @IsInt() @Min(1) @Max(MAX_ID) deviceId!: number;
-  @IsString() @MinLength(1) @MaxLength(512) token!: string;
+  /** as the client names it; 0 with an app token (the token's) */
+  @IsInt() @Min(0) @Max(MAX_ID) userId!: number;
+  /** as the client names it; 0 with an app token (the token's) */
+  @IsInt() @Min(0) @Max(MAX_ID) deviceId!: number;
+  @IsString() @MinLength(1) @MaxLength(4096) token!: string;
   @IsString() @MaxLength(128) clientAddr!: string;
   @IsString() @MinLength(1) @MaxLength(128) gatewayId!: string;
   @IsInt() @Min(1) @Max(MAX_ID) connId!: number;

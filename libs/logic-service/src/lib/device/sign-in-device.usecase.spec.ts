@@ -6,6 +6,8 @@ import { ErrorCode, GimError } from '@gim/errors';
 import { ChannelTap, LogicWorld, settle } from '../../../test/logic-harness';
 import { Fanout } from '../message/fanout';
 import { SignInDeviceRequest } from './device.requests';
+import { DeviceNames } from './device-names';
+import type { DeviceRepository } from './device.repository';
 import { SignInDeviceUseCase } from './sign-in-device.usecase';
 
 const USER = 5;
@@ -45,7 +47,15 @@ void describe('SignInDeviceUseCase', () => {
     world.business.issueToken(USER, DEVICE, 'live-token');
     gw1 = await world.gateway('gw1');
     gw2 = await world.gateway('gw2');
-    signIn = new SignInDeviceUseCase(world.users, world.presence, world.fanout);
+    // Business says the device is gim's own (default app), so the device table is never needed.
+    const noDevices = {} as DeviceRepository;
+    signIn = new SignInDeviceUseCase(
+      world.users,
+      world.presence,
+      world.fanout,
+      noDevices,
+      new DeviceNames(noDevices),
+    );
   });
 
   afterEach(async () => {
@@ -118,6 +128,8 @@ void describe('SignInDeviceUseCase', () => {
         world.users,
         world.presence,
         new Fanout(new FailingBus(), world.channels, world.presence),
+        {} as DeviceRepository,
+        new DeviceNames({} as DeviceRepository),
       );
       await noBus.execute(request('gw1', 3));
       await noBus.execute(request('gw2', 8));

@@ -11,6 +11,7 @@ import {
   settle,
   testConfig,
 } from '../../../test/logic-harness';
+import { DeviceNames } from '../device/device-names';
 import { SendUserMessageRequest } from './message.requests';
 import { SendUserMessageUseCase } from './send-user-message.usecase';
 
@@ -66,6 +67,7 @@ void describe('SendUserMessageUseCase', () => {
       testConfig({ GIM_MAX_CONTENT_BYTES: '64' }),
       storage.store,
       world.users,
+      new DeviceNames(storage.devices),
       world.fanout,
     );
   });

@@ -3,6 +3,7 @@ import { ErrorCode, GimError } from '@gim/errors';
 import { logicPush } from '@gim/contracts';
 import { MessageCommand } from '@gim/protocol';
 import { LogicConfig } from '../logic.config';
+import { DeviceNames } from '../device/device-names';
 import { UserDirectory } from '../user/user-directory';
 import { Fanout } from './fanout';
 import { checkContent, SendRecord, wireMessage } from './message';
@@ -21,20 +22,31 @@ export class SendUserMessageUseCase {
     private readonly config: LogicConfig,
     private readonly store: StoreQueue,
     private readonly users: UserDirectory,
+    private readonly devices: DeviceNames,
     private readonly fanout: Fanout,
   ) {}
 
   /** Sends; `deadline` (epoch ms) is when the caller gives up: a send still waiting to be stored then is not stored. */
   async execute(command: SendUserMessageRequest, deadline = Number.POSITIVE_INFINITY): Promise<SendRecord> {
     checkContent(command.content, this.config.GIM_MAX_CONTENT_BYTES);
-    const profiles = await this.users.profiles([command.userId, command.toUserId]);
-    const sender = profiles.get(command.userId);
+    const sender = (await this.users.profiles([command.userId])).get(command.userId);
     if (!sender) throw new GimError(ErrorCode.UserNotFound, `user not found: sender ${command.userId}`);
-    if (!profiles.has(command.toUserId))
+    // The receiver is named as the sender's app names its users, and is looked for in that app only.
+    const [receiverId, senderDevice] = await Promise.all([
+      this.users.resolveInApp(sender.appId, [command.toUserId]).then((found) => found.get(command.toUserId)),
+      this.devices.appDeviceId(command.deviceId),
+    ]);
+    if (receiverId === undefined)
       throw new GimError(ErrorCode.UserNotFound, `user not found: ${command.toUserId}`);
 
     const body = logicPush.UserMessagePush.encode({
-      fromUser: { ...sender, deviceId: command.deviceId },
+      fromUser: {
+        userId: sender.appUserId,
+        deviceId: senderDevice,
+        nickname: sender.nickname,
+        avatarUrl: sender.avatarUrl,
+        extra: sender.extra,
+      },
       toUserId: command.toUserId,
       content: command.content,
     }).finish();
@@ -44,7 +56,7 @@ export class SendUserMessageUseCase {
         senderId: command.userId,
         command: MessageCommand.MC_USER_CHAT,
         content,
-        recipients: [command.userId, command.toUserId],
+        recipients: [command.userId, receiverId],
         createdAt: Date.now(),
         clientMsgId: command.clientMsgId === '' ? undefined : command.clientMsgId,
       },

@@ -3,7 +3,11 @@ import { PromiseClient } from '@gim/rpc';
 
 /** What logic shows of a sender inside the messages it builds. */
 export interface SenderProfile {
+  /** the user inside gim */
   userId: number;
+  appId: number;
+  /** the id the user's app calls it by: what message bodies carry */
+  appUserId: number;
   nickname: string;
   avatarUrl: string;
   extra: string;
@@ -19,13 +23,39 @@ const PROFILE_CACHE_LIMIT = 50_000;
  */
 export class UserDirectory {
   private readonly cache = new Map<number, { profile: SenderProfile; fetchedAt: number }>();
+  // (app, app user id) → gim's user id; a user's ids never change, so entries never go stale.
+  private readonly resolved = new Map<string, number>();
   private next: { ids: Set<number>; answer: Promise<Map<number, SenderProfile>> } | undefined;
 
   constructor(private readonly users: PromiseClient<businessUserInt.UserIntServiceClient>) {}
 
-  /** Succeeds when the token is the device's live token for this user; GimError(10000) otherwise. */
-  async authenticate(userId: number, deviceId: number, token: string): Promise<void> {
-    await this.users.auth({ userId, deviceId, token });
+  /** Who the token signs in (ids as the client names them; 0 with an app token); GimError otherwise. */
+  authenticate(userId: number, deviceId: number, token: string): Promise<businessUserInt.AuthReply> {
+    return this.users.auth({ userId, deviceId, token });
+  }
+
+  /**
+   * gim's ids of the users an app calls `appUserIds`, for those that exist: the one way logic turns an id a
+   * client or an integrator sent into a user, always inside the app of whoever sent it. In the default app the
+   * ids are gim's own; they still count only when the user is the default app's.
+   */
+  async resolveInApp(appId: number, appUserIds: readonly number[]): Promise<Map<number, number>> {
+    const resolved = new Map<number, number>();
+    const missing: number[] = [];
+    for (const appUserId of appUserIds) {
+      const known = this.resolved.get(`${appId}:${appUserId}`);
+      if (known !== undefined) resolved.set(appUserId, known);
+      else missing.push(appUserId);
+    }
+    if (missing.length === 0) return resolved;
+    const reply = await this.users.findAppUsers({ appId, appUserIds: missing });
+    if (this.resolved.size + missing.length > PROFILE_CACHE_LIMIT) this.resolved.clear();
+    for (const user of reply.users) {
+      if (user.appId !== appId) continue;
+      this.resolved.set(`${appId}:${user.appUserId}`, user.userId);
+      resolved.set(user.appUserId, user.userId);
+    }
+    return resolved;
   }
 
   /**
@@ -76,6 +106,8 @@ export class UserDirectory {
     for (const user of Object.values(reply.users) as businessUserExt.User[]) {
       const profile = {
         userId: user.userId,
+        appId: user.appId,
+        appUserId: user.appUserId,
         nickname: user.nickname,
         avatarUrl: user.avatarUrl,
         extra: user.extra,

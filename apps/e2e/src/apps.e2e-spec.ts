@@ -1,0 +1,257 @@
+// Apps, against both deployments: two apps that both have a user 42, each signing its own tokens (HS256 and
+// ES256) on its own server; sign-in over TCP and WebSocket, messages that stay inside each app, every token
+// refusal with its code, and key rotation.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { businessAppInt, logicPush } from '@gim/contracts';
+import { ErrorCode } from '@gim/errors';
+import { MessageCommand, type Message } from '@gim/protocol';
+import { createGrpcClient, type GrpcClient } from '@gim/rpc';
+import { Deployment, startCluster, startStandalone } from './support/deployment';
+import { TestConnection } from './support/test-connection';
+
+interface AppUnderTest {
+  id: number;
+  kid: string;
+  alg: 'HS256' | 'ES256';
+  signingKey: KeyObject | Uint8Array;
+}
+
+/** What the app's own server does: mints a token for one of its users and devices, without calling gim. */
+function mint(
+  app: AppUnderTest,
+  userId: number,
+  deviceId: number,
+  overrides: { kid?: string; alg?: string; key?: KeyObject | Uint8Array; exp?: number; iss?: string } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ device_id: String(deviceId) })
+    .setProtectedHeader({ alg: overrides.alg ?? app.alg, kid: overrides.kid ?? app.kid })
+    .setIssuer(overrides.iss ?? String(app.id))
+    .setSubject(String(userId))
+    .setAudience('gim')
+    .setIssuedAt(now)
+    .setExpirationTime(overrides.exp ?? now + 600)
+    .sign(overrides.key ?? app.signingKey);
+}
+
+function unsignedToken(header: object, claims: object): string {
+  const part = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part(header)}.${part(claims)}.`;
+}
+
+function chat(message: Message): logicPush.UserMessagePush {
+  assert.equal(message.command, MessageCommand.MC_USER_CHAT);
+  return logicPush.UserMessagePush.decode(message.content);
+}
+
+for (const mode of ['cluster', 'standalone'] as const) {
+  describe(`apps: two businesses on one gim (${mode})`, { timeout: 240_000 }, () => {
+    let gim: Deployment;
+    let apps: GrpcClient<businessAppInt.AppIntServiceClient>;
+    let hs: AppUnderTest;
+    let es: AppUnderTest;
+    const open: TestConnection[] = [];
+
+    const connect = async (transport: 'tcp' | 'ws', token: string, ids = { user: 0, device: 0 }) => {
+      const connection =
+        transport === 'tcp' ? await TestConnection.tcp(gim.ports.tcp) : await TestConnection.ws(gim.ports.ws);
+      open.push(connection);
+      return { connection, reply: await connection.signIn(ids.user, ids.device, token) };
+    };
+    const signedIn = async (transport: 'tcp' | 'ws', token: string): Promise<TestConnection> => {
+      const { connection, reply } = await connect(transport, token);
+      assert.equal(reply.code, 0, `sign-in failed: ${reply.message}`);
+      return connection;
+    };
+    const refusedWith = async (token: string, code: ErrorCode): Promise<void> => {
+      const { reply } = await connect('tcp', token);
+      assert.equal(reply.code, code, reply.message);
+    };
+
+    before(async () => {
+      gim = mode === 'cluster' ? await startCluster() : await startStandalone();
+      apps = createGrpcClient({
+        address: `127.0.0.1:${gim.ports.business}`,
+        files: ['business/app.int.proto'],
+        service: 'business.AppIntService',
+        internalSecret: gim.internalSecret,
+      });
+      const first = await apps.createApp({ name: 'shop' });
+      const hsKey = await apps.addKey({
+        appId: first.app!.id,
+        kid: 'shop-1',
+        alg: 'HS256',
+        publicKey: '',
+        secret: '',
+      });
+      hs = {
+        id: first.app!.id,
+        kid: 'shop-1',
+        alg: 'HS256',
+        signingKey: Buffer.from(hsKey.secret, 'base64url'),
+      };
+      const second = await apps.createApp({ name: 'clinic' });
+      const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      await apps.addKey({
+        appId: second.app!.id,
+        kid: 'clinic-1',
+        alg: 'ES256',
+        publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        secret: '',
+      });
+      es = { id: second.app!.id, kid: 'clinic-1', alg: 'ES256', signingKey: pair.privateKey };
+    });
+
+    after(async () => {
+      for (const connection of open) connection.close();
+      apps?.close();
+      await gim?.stop();
+    });
+
+    void it('lists the default app and both new apps, without secrets', async () => {
+      const { apps: all } = await apps.listApps({});
+      assert.deepEqual(
+        all.map((app) => [app.id, app.name, app.keys.map((key) => [key.kid, key.alg])]),
+        [
+          [1, 'default', []],
+          [hs.id, 'shop', [['shop-1', 'HS256']]],
+          [es.id, 'clinic', [['clinic-1', 'ES256']]],
+        ],
+      );
+      assert.equal(all[1]?.keys[0]?.publicKey, '');
+      assert.equal(all[1]?.credentials, 1);
+    });
+
+    void it("keeps each app's user 42 apart: sign-in on TCP and WebSocket, messages stay in their app", async () => {
+      const shop42 = await signedIn('tcp', await mint(hs, 42, 1));
+      const clinic42 = await signedIn('ws', await mint(es, 42, 1));
+      const shop43 = await signedIn('ws', await mint(hs, 43, 5));
+      const clinic43 = await signedIn('tcp', await mint(es, 43, 9));
+
+      await shop43.send(42, 'shop-1', 'hello from the shop');
+      const [received] = await shop42.waitForPushes(1);
+      const body = chat(received!);
+      assert.equal(Buffer.from(body.content).toString(), 'hello from the shop');
+      assert.equal(body.toUserId, 42, 'bodies carry the ids the app knows');
+      assert.equal(body.fromUser?.userId, 43);
+      assert.equal(body.fromUser?.deviceId, 5);
+
+      await clinic43.send(42, 'clinic-1', 'hello from the clinic');
+      const [clinicMessage] = await clinic42.waitForPushes(1);
+      assert.equal(Buffer.from(chat(clinicMessage!).content).toString(), 'hello from the clinic');
+
+      // Each user 42 got exactly its own app's message, live and by sync.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(shop42.pushes.length, 1);
+      assert.equal(clinic42.pushes.length, 1);
+      const shopInbox = await shop42.sync(0);
+      assert.deepEqual(
+        shopInbox.messages.map((message) => Buffer.from(chat(message).content).toString()),
+        ['hello from the shop'],
+      );
+      const clinicInbox = await clinic42.sync(0);
+      assert.deepEqual(
+        clinicInbox.messages.map((message) => Buffer.from(chat(message).content).toString()),
+        ['hello from the clinic'],
+      );
+      // A user the app never signed in does not exist in it, whatever exists in the other app.
+      await assert.rejects(
+        clinic43.send(44, 'clinic-2', 'anyone?'),
+        new RegExp(`send failed: ${ErrorCode.UserNotFound} `),
+      );
+    });
+
+    void it('signs in over the WebSocket query string too', async () => {
+      const token = await mint(es, 50, 2);
+      const connection = await TestConnection.ws(gim.ports.ws, `?user_id=50&device_id=2&token=${token}`);
+      open.push(connection);
+      const sender = await signedIn('tcp', await mint(es, 51, 1));
+      await sender.send(50, 'q-1', 'via query');
+      const [message] = await connection.waitForPushes(1);
+      assert.equal(Buffer.from(chat(message!).content).toString(), 'via query');
+    });
+
+    void it('refuses every bad token with its own code', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      await refusedWith(await mint(hs, 42, 1, { exp: now - 3600 }), ErrorCode.TokenExpired);
+      const stranger = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+      await refusedWith(await mint(es, 42, 1, { key: stranger }), ErrorCode.TokenBadSignature);
+      // The shop's HMAC secret cannot sign for the clinic, under the clinic's key id or its own.
+      await refusedWith(
+        await mint(es, 42, 1, { alg: 'HS256', key: hs.signingKey }),
+        ErrorCode.TokenAlgorithmRefused,
+      );
+      await refusedWith(
+        await mint(es, 42, 1, { kid: 'shop-1', alg: 'HS256', key: hs.signingKey }),
+        ErrorCode.TokenUnknownKey,
+      );
+      const claims = { iss: String(hs.id), sub: '42', device_id: '1', aud: 'gim', iat: now, exp: now + 60 };
+      await refusedWith(unsignedToken({ alg: 'none', kid: hs.kid }, claims), ErrorCode.TokenAlgorithmRefused);
+      await refusedWith(await mint(hs, 42, 1, { kid: 'shop-0' }), ErrorCode.TokenUnknownKey);
+      await refusedWith(await mint(hs, 42, 1, { iss: '999999' }), ErrorCode.AppNotFound);
+      // The ids sent beside a token must be the token's.
+      const { reply } = await connect('tcp', await mint(hs, 42, 1), { user: 43, device: 1 });
+      assert.equal(reply.code, ErrorCode.Unauthorized);
+    });
+
+    void it("refuses a disabled app's tokens, and serves them again once it is enabled", async () => {
+      const disabled = await apps.createApp({ name: 'closed' });
+      const key = await apps.addKey({
+        appId: disabled.app!.id,
+        kid: 'k',
+        alg: 'HS256',
+        publicKey: '',
+        secret: '',
+      });
+      const app: AppUnderTest = {
+        id: disabled.app!.id,
+        kid: 'k',
+        alg: 'HS256',
+        signingKey: Buffer.from(key.secret, 'base64url'),
+      };
+      await apps.setAppStatus({ appId: app.id, status: businessAppInt.AppStatus.AS_DISABLED });
+      await refusedWith(await mint(app, 1, 1), ErrorCode.AppDisabled);
+      await apps.setAppStatus({ appId: app.id, status: businessAppInt.AppStatus.AS_ACTIVE });
+      await signedIn('tcp', await mint(app, 1, 1));
+    });
+
+    void it('rotates keys without downtime: both keys verify until the old one is removed', async () => {
+      const next = await apps.addKey({
+        appId: hs.id,
+        kid: 'shop-2',
+        alg: 'HS256',
+        publicKey: '',
+        secret: '',
+      });
+      const rotated: AppUnderTest = {
+        ...hs,
+        kid: 'shop-2',
+        signingKey: Buffer.from(next.secret, 'base64url'),
+      };
+      await signedIn('tcp', await mint(hs, 60, 1));
+      await signedIn('ws', await mint(rotated, 61, 1));
+      await apps.removeKey({ appId: hs.id, kid: 'shop-1' });
+      await refusedWith(await mint(hs, 60, 2), ErrorCode.TokenUnknownKey);
+      await signedIn('tcp', await mint(rotated, 60, 2));
+    });
+
+    void it('refuses management calls without the internal credential and keys for the default app', async () => {
+      const anonymous = createGrpcClient<businessAppInt.AppIntServiceClient>({
+        address: `127.0.0.1:${gim.ports.business}`,
+        files: ['business/app.int.proto'],
+        service: 'business.AppIntService',
+      });
+      try {
+        await assert.rejects(anonymous.listApps({}), { code: ErrorCode.Unauthorized });
+      } finally {
+        anonymous.close();
+      }
+      await assert.rejects(apps.addKey({ appId: 1, kid: 'x', alg: 'HS256', publicKey: '', secret: '' }), {
+        code: ErrorCode.BadRequest,
+      });
+    });
+  });
+}

@@ -1,0 +1,39 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { INTERNAL_SECRET } from '@gim/rpc';
+import { BUSINESS_INTERNAL_SECRET } from '../business.tokens';
+import { AppDirectory } from './app-directory';
+import { AppIntGrpcController } from './app.grpc';
+import { AppRepository } from './app.repository';
+import {
+  AddKeyUseCase,
+  CreateAppUseCase,
+  ReadAppsUseCase,
+  RemoveKeyUseCase,
+  RotateCredentialUseCase,
+  SetAppStatusUseCase,
+} from './manage-apps.usecases';
+
+/** Apps: their management API, and the cached view of their keys and credentials that sign-in uses. */
+@Module({
+  controllers: [AppIntGrpcController],
+  providers: [
+    { provide: INTERNAL_SECRET, useExisting: BUSINESS_INTERNAL_SECRET },
+    AppRepository,
+    AppDirectory,
+    ReadAppsUseCase,
+    CreateAppUseCase,
+    SetAppStatusUseCase,
+    RotateCredentialUseCase,
+    AddKeyUseCase,
+    RemoveKeyUseCase,
+  ],
+  exports: [AppDirectory, AppRepository],
+})
+export class AppModule implements OnModuleInit {
+  constructor(private readonly apps: AppRepository) {}
+
+  /** Makes sure the default app exists before the first call. */
+  async onModuleInit(): Promise<void> {
+    await this.apps.ensureDefault();
+  }
+}

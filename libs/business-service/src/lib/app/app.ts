@@ -1,0 +1,44 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** The app every user belonged to before apps existed: phone sign-in, gim's own tokens, the Go gim surface. */
+export const DEFAULT_APP_ID = 1;
+
+/** Whether an app is served (`app.status`). */
+export const AppState = { Active: 1, Disabled: 2 } as const;
+
+/** A served business: its users, keys and credentials are its own. */
+export interface App {
+  id: number;
+  name: string;
+  status: number;
+  createdAt: Date;
+}
+
+/** An integrator credential: `gim_app_<app id>_<43 base64url characters>` (256 random bits). */
+const CREDENTIAL = /^gim_app_([1-9][0-9]{0,15})_([A-Za-z0-9_-]{43})$/;
+
+/** A new integrator credential for an app. */
+export function generateCredential(appId: number): string {
+  return `gim_app_${appId}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** The app a credential claims to act for, or undefined when it is not shaped like one. */
+export function credentialAppId(credential: string): number | undefined {
+  const match = CREDENTIAL.exec(credential);
+  const appId = match ? Number(match[1]) : Number.NaN;
+  return Number.isSafeInteger(appId) ? appId : undefined;
+}
+
+/** The SHA-256 of a credential: what is stored and compared. */
+export function hashCredential(credential: string): Buffer {
+  return createHash('sha256').update(credential, 'utf8').digest();
+}
+
+/** True when the credential's hash is one of `hashes` (constant time per comparison). */
+export function credentialMatches(credential: string, hashes: readonly Buffer[]): boolean {
+  const presented = hashCredential(credential);
+  let found = false;
+  for (const hash of hashes)
+    if (hash.length === presented.length && timingSafeEqual(hash, presented)) found = true;
+  return found;
+}
