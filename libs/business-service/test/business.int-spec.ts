@@ -166,8 +166,8 @@ for (const backend of BACKENDS)
       );
       await assert.rejects(userInt.getUser({ userId: 0 }), failsWith(ErrorCode.BadRequest, /userId/));
       await assert.rejects(
-        userInt.auth({ userId: 1, deviceId: -1, token: 'x' }),
-        failsWith(ErrorCode.BadRequest, /deviceId/),
+        userInt.auth({ userId: 1, deviceId: 1, token: 'x'.repeat(5000) }),
+        failsWith(ErrorCode.BadRequest, /token/),
       );
     });
 
