@@ -56,7 +56,7 @@ class DeviceIntTestController {
   signIn(request: logicDevice.SignInRequest): logicDevice.SignInReply {
     if (request.token === 'no-such-user') throw new GimError(ErrorCode.UserNotFound, 'user 7 not found');
     if (request.token !== 'good') throw new GimError(ErrorCode.Unauthorized, 'unauthorized: bad token');
-    return {};
+    return { userId: 7, deviceId: 8, appId: 1 };
   }
 
   @GrpcMethod('DeviceIntService', 'Heartbeat')
@@ -147,7 +147,7 @@ void describe('gRPC promise clients through @nestjs/microservices', () => {
       devices.signIn(signIn('bad')),
       failsWith(ErrorCode.Unauthorized, /^unauthorized: bad token$/),
     );
-    assert.deepEqual(await devices.signIn(signIn('good')), { userId: 0, deviceId: 0, appId: 0 });
+    assert.deepEqual(await devices.signIn(signIn('good')), { userId: 7, deviceId: 8, appId: 1 });
   });
 
   void it("passes Nest's ClientGrpc errors through with status code, details and the gim-code trailer", async () => {
