@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { businessAppInt, logicPush } from '@gim/contracts';
+import { businessAppInt, businessUserInt, logicMessageInt, logicPush } from '@gim/contracts';
 import { ErrorCode } from '@gim/errors';
 import { MessageCommand, type Message } from '@gim/protocol';
 import { createGrpcClient, type GrpcClient } from '@gim/rpc';
@@ -14,6 +14,7 @@ import { TestConnection } from './support/test-connection';
 
 interface AppUnderTest {
   id: number;
+  credential?: string;
   kid: string;
   alg: 'HS256' | 'ES256';
   signingKey: KeyObject | Uint8Array;
@@ -89,6 +90,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
       });
       hs = {
         id: first.app!.id,
+        credential: first.credential,
         kid: 'shop-1',
         alg: 'HS256',
         signingKey: Buffer.from(hsKey.secret, 'base64url'),
@@ -102,7 +104,13 @@ for (const mode of ['cluster', 'standalone'] as const) {
         publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
         secret: '',
       });
-      es = { id: second.app!.id, kid: 'clinic-1', alg: 'ES256', signingKey: pair.privateKey };
+      es = {
+        id: second.app!.id,
+        credential: second.credential,
+        kid: 'clinic-1',
+        alg: 'ES256',
+        signingKey: pair.privateKey,
+      };
     });
 
     after(async () => {
@@ -197,6 +205,148 @@ for (const mode of ['cluster', 'standalone'] as const) {
       assert.equal(reply.code, ErrorCode.Unauthorized);
     });
 
+    const messages = (settings: { internalSecret?: string; appCredential?: string }) =>
+      createGrpcClient<logicMessageInt.MessageIntServiceClient>({
+        address: `127.0.0.1:${gim.ports.logic}`,
+        files: ['logic/message.int.proto'],
+        service: 'logic.MessageIntService',
+        ...settings,
+      });
+    const users = (settings: { internalSecret?: string; appCredential?: string }) =>
+      createGrpcClient<businessUserInt.UserIntServiceClient>({
+        address: `127.0.0.1:${gim.ports.business}`,
+        files: ['business/user.int.proto'],
+        service: 'business.UserIntService',
+        ...settings,
+      });
+
+    void it("lets an app's credential push to its own users only, and to all of its own connections", async () => {
+      const shop70 = await signedIn('tcp', await mint(hs, 70, 1));
+      const clinic70 = await signedIn('ws', await mint(es, 70, 1));
+      const shop = messages({ appCredential: hs.credential! });
+      const clinic = messages({ appCredential: es.credential! });
+      const internal = messages({ internalSecret: gim.internalSecret });
+      try {
+        const text = (message: Message) => Buffer.from(message.content).toString();
+        await shop.pushToUsers({
+          userIds: [70],
+          command: MessageCommand.MC_USER_MESSAGE,
+          content: Buffer.from('shop notice'),
+          isPersist: true,
+        });
+        const [pushed] = await shop70.waitForPushes(1);
+        assert.equal(text(pushed!), 'shop notice');
+        // The shop's own id 70 names its own user; the clinic's user 70 is out of its reach.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.equal(clinic70.pushes.length, 0);
+        // An id the app has no user for is refused, and nothing is pushed to anyone.
+        await assert.rejects(
+          shop.pushToUsers({
+            userIds: [70, 999_999],
+            command: MessageCommand.MC_USER_MESSAGE,
+            content: Buffer.from('x'),
+            isPersist: true,
+          }),
+          { code: ErrorCode.UserNotFound },
+        );
+        // The deployment's internal credential acts in the default app: app users' gim ids are not ids there.
+        await assert.rejects(
+          internal.pushToUsers({
+            userIds: [70],
+            command: MessageCommand.MC_USER_MESSAGE,
+            content: Buffer.from('x'),
+            isPersist: true,
+          }),
+          { code: ErrorCode.UserNotFound },
+        );
+        await clinic.pushToAll({
+          command: MessageCommand.MC_USER_MESSAGE,
+          content: Buffer.from('clinic closes at six'),
+        });
+        const [broadcast] = await clinic70.waitForPushes(1);
+        assert.equal(text(broadcast!), 'clinic closes at six');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.equal(shop70.pushes.length, 1, "the clinic's broadcast never reaches the shop's users");
+        // Gateways' own methods stay with the internal credential.
+        await assert.rejects(shop.deviceSync({ userId: 70, deviceId: 1, seq: 0, limit: 10 }), {
+          code: ErrorCode.Unauthorized,
+        });
+        await assert.rejects(
+          messages({ appCredential: `${hs.credential!.slice(0, -2)}xx` }).pushToAll({
+            command: MessageCommand.MC_USER_MESSAGE,
+            content: Buffer.from('forged'),
+          }),
+          { code: ErrorCode.Unauthorized },
+        );
+      } finally {
+        shop.close();
+        clinic.close();
+        internal.close();
+      }
+    });
+
+    void it('creates users ahead of their first sign-in, updates them and revokes their tokens', async () => {
+      const shop = users({ appCredential: hs.credential! });
+      try {
+        const { created } = await shop.createUsers({
+          users: [
+            { userId: 80, nickname: 'ann', sex: 2, avatarUrl: '', extra: '' },
+            { userId: 81, nickname: 'ben', sex: 1, avatarUrl: '', extra: '' },
+          ],
+        });
+        assert.deepEqual([...created].sort(), [80, 81]);
+        assert.deepEqual(
+          (
+            await shop.createUsers({
+              users: [{ userId: 80, nickname: 'x', sex: 0, avatarUrl: '', extra: '' }],
+            })
+          ).created,
+          [],
+        );
+        await shop.updateUser({
+          user: { userId: 81, nickname: 'benjamin', sex: 1, avatarUrl: '', extra: '' },
+        });
+
+        // 81 never signed in, yet a message to it is stored and waits for its first sign-in.
+        const ann = await signedIn('tcp', await mint(hs, 80, 1));
+        await ann.send(81, 'ahead-1', 'welcome');
+        const ben = await signedIn('ws', await mint(hs, 81, 1));
+        const inbox = await ben.sync(0);
+        const body = chat(inbox.messages[0]!);
+        assert.equal(Buffer.from(body.content).toString(), 'welcome');
+        assert.equal(body.fromUser?.nickname, 'ann');
+
+        const before = await mint(hs, 80, 2);
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        await shop.revokeTokens({ userId: 80, issuedBefore: 0 });
+        await refusedWith(before, ErrorCode.TokenRevoked);
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        await signedIn('tcp', await mint(hs, 80, 2));
+
+        // The clinic's credential cannot touch the shop's users, and the internal credential creates none.
+        const clinic = users({ appCredential: es.credential! });
+        try {
+          await assert.rejects(clinic.revokeTokens({ userId: 81, issuedBefore: 0 }), {
+            code: ErrorCode.UserNotFound,
+          });
+        } finally {
+          clinic.close();
+        }
+        const internal = users({ internalSecret: gim.internalSecret });
+        try {
+          await assert.rejects(
+            internal.createUsers({ users: [{ userId: 5, nickname: '', sex: 0, avatarUrl: '', extra: '' }] }),
+            { code: ErrorCode.BadRequest },
+          );
+        } finally {
+          internal.close();
+        }
+        await assert.rejects(shop.getUsers({ userIds: { 80: 0 } }), { code: ErrorCode.Unauthorized });
+      } finally {
+        shop.close();
+      }
+    });
+
     void it("refuses a disabled app's tokens, and serves them again once it is enabled", async () => {
       const disabled = await apps.createApp({ name: 'closed' });
       const key = await apps.addKey({
@@ -212,8 +362,22 @@ for (const mode of ['cluster', 'standalone'] as const) {
         alg: 'HS256',
         signingKey: Buffer.from(key.secret, 'base64url'),
       };
+      const online = await signedIn('ws', await mint(app, 2, 1));
       await apps.setAppStatus({ appId: app.id, status: businessAppInt.AppStatus.AS_DISABLED });
+      const closed = await online.closed;
+      assert.equal(closed.notice?.code, ErrorCode.AppDisabled);
       await refusedWith(await mint(app, 1, 1), ErrorCode.AppDisabled);
+      const credential = messages({ appCredential: disabled.credential });
+      try {
+        await assert.rejects(
+          credential.pushToAll({ command: MessageCommand.MC_USER_MESSAGE, content: Buffer.from('x') }),
+          {
+            code: ErrorCode.AppDisabled,
+          },
+        );
+      } finally {
+        credential.close();
+      }
       await apps.setAppStatus({ appId: app.id, status: businessAppInt.AppStatus.AS_ACTIVE });
       await signedIn('tcp', await mint(app, 1, 1));
     });

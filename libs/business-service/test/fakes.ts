@@ -65,6 +65,22 @@ export class InMemoryUserRepository implements UserRepository {
     return user;
   }
 
+  async createInApp(appId: number, users: readonly ({ userId: number } & Profile)[]): Promise<number[]> {
+    const created: number[] = [];
+    for (const { userId, ...profile } of users) {
+      if ((await this.findInApp(appId, [userId])).length > 0) continue;
+      const user = { ...this.add('', profile), appId, appUserId: userId };
+      this.users.set(user.id, user);
+      created.push(userId);
+    }
+    return created;
+  }
+
+  async raiseTokensNotBefore(id: number, seconds: number): Promise<void> {
+    const user = this.users.get(id);
+    if (user && user.tokensNotBefore < seconds) this.users.set(id, { ...user, tokensNotBefore: seconds });
+  }
+
   async findOrCreateByPhone(phoneNumber: string): Promise<{ user: User; created: boolean }> {
     const existing = [...this.users.values()].find((user) => user.phoneNumber === phoneNumber);
     return existing ? { user: existing, created: false } : { user: this.add(phoneNumber), created: true };

@@ -86,6 +86,8 @@ export class ManualClock implements Clock {
 /** Logic in memory: accepts token `token-<user_id>`, records every call. */
 export class InMemoryLogic implements LogicClient {
   readonly signIns: logicDevice.SignInRequest[] = [];
+  /** The app each user signs in to (default app 1 unless set). */
+  readonly appOfUser = new Map<number, number>();
   readonly offlines: logicDevice.OfflineRequest[] = [];
   readonly leases: logicDevice.RenewGatewayLeaseRequest[] = [];
   readonly restores: logicDevice.RestorePresenceRequest[] = [];
@@ -110,7 +112,11 @@ export class InMemoryLogic implements LogicClient {
     if (this.signInGate) await this.signInGate;
     if (request.token !== `token-${request.userId}`)
       throw new GimError(ErrorCode.Unauthorized, 'unauthorized: bad token');
-    return { userId: request.userId, deviceId: request.deviceId, appId: 1 };
+    return {
+      userId: request.userId,
+      deviceId: request.deviceId,
+      appId: this.appOfUser.get(request.userId) ?? 1,
+    };
   }
 
   async offline(request: logicDevice.OfflineRequest): Promise<void> {

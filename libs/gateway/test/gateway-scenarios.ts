@@ -111,7 +111,7 @@ function message(seq: number, text: string): Message {
 
 /** A FramedPush of a user message with `seq` and `text` for `deviceIds`. */
 export function framedPush(deviceIds: number[], seq: number, text: string): connectInt.FramedPush {
-  return { deviceIds, packet: encodePacket(messagePacket(message(seq, text))) };
+  return { deviceIds, packet: encodePacket(messagePacket(message(seq, text))), appId: 0 };
 }
 
 /** Publishes a GatewayBatch of `pushes` on `channel`. */
@@ -120,7 +120,10 @@ export async function publish(
   channel: string,
   pushes: connectInt.FramedPush[],
 ): Promise<void> {
-  await bus.publish(channel, Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks: [] }).finish()));
+  await bus.publish(
+    channel,
+    Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks: [], appCloses: [] }).finish()),
+  );
 }
 
 /** The next PC_MESSAGE push a client receives. */

@@ -3,7 +3,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Channels, MemoryBus } from '@gim/bus';
 import { loadConfig } from '@gim/config';
-import { businessUserExt, businessUserInt, connectInt } from '@gim/contracts';
+import { businessUserExt, businessUserInt, connectInt, Empty } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
 import { decodePacket, Message, Packet } from '@gim/protocol';
 import { PromiseClient } from '@gim/rpc';
@@ -58,6 +58,18 @@ export class FakeBusiness implements PromiseClient<businessUserInt.UserIntServic
     }
     const { userId, deviceId } = request;
     return { appId: 1, userId, deviceId, appUserId: userId, appDeviceId: deviceId };
+  }
+
+  async createUsers(): Promise<businessUserInt.CreateUsersReply> {
+    throw new Error('logic never creates users');
+  }
+
+  async updateUser(): Promise<Empty> {
+    throw new Error('logic never updates users');
+  }
+
+  async revokeTokens(): Promise<Empty> {
+    throw new Error('logic never revokes tokens');
   }
 
   async findAppUsers(

@@ -3,7 +3,7 @@ import { ClientGrpc, ClientGrpcProxy, GrpcOptions, Transport } from '@nestjs/mic
 import { Observable } from 'rxjs';
 import { grpcErrorToGim } from './errors';
 import { grpcTransportOptions } from './grpc-server';
-import { INTERNAL_METADATA_KEY } from './metadata';
+import { APP_CREDENTIAL_METADATA_KEY, INTERNAL_METADATA_KEY } from './metadata';
 
 /** A ts-proto client interface (methods returning Observables) turned into promise-returning methods. */
 export type PromiseClient<C> = {
@@ -19,6 +19,8 @@ export const DEFAULT_DEADLINE_MS = 5_000;
 export interface CallSettings {
   /** sent as the internal credential on every call when set (calls to *Int* services) */
   internalSecret?: string;
+  /** sent as an app's integrator credential on every call when set (integrator calls acting in one app) */
+  appCredential?: string;
   /** per-call deadline; default 5 s */
   deadlineMs?: number;
 }
@@ -49,12 +51,13 @@ export function promiseClient<C>(
   service: string,
   settings: CallSettings = {},
 ): PromiseClient<C> {
-  const { internalSecret } = settings;
+  const { internalSecret, appCredential } = settings;
   const deadlineMs = settings.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const client: Record<string, (request: unknown, metadata?: Metadata) => Promise<unknown>> = {};
   for (const [name, method] of Object.entries(grpc.getService<Record<string, UnaryMethod>>(service))) {
     client[name] = (request, metadata = new Metadata()) => {
       if (internalSecret) metadata.set(INTERNAL_METADATA_KEY, internalSecret);
+      if (appCredential) metadata.set(APP_CREDENTIAL_METADATA_KEY, appCredential);
       return new Promise((resolve, reject) => {
         method(request, metadata, { deadline: Date.now() + deadlineMs }).subscribe({
           next: resolve,

@@ -2,6 +2,7 @@
 // caller identity from metadata, request validation, and the edge mapping of errors to gRPC statuses.
 export {
   INTERNAL_METADATA_KEY,
+  APP_CREDENTIAL_METADATA_KEY,
   USER_ID_KEY,
   DEVICE_ID_KEY,
   TOKEN_KEY,
@@ -22,6 +23,13 @@ export {
 } from './errors';
 export { GrpcExceptionFilter } from './exception.filter';
 export { InternalGuard } from './internal.guard';
+export {
+  AppCredentialVerifier,
+  DEFAULT_APP_ID,
+  IntegratorGuard,
+  integratorScope,
+  type IntegratorScope,
+} from './integrator.guard';
 export { validated } from './validate';
 export { grpcServerOptions, GRPC_MAX_MESSAGE_BYTES } from './grpc-server';
 export {

@@ -2,6 +2,8 @@ import { Metadata } from '@grpc/grpc-js';
 
 /** Metadata key carrying the internal credential on every *Int* call. */
 export const INTERNAL_METADATA_KEY = 'x-gim-internal';
+/** Metadata key carrying an app's integrator credential on the integrator calls of *Int* services. */
+export const APP_CREDENTIAL_METADATA_KEY = 'x-gim-app-credential';
 /** Metadata keys identifying the caller of a client-facing (*Ext*) call. */
 export const USER_ID_KEY = 'user_id';
 export const DEVICE_ID_KEY = 'device_id';

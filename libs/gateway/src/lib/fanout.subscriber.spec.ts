@@ -24,12 +24,23 @@ function pushPacket(seq: number): Buffer {
   );
 }
 
-function batch(pushes: connectInt.FramedPush[], kicks: connectInt.Kick[] = []): Buffer {
-  return Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks }).finish());
+function batch(
+  pushes: Array<Omit<connectInt.FramedPush, 'appId'> & { appId?: number }>,
+  kicks: connectInt.Kick[] = [],
+  appCloses: connectInt.AppClose[] = [],
+): Buffer {
+  const framed = pushes.map((push) => ({ appId: 0, ...push }));
+  return Buffer.from(connectInt.GatewayBatch.encode({ pushes: framed, kicks, appCloses }).finish());
 }
 
-async function gatewayWithDevices(deviceIds: number[], gatewayId = 'gw-a', bus = new MemoryBus()) {
+async function gatewayWithDevices(
+  deviceIds: number[],
+  gatewayId = 'gw-a',
+  bus = new MemoryBus(),
+  appOfUser = new Map<number, number>(),
+) {
   const setup = testCore({ framing: TCP_FRAMING, gatewayId });
+  for (const [userId, appId] of appOfUser) setup.logic.appOfUser.set(userId, appId);
   const transports = new Map<number, RecordingTransport>();
   for (const deviceId of deviceIds) {
     const transport = new RecordingTransport();
@@ -74,6 +85,34 @@ void describe('FanoutSubscriber', () => {
     assert.equal(transports.get(1)!.writes.flat().length, 1);
     assert.equal(transports.get(2)!.writes.flat().length, 1);
     assert.equal(stranger.writes.length, 0);
+  });
+
+  void it("sends an app's broadcast only to that app's connections, and closes an app's connections", async () => {
+    const apps = new Map([
+      [1, 10_000],
+      [2, 10_001],
+      [3, 10_000],
+    ]);
+    const { bus, transports, flush } = await gatewayWithDevices([1, 2, 3], 'gw-a', new MemoryBus(), apps);
+    await bus.publish(channels.broadcast(), batch([{ deviceIds: [], packet: pushPacket(1), appId: 10_000 }]));
+    await settle();
+    flush();
+    assert.deepEqual(
+      [1, 2, 3].map((device) => transports.get(device)!.writes.flat().length),
+      [1, 0, 1],
+    );
+    await bus.publish(
+      channels.broadcast(),
+      batch([], [], [{ appId: 10_001, code: ErrorCode.AppDisabled, reason: 'app 10001 is disabled' }]),
+    );
+    await settle();
+    flush();
+    assert.deepEqual(transports.get(2)!.ended, {
+      code: ErrorCode.AppDisabled,
+      reason: 'app 10001 is disabled',
+    });
+    assert.equal(transports.get(1)!.ended, undefined);
+    assert.equal(transports.get(3)!.ended, undefined);
   });
 
   void it('closes the connection a kick names by device and connection id', async () => {

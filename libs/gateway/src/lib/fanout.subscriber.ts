@@ -54,8 +54,11 @@ export class FanoutSubscriber {
     }
     for (const push of batch.pushes) {
       const all = broadcast && push.deviceIds.length === 0;
-      this.core.pushEncoded(push.packet, all ? 'all' : push.deviceIds);
+      this.core.pushEncoded(push.packet, all ? 'all' : push.deviceIds, all ? push.appId : 0);
     }
     for (const kick of batch.kicks) this.core.kick(kick.deviceId, kick.connId, kick.code, kick.reason);
+    if (broadcast) {
+      for (const close of batch.appCloses) this.core.closeApp(close.appId, close.code, close.reason);
+    }
   }
 }

@@ -2,10 +2,18 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ClientGrpc, ClientsModule } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
 import { Channels, FanoutBus } from '@gim/bus';
-import { businessUserInt } from '@gim/contracts';
-import { grpcClientOptions, INTERNAL_SECRET, InternalGuard, promiseClient } from '@gim/rpc';
+import { businessAppInt, businessUserInt } from '@gim/contracts';
+import {
+  AppCredentialVerifier,
+  grpcClientOptions,
+  IntegratorGuard,
+  INTERNAL_SECRET,
+  InternalGuard,
+  promiseClient,
+} from '@gim/rpc';
 import { Database } from '@gim/storage';
 import { DeviceIntGrpc } from './device/device.grpc';
+import { BusinessAppCredentials } from './app/app-credentials';
 import { DeviceNames } from './device/device-names';
 import { DeviceRepository } from './device/device.repository';
 import { SaveDeviceUseCase } from './device/save-device.usecase';
@@ -49,7 +57,7 @@ export class LogicModule {
             ...grpcClientOptions(
               runtime.config.GIM_BUSINESS_GRPC_ADDR,
               ['business'],
-              ['business/user.int.proto'],
+              ['business/user.int.proto', 'business/app.int.proto'],
             ),
           },
         ]),
@@ -70,6 +78,18 @@ export class LogicModule {
               promiseClient<businessUserInt.UserIntServiceClient>(
                 grpc,
                 businessUserInt.USER_INT_SERVICE_NAME,
+                settings,
+              ),
+            ),
+        },
+        {
+          provide: AppCredentialVerifier,
+          inject: [BUSINESS_GRPC],
+          useFactory: (grpc: ClientGrpc) =>
+            new BusinessAppCredentials(
+              promiseClient<businessAppInt.AppIntServiceClient>(
+                grpc,
+                businessAppInt.APP_INT_SERVICE_NAME,
                 settings,
               ),
             ),
@@ -99,6 +119,7 @@ export class LogicModule {
           inject: [FanoutBus, Channels, PresenceStore],
         },
         InternalGuard,
+        IntegratorGuard,
         SaveDeviceUseCase,
         SignInDeviceUseCase,
         SendUserMessageUseCase,

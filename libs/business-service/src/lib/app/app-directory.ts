@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, GimError } from '@gim/errors';
+import { AppCredentialVerifier } from '@gim/rpc';
 import { App, AppState, credentialAppId, credentialMatches } from './app';
 import { importKeyMaterial, type VerificationKey } from './app-key';
 import type { TokenIssuer } from './app-token';
@@ -19,11 +20,13 @@ interface CachedApp {
  * time in the others.
  */
 @Injectable()
-export class AppDirectory {
+export class AppDirectory extends AppCredentialVerifier {
   private readonly cache = new Map<number, Promise<CachedApp | undefined>>();
   private readonly fetchedAt = new Map<number, number>();
 
-  constructor(private readonly apps: AppRepository) {}
+  constructor(private readonly apps: AppRepository) {
+    super();
+  }
 
   /** The app as token verification sees it; undefined when there is no such app. */
   async issuer(appId: number): Promise<TokenIssuer | undefined> {
@@ -31,7 +34,7 @@ export class AppDirectory {
   }
 
   /** The app an integrator credential acts for; GimError 10000 when it is no valid credential, 10313 when its app is disabled. */
-  async authenticateCredential(credential: string): Promise<number> {
+  override async verify(credential: string): Promise<number> {
     const appId = credentialAppId(credential);
     const app = appId === undefined ? undefined : await this.load(appId);
     if (appId === undefined || !app || !credentialMatches(credential, app.credentialHashes)) {

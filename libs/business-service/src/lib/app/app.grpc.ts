@@ -1,6 +1,8 @@
 import { Controller, UseGuards } from '@nestjs/common';
 import { businessAppInt } from '@gim/contracts';
 import { InternalGuard, validated } from '@gim/rpc';
+import { IsString, Length } from 'class-validator';
+import { AppDirectory } from './app-directory';
 import type { StoredAppKey } from './app.repository';
 import {
   AddKeyCommand,
@@ -17,6 +19,13 @@ import {
   SetAppStatusCommand,
   SetAppStatusUseCase,
 } from './manage-apps.usecases';
+
+/** A credential to verify. */
+class CredentialCommand {
+  @IsString()
+  @Length(1, 256)
+  credential!: string;
+}
 
 function toKeyMessage(key: StoredAppKey): businessAppInt.AppKey {
   return {
@@ -50,7 +59,14 @@ export class AppIntGrpcController implements businessAppInt.AppIntServiceControl
     private readonly rotate: RotateCredentialUseCase,
     private readonly addKey_: AddKeyUseCase,
     private readonly removeKey_: RemoveKeyUseCase,
+    private readonly directory: AppDirectory,
   ) {}
+
+  async verifyCredential(
+    request: businessAppInt.VerifyCredentialRequest,
+  ): Promise<businessAppInt.VerifyCredentialReply> {
+    return { appId: await this.directory.verify(validated(CredentialCommand, request).credential) };
+  }
 
   async createApp(request: businessAppInt.CreateAppRequest): Promise<businessAppInt.CreateAppReply> {
     const { view, credential } = await this.createApp_.execute(validated(CreateAppCommand, request));

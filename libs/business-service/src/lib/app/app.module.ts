@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { INTERNAL_SECRET } from '@gim/rpc';
+import { AppCredentialVerifier, INTERNAL_SECRET } from '@gim/rpc';
+import { LogicModule } from '../logic/logic.module';
 import { BUSINESS_INTERNAL_SECRET } from '../business.tokens';
 import { AppDirectory } from './app-directory';
 import { AppIntGrpcController } from './app.grpc';
@@ -15,11 +16,13 @@ import {
 
 /** Apps: their management API, and the cached view of their keys and credentials that sign-in uses. */
 @Module({
+  imports: [LogicModule],
   controllers: [AppIntGrpcController],
   providers: [
     { provide: INTERNAL_SECRET, useExisting: BUSINESS_INTERNAL_SECRET },
     AppRepository,
     AppDirectory,
+    { provide: AppCredentialVerifier, useExisting: AppDirectory },
     ReadAppsUseCase,
     CreateAppUseCase,
     SetAppStatusUseCase,
@@ -27,7 +30,7 @@ import {
     AddKeyUseCase,
     RemoveKeyUseCase,
   ],
-  exports: [AppDirectory, AppRepository],
+  exports: [AppDirectory, AppRepository, AppCredentialVerifier],
 })
 export class AppModule implements OnModuleInit {
   constructor(private readonly apps: AppRepository) {}

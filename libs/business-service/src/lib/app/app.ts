@@ -1,7 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** The app every user belonged to before apps existed: phone sign-in, gim's own tokens, the Go gim surface. */
-export const DEFAULT_APP_ID = 1;
+export { DEFAULT_APP_ID } from '@gim/rpc';
 
 /** Whether an app is served (`app.status`). */
 export const AppState = { Active: 1, Disabled: 2 } as const;
@@ -41,4 +40,10 @@ export function credentialMatches(credential: string, hashes: readonly Buffer[])
   for (const hash of hashes)
     if (hash.length === presented.length && timingSafeEqual(hash, presented)) found = true;
   return found;
+}
+
+/** Closes the open connections of an app's users (the gateways belong to logic). */
+export abstract class AppConnections {
+  /** Closes every connection of the app, telling each client why. */
+  abstract closeAll(appId: number, reason: string): Promise<void>;
 }

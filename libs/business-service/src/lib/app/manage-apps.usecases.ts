@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IsBoolean, IsIn, IsInt, IsPositive, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { badRequest, ErrorCode, GimError } from '@gim/errors';
-import { App, AppState, DEFAULT_APP_ID, generateCredential, hashCredential } from './app';
+import { App, AppConnections, AppState, DEFAULT_APP_ID, generateCredential, hashCredential } from './app';
 import { generateHmacSecret, importKeyMaterial, TOKEN_ALGORITHMS, type TokenAlgorithm } from './app-key';
 import { AppDirectory } from './app-directory';
 import { AppRepository, CREDENTIALS_KEPT, type StoredAppKey } from './app.repository';
@@ -107,18 +107,26 @@ export class CreateAppUseCase {
   }
 }
 
-/** Activates or disables an app (never the default app, which every Go gim client lives in). */
+/**
+ * Activates or disables an app (never the default app, which every Go gim client lives in). Disabling also
+ * closes every open connection of the app's users with 10313; its tokens and credentials are refused from
+ * then on (within the directory's cache time in other business processes).
+ */
 @Injectable()
 export class SetAppStatusUseCase {
   constructor(
     private readonly apps: AppRepository,
     private readonly directory: AppDirectory,
+    private readonly connections: AppConnections,
   ) {}
 
   async execute(command: SetAppStatusCommand): Promise<void> {
     if (command.appId === DEFAULT_APP_ID) throw badRequest('app_id: the default app cannot be disabled');
     if (!(await this.apps.setStatus(command.appId, command.status))) throw notFound(command.appId);
     this.directory.forget(command.appId);
+    if (command.status === AppState.Disabled) {
+      await this.connections.closeAll(command.appId, `app ${command.appId} is disabled`);
+    }
   }
 }
 

@@ -4,6 +4,7 @@ import { logicDevice, logicMessageInt } from '@gim/contracts';
 import { PromiseClient, promiseClient } from '@gim/rpc';
 import { BUSINESS_INTERNAL_SECRET, LOGIC_GRPC } from '../business.tokens';
 import { MessageSender, OutgoingUserMessage, SentMessage } from '../friend/friend';
+import { AppConnections } from '../app/app';
 import { DeviceInfo, DeviceRegistry } from '../user/user';
 
 /** DeviceRegistry backed by logic's `DeviceIntService.Save`, called with the internal credential. */
@@ -55,5 +56,27 @@ export class GrpcMessageSender extends MessageSender {
       content: message.content,
     });
     return { messageId: reply.messageId, seq: reply.seq };
+  }
+}
+
+/** AppConnections backed by logic's `DeviceIntService.CloseApp`, called with the internal credential. */
+@Injectable()
+export class GrpcAppConnections extends AppConnections {
+  private readonly client: PromiseClient<logicDevice.DeviceIntServiceClient>;
+
+  constructor(
+    @Inject(LOGIC_GRPC) grpc: ClientGrpc,
+    @Inject(BUSINESS_INTERNAL_SECRET) internalSecret: string,
+  ) {
+    super();
+    this.client = promiseClient<logicDevice.DeviceIntServiceClient>(
+      grpc,
+      logicDevice.DEVICE_INT_SERVICE_NAME,
+      { internalSecret },
+    );
+  }
+
+  override async closeAll(appId: number, reason: string): Promise<void> {
+    await this.client.closeApp({ appId, reason });
   }
 }

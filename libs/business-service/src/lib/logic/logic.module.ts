@@ -5,9 +5,10 @@ import { BusinessConfig } from '../business.config';
 import { LOGIC_GRPC } from '../business.tokens';
 import { MessageSender } from '../friend/friend';
 import { DeviceRegistry } from '../user/user';
-import { GrpcDeviceRegistry, GrpcMessageSender } from './logic.clients';
+import { AppConnections } from '../app/app';
+import { GrpcAppConnections, GrpcDeviceRegistry, GrpcMessageSender } from './logic.clients';
 
-/** The business service's gRPC clients of the logic service (devices, one-to-one messages); Nest closes them. */
+/** The business service's gRPC clients of the logic service (devices, connections, one-to-one messages); Nest closes them. */
 @Module({
   imports: [
     ClientsModule.registerAsync([
@@ -26,7 +27,8 @@ import { GrpcDeviceRegistry, GrpcMessageSender } from './logic.clients';
   providers: [
     { provide: DeviceRegistry, useClass: GrpcDeviceRegistry },
     { provide: MessageSender, useClass: GrpcMessageSender },
+    { provide: AppConnections, useClass: GrpcAppConnections },
   ],
-  exports: [DeviceRegistry, MessageSender],
+  exports: [DeviceRegistry, MessageSender, AppConnections],
 })
 export class LogicModule {}

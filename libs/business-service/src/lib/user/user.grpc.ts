@@ -1,7 +1,16 @@
 import { Controller, UseGuards } from '@nestjs/common';
 import { Metadata } from '@grpc/grpc-js';
 import { businessUserExt, businessUserInt } from '@gim/contracts';
-import { InternalGuard, validated } from '@gim/rpc';
+import { badRequest } from '@gim/errors';
+import { IntegratorGuard, integratorScope, InternalGuard, validated } from '@gim/rpc';
+import {
+  AppUserProfileCommand,
+  CreateAppUsersCommand,
+  CreateAppUsersUseCase,
+  RevokeTokensCommand,
+  RevokeTokensUseCase,
+  UpdateAppUserUseCase,
+} from './app-users.usecases';
 import { AuthenticateCommand, AuthenticateUseCase } from '../auth/authenticate.usecase';
 import { clientAddress, PeerCall } from '../auth/client-address';
 import { authenticatedCaller, ExtAuthGuard } from '../auth/ext-auth.guard';
@@ -85,32 +94,65 @@ export class UserExtGrpcController implements businessUserExt.UserExtServiceCont
   }
 }
 
-/** Internal `business.UserIntService`: token checks and profile lookups for trusted callers. */
+/**
+ * Internal `business.UserIntService`: token checks and lookups by gim's ids for gim's own services (internal
+ * credential only), and the integrator methods (CreateUsers, UpdateUser, RevokeTokens), which act inside the
+ * app of their credential and name users by the app's ids.
+ */
 @Controller()
-@UseGuards(InternalGuard)
 @businessUserInt.UserIntServiceControllerMethods()
 export class UserIntGrpcController implements businessUserInt.UserIntServiceController {
   constructor(
     private readonly authenticateUseCase: AuthenticateUseCase,
     private readonly getUserUseCase: GetUserUseCase,
     private readonly getUsersUseCase: GetUsersUseCase,
+    private readonly createUsersUseCase: CreateAppUsersUseCase,
+    private readonly updateUserUseCase: UpdateAppUserUseCase,
+    private readonly revokeTokensUseCase: RevokeTokensUseCase,
   ) {}
 
+  @UseGuards(IntegratorGuard)
+  async createUsers(
+    request: businessUserInt.CreateUsersRequest,
+    metadata?: Metadata,
+  ): Promise<businessUserInt.CreateUsersReply> {
+    const scope = integratorScope(metadata);
+    const created = await this.createUsersUseCase.execute(scope, validated(CreateAppUsersCommand, request));
+    return { created };
+  }
+
+  @UseGuards(IntegratorGuard)
+  async updateUser(request: businessUserInt.IntUpdateUserRequest, metadata?: Metadata): Promise<void> {
+    const scope = integratorScope(metadata);
+    if (!request.user) throw badRequest('user: required');
+    await this.updateUserUseCase.execute(scope, validated(AppUserProfileCommand, request.user));
+  }
+
+  @UseGuards(IntegratorGuard)
+  async revokeTokens(request: businessUserInt.RevokeTokensRequest, metadata?: Metadata): Promise<void> {
+    const scope = integratorScope(metadata);
+    await this.revokeTokensUseCase.execute(scope, validated(RevokeTokensCommand, request));
+  }
+
+  @UseGuards(InternalGuard)
   async auth(request: businessUserInt.AuthRequest): Promise<businessUserInt.AuthReply> {
     return this.authenticateUseCase.execute(validated(AuthenticateCommand, request));
   }
 
+  @UseGuards(InternalGuard)
   async getUser(request: businessUserExt.GetUserRequest): Promise<businessUserExt.GetUserReply> {
     const user = await this.getUserUseCase.execute(validated(GetUserCommand, request));
     return { user: toUserMessage(user) };
   }
 
+  @UseGuards(InternalGuard)
   async getUsers(request: businessUserInt.GetUsersRequest): Promise<businessUserInt.GetUsersReply> {
     const userIds = Object.keys(request.userIds ?? {}).map(uint64MapKey);
     const users = await this.getUsersUseCase.execute(validated(GetUsersCommand, { userIds }));
     return { users: Object.fromEntries(users.map((user) => [user.id, toUserMessage(user)])) };
   }
 
+  @UseGuards(InternalGuard)
   async findAppUsers(
     request: businessUserInt.FindAppUsersRequest,
   ): Promise<businessUserInt.FindAppUsersReply> {

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { INTERNAL_SECRET } from '@gim/rpc';
+import { AppModule } from '../app/app.module';
 import { AuthModule } from '../auth/auth.module';
 import { BUSINESS_INTERNAL_SECRET } from '../business.tokens';
 import { LogicModule } from '../logic/logic.module';
+import { CreateAppUsersUseCase, RevokeTokensUseCase, UpdateAppUserUseCase } from './app-users.usecases';
 import { GetUserUseCase } from './get-user.usecase';
 import { GetUsersUseCase } from './get-users.usecase';
 import { SearchUsersUseCase } from './search-users.usecase';
@@ -13,7 +15,7 @@ import { TypeOrmUserRepository, UserRepository } from './user.repository';
 
 /** Users: sign-in, profiles, search, and the internal user API. */
 @Module({
-  imports: [AuthModule, LogicModule],
+  imports: [AppModule, AuthModule, LogicModule],
   controllers: [UserExtGrpcController, UserIntGrpcController],
   providers: [
     { provide: UserRepository, useClass: TypeOrmUserRepository },
@@ -23,6 +25,9 @@ import { TypeOrmUserRepository, UserRepository } from './user.repository';
     GetUsersUseCase,
     UpdateUserUseCase,
     SearchUsersUseCase,
+    CreateAppUsersUseCase,
+    UpdateAppUserUseCase,
+    RevokeTokensUseCase,
   ],
   exports: [GetUserUseCase],
 })

@@ -18,6 +18,10 @@ export abstract class UserRepository {
   abstract findByIds(ids: readonly number[]): Promise<User[]>;
   /** The user an app calls `appUserId`, created in the app if there is none yet; safe when two sign-ins race. */
   abstract findOrCreateInApp(appId: number, appUserId: number): Promise<User>;
+  /** Creates the app's users that do not exist yet (ids as the app names them); returns the ids created now. */
+  abstract createInApp(appId: number, users: readonly ({ userId: number } & Profile)[]): Promise<number[]>;
+  /** Raises the user's token revocation time to `seconds` (never lowers it). */
+  abstract raiseTokensNotBefore(id: number, seconds: number): Promise<void>;
   /** The user with this phone number, created if there is none yet; safe when two sign-ins race. */
   abstract findOrCreateByPhone(phoneNumber: string): Promise<{ user: User; created: boolean }>;
   /** Replaces a user's profile; false when the user does not exist. */
@@ -99,6 +103,53 @@ export class TypeOrmUserRepository extends UserRepository {
       if (!isDuplicateKey(error)) throw error;
     }
     return toUser(await this.db.run(() => this.rows.findOneByOrFail({ appId, appUserId })));
+  }
+
+  override async createInApp(
+    appId: number,
+    users: readonly ({ userId: number } & Profile)[],
+  ): Promise<number[]> {
+    if (users.length === 0) return [];
+    const existing = new Set(
+      (
+        await this.findInApp(
+          appId,
+          users.map((user) => user.userId),
+        )
+      ).map((user) => user.appUserId),
+    );
+    const missing = users.filter((user) => !existing.has(user.userId));
+    if (missing.length === 0) return [];
+    await this.db.run(() =>
+      this.rows
+        .createQueryBuilder()
+        .insert()
+        .values(
+          missing.map((user) => ({
+            appId,
+            appUserId: user.userId,
+            phoneNumber: null,
+            nickname: user.nickname,
+            sex: user.sex,
+            avatarUrl: user.avatarUrl,
+            extra: user.extra,
+          })),
+        )
+        .orIgnore()
+        .execute(),
+    );
+    return missing.map((user) => user.userId);
+  }
+
+  override async raiseTokensNotBefore(id: number, seconds: number): Promise<void> {
+    await this.db.run(() =>
+      this.rows
+        .createQueryBuilder()
+        .update()
+        .set({ tokensNotBefore: seconds })
+        .where('id = :id AND tokens_not_before < :seconds', { id, seconds })
+        .execute(),
+    );
   }
 
   override async findOrCreateByPhone(phoneNumber: string): Promise<{ user: User; created: boolean }> {

@@ -129,6 +129,18 @@ export interface RemoveKeyRequest {
   kid: string;
 }
 
+/** A credential an integrator call carried. */
+export interface VerifyCredentialRequest {
+  /** the x-gim-app-credential value */
+  credential: string;
+}
+
+/** The app it acts for (a credential that is not valid is refused with 10000, one of a disabled app with 10313). */
+export interface VerifyCredentialReply {
+  /** the app */
+  appId: number;
+}
+
 function createBaseApp(): App {
   return { id: 0, name: '', status: 0, keys: [], credentials: 0, createdAt: 0 };
 }
@@ -868,6 +880,98 @@ export const RemoveKeyRequest: MessageFns<RemoveKeyRequest> = {
   },
 };
 
+function createBaseVerifyCredentialRequest(): VerifyCredentialRequest {
+  return { credential: '' };
+}
+
+export const VerifyCredentialRequest: MessageFns<VerifyCredentialRequest> = {
+  encode(message: VerifyCredentialRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.credential !== '') {
+      writer.uint32(10).string(message.credential);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyCredentialRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyCredentialRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.credential = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseVerifyCredentialReply(): VerifyCredentialReply {
+  return { appId: 0 };
+}
+
+export const VerifyCredentialReply: MessageFns<VerifyCredentialReply> = {
+  encode(message: VerifyCredentialReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== 0) {
+      writer.uint32(8).uint64(message.appId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyCredentialReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyCredentialReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /** Internal: creates and manages apps. Only the deployment's internal credential may call it. */
 
 export interface AppIntServiceClient {
@@ -898,6 +1002,10 @@ export interface AppIntServiceClient {
   /** Removes a key: tokens naming its key id are refused from then on (10315). */
 
   removeKey(request: RemoveKeyRequest, metadata?: Metadata): Observable<Empty>;
+
+  /** Says which app an integrator credential acts for: how logic admits an app's integrator calls. */
+
+  verifyCredential(request: VerifyCredentialRequest, metadata?: Metadata): Observable<VerifyCredentialReply>;
 }
 
 /** Internal: creates and manages apps. Only the deployment's internal credential may call it. */
@@ -942,6 +1050,13 @@ export interface AppIntServiceController {
   /** Removes a key: tokens naming its key id are refused from then on (10315). */
 
   removeKey(request: RemoveKeyRequest, metadata?: Metadata): void | Promise<void>;
+
+  /** Says which app an integrator credential acts for: how logic admits an app's integrator calls. */
+
+  verifyCredential(
+    request: VerifyCredentialRequest,
+    metadata?: Metadata,
+  ): Promise<VerifyCredentialReply> | Observable<VerifyCredentialReply> | VerifyCredentialReply;
 }
 
 export function AppIntServiceControllerMethods() {
@@ -954,6 +1069,7 @@ export function AppIntServiceControllerMethods() {
       'rotateCredential',
       'addKey',
       'removeKey',
+      'verifyCredential',
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

@@ -9,9 +9,50 @@ import { BinaryReader, BinaryWriter } from '@gim/protocol';
 import type { Metadata } from '@grpc/grpc-js';
 import { GrpcMethod, GrpcStreamMethod } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
+import { Empty } from '../google/protobuf/empty';
 import { GetUserReply, GetUserRequest, User } from './user.ext';
 
 /** Internal user calls: what logic needs from the user system. */
+
+/** A user of the calling app and its profile. */
+export interface AppUserProfile {
+  /** the id the app calls the user by */
+  userId: number;
+  /** display name, at most 64 characters */
+  nickname: string;
+  /** 0 unknown, 1 male, 2 female */
+  sex: number;
+  /** avatar, at most 255 characters */
+  avatarUrl: string;
+  /** integrator-defined data, at most 1024 characters */
+  extra: string;
+}
+
+/** Users to create. */
+export interface CreateUsersRequest {
+  /** at most 1000, distinct user ids; users that exist are left as they are */
+  users: AppUserProfile[];
+}
+
+/** What CreateUsers did. */
+export interface CreateUsersReply {
+  /** the user ids created now; the others existed already */
+  created: number[];
+}
+
+/** A profile to replace. */
+export interface IntUpdateUserRequest {
+  /** the user (by the app's id) and its new profile */
+  user: AppUserProfile | undefined;
+}
+
+/** A revocation. */
+export interface RevokeTokensRequest {
+  /** the id the app calls the user by */
+  userId: number;
+  /** Unix seconds: tokens with an earlier iat are refused; 0 means every token issued until now */
+  issuedBefore: number;
+}
 
 /** Users of one app to find. */
 export interface FindAppUsersRequest {
@@ -72,6 +113,305 @@ export interface GetUsersReply_UsersEntry {
   key: number;
   value: User | undefined;
 }
+
+function createBaseAppUserProfile(): AppUserProfile {
+  return { userId: 0, nickname: '', sex: 0, avatarUrl: '', extra: '' };
+}
+
+export const AppUserProfile: MessageFns<AppUserProfile> = {
+  encode(message: AppUserProfile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).uint64(message.userId);
+    }
+    if (message.nickname !== '') {
+      writer.uint32(18).string(message.nickname);
+    }
+    if (message.sex !== 0) {
+      writer.uint32(24).int32(message.sex);
+    }
+    if (message.avatarUrl !== '') {
+      writer.uint32(34).string(message.avatarUrl);
+    }
+    if (message.extra !== '') {
+      writer.uint32(42).string(message.extra);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AppUserProfile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAppUserProfile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nickname = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sex = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.avatarUrl = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.extra = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCreateUsersRequest(): CreateUsersRequest {
+  return { users: [] };
+}
+
+export const CreateUsersRequest: MessageFns<CreateUsersRequest> = {
+  encode(message: CreateUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.users) {
+      AppUserProfile.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateUsersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateUsersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.users.push(AppUserProfile.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCreateUsersReply(): CreateUsersReply {
+  return { created: [] };
+}
+
+export const CreateUsersReply: MessageFns<CreateUsersReply> = {
+  encode(message: CreateUsersReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.created.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.created) {
+        writer.uint64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateUsersReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateUsersReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.created.push(longToNumber(reader.uint64()));
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.created.push(longToNumber(reader.uint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseIntUpdateUserRequest(): IntUpdateUserRequest {
+  return { user: undefined };
+}
+
+export const IntUpdateUserRequest: MessageFns<IntUpdateUserRequest> = {
+  encode(message: IntUpdateUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      AppUserProfile.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IntUpdateUserRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIntUpdateUserRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = AppUserProfile.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRevokeTokensRequest(): RevokeTokensRequest {
+  return { userId: 0, issuedBefore: 0 };
+}
+
+export const RevokeTokensRequest: MessageFns<RevokeTokensRequest> = {
+  encode(message: RevokeTokensRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).uint64(message.userId);
+    }
+    if (message.issuedBefore !== 0) {
+      writer.uint32(16).int64(message.issuedBefore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeTokensRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeTokensRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.issuedBefore = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseFindAppUsersRequest(): FindAppUsersRequest {
   return { appId: 0, appUserIds: [] };
@@ -578,6 +918,18 @@ export interface UserIntServiceClient {
   /** Finds the users of an app by the ids the app calls them (gim addition): how logic resolves a receiver. */
 
   findAppUsers(request: FindAppUsersRequest, metadata?: Metadata): Observable<FindAppUsersReply>;
+
+  /** Integrator: creates the app's users that do not exist yet, with their profiles (gim addition). */
+
+  createUsers(request: CreateUsersRequest, metadata?: Metadata): Observable<CreateUsersReply>;
+
+  /** Integrator: replaces the profile of one of the app's users (gim addition). */
+
+  updateUser(request: IntUpdateUserRequest, metadata?: Metadata): Observable<Empty>;
+
+  /** Integrator: refuses the user's app tokens issued before a time, from now on (gim addition; 10314). */
+
+  revokeTokens(request: RevokeTokensRequest, metadata?: Metadata): Observable<Empty>;
 }
 
 /** Internal: authentication and profile lookups. */
@@ -607,11 +959,34 @@ export interface UserIntServiceController {
     request: FindAppUsersRequest,
     metadata?: Metadata,
   ): Promise<FindAppUsersReply> | Observable<FindAppUsersReply> | FindAppUsersReply;
+
+  /** Integrator: creates the app's users that do not exist yet, with their profiles (gim addition). */
+
+  createUsers(
+    request: CreateUsersRequest,
+    metadata?: Metadata,
+  ): Promise<CreateUsersReply> | Observable<CreateUsersReply> | CreateUsersReply;
+
+  /** Integrator: replaces the profile of one of the app's users (gim addition). */
+
+  updateUser(request: IntUpdateUserRequest, metadata?: Metadata): void | Promise<void>;
+
+  /** Integrator: refuses the user's app tokens issued before a time, from now on (gim addition; 10314). */
+
+  revokeTokens(request: RevokeTokensRequest, metadata?: Metadata): void | Promise<void>;
 }
 
 export function UserIntServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ['auth', 'getUser', 'getUsers', 'findAppUsers'];
+    const grpcMethods: string[] = [
+      'auth',
+      'getUser',
+      'getUsers',
+      'findAppUsers',
+      'createUsers',
+      'updateUser',
+      'revokeTokens',
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod('UserIntService', method)(constructor.prototype[method], method, descriptor);

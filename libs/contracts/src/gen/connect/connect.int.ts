@@ -48,6 +48,8 @@ export interface GatewayBatch {
   pushes: FramedPush[];
   /** connections to close */
   kicks: Kick[];
+  /** apps whose every connection closes (broadcast channel only) */
+  appCloses: AppClose[];
 }
 
 /** One encoded packet for a set of devices on the same gateway. */
@@ -56,6 +58,18 @@ export interface FramedPush {
   deviceIds: number[];
   /** an encoded connect.Packet (PC_MESSAGE), written as is */
   packet: Buffer;
+  /** broadcast channel only: the app whose connections receive it (0: every connection) */
+  appId: number;
+}
+
+/** Closes every connection of one app, e.g. when the app is disabled. */
+export interface AppClose {
+  /** the app */
+  appId: number;
+  /** the gim error code sent in CloseNotice */
+  code: number;
+  /** the reason sent in CloseNotice */
+  reason: string;
 }
 
 /** Closes one connection, e.g. when the same device signed in elsewhere. */
@@ -277,7 +291,7 @@ export const PushAllMessage: MessageFns<PushAllMessage> = {
 };
 
 function createBaseGatewayBatch(): GatewayBatch {
-  return { pushes: [], kicks: [] };
+  return { pushes: [], kicks: [], appCloses: [] };
 }
 
 export const GatewayBatch: MessageFns<GatewayBatch> = {
@@ -287,6 +301,9 @@ export const GatewayBatch: MessageFns<GatewayBatch> = {
     }
     for (const v of message.kicks) {
       Kick.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.appCloses) {
+      AppClose.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -320,6 +337,14 @@ export const GatewayBatch: MessageFns<GatewayBatch> = {
             message.kicks.push(Kick.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.appCloses.push(AppClose.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -334,7 +359,7 @@ export const GatewayBatch: MessageFns<GatewayBatch> = {
 };
 
 function createBaseFramedPush(): FramedPush {
-  return { deviceIds: [], packet: Buffer.alloc(0) };
+  return { deviceIds: [], packet: Buffer.alloc(0), appId: 0 };
 }
 
 export const FramedPush: MessageFns<FramedPush> = {
@@ -348,6 +373,9 @@ export const FramedPush: MessageFns<FramedPush> = {
     }
     if (message.packet.length !== 0) {
       writer.uint32(18).bytes(message.packet);
+    }
+    if (message.appId !== 0) {
+      writer.uint32(24).uint64(message.appId);
     }
     return writer;
   },
@@ -389,6 +417,82 @@ export const FramedPush: MessageFns<FramedPush> = {
             }
 
             message.packet = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAppClose(): AppClose {
+  return { appId: 0, code: 0, reason: '' };
+}
+
+export const AppClose: MessageFns<AppClose> = {
+  encode(message: AppClose, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== 0) {
+      writer.uint32(8).uint64(message.appId);
+    }
+    if (message.code !== 0) {
+      writer.uint32(16).int32(message.code);
+    }
+    if (message.reason !== '') {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AppClose {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAppClose();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
             continue;
           }
         }

@@ -29,6 +29,14 @@ export enum DeviceType {
   DT_WEB = 5,
 }
 
+/** An app whose connections close. */
+export interface CloseAppRequest {
+  /** the app (not the default app) */
+  appId: number;
+  /** sent to each client in CloseNotice */
+  reason: string;
+}
+
 /** A client installation. */
 export interface Device {
   /** assigned by Save; 0 when registering a new device */
@@ -150,6 +158,63 @@ export interface RestorePresenceReply {
   /** connections whose device is recorded at another location by now; the gateway closes them with 10405 */
   moved: GatewayConnection[];
 }
+
+function createBaseCloseAppRequest(): CloseAppRequest {
+  return { appId: 0, reason: '' };
+}
+
+export const CloseAppRequest: MessageFns<CloseAppRequest> = {
+  encode(message: CloseAppRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== 0) {
+      writer.uint32(8).uint64(message.appId);
+    }
+    if (message.reason !== '') {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseAppRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseAppRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseDevice(): Device {
   return { id: 0, type: 0, brand: '', model: '', systemVersion: '', sdkVersion: '', branchPushId: '' };
@@ -1007,6 +1072,10 @@ export interface DeviceIntServiceClient {
   /** Re-records a gateway's signed-in connections after presence was lost; never replaces a newer location (gim addition). */
 
   restorePresence(request: RestorePresenceRequest, metadata?: Metadata): Observable<RestorePresenceReply>;
+
+  /** Closes every connection of an app on every gateway, with PC_CLOSE 10313 (gim addition; business calls it when an app is disabled). */
+
+  closeApp(request: CloseAppRequest, metadata?: Metadata): Observable<Empty>;
 }
 
 /** Internal: registers devices and tracks which gateway holds each online device. */
@@ -1047,6 +1116,10 @@ export interface DeviceIntServiceController {
     request: RestorePresenceRequest,
     metadata?: Metadata,
   ): Promise<RestorePresenceReply> | Observable<RestorePresenceReply> | RestorePresenceReply;
+
+  /** Closes every connection of an app on every gateway, with PC_CLOSE 10313 (gim addition; business calls it when an app is disabled). */
+
+  closeApp(request: CloseAppRequest, metadata?: Metadata): void | Promise<void>;
 }
 
 export function DeviceIntServiceControllerMethods() {
@@ -1058,6 +1131,7 @@ export function DeviceIntServiceControllerMethods() {
       'save',
       'renewGatewayLease',
       'restorePresence',
+      'closeApp',
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

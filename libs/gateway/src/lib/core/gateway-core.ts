@@ -260,11 +260,14 @@ export class GatewayCore implements RouterHost {
    * Delivers one encoded PC_MESSAGE packet, framed once and shared by every target: the listed devices,
    * or every signed-in connection when `deviceIds` is 'all'. Returns how many connections it was queued for.
    */
-  pushEncoded(packet: Buffer, deviceIds: readonly number[] | 'all'): number {
+  pushEncoded(packet: Buffer, deviceIds: readonly number[] | 'all', appId = 0): number {
     const frame = this.framing.wrap(packet);
     let queued = 0;
     if (deviceIds === 'all') {
-      for (const connection of this.registry.signedIn()) if (this.pushTo(connection, frame)) queued++;
+      for (const connection of this.registry.signedIn()) {
+        if (appId !== 0 && connection.identity?.appId !== appId) continue;
+        if (this.pushTo(connection, frame)) queued++;
+      }
     } else {
       for (const deviceId of deviceIds) {
         const connection = this.registry.device(deviceId);
@@ -290,6 +293,13 @@ export class GatewayCore implements RouterHost {
     const connection = connId === 0 ? this.registry.device(deviceId) : this.registry.get(connId);
     if (connection === undefined || connection.identity?.deviceId !== deviceId) return;
     this.close(connection, code, reason);
+  }
+
+  /** Closes every signed-in connection of an app (PC_CLOSE with the code and reason). */
+  closeApp(appId: number, code: number, reason: string): void {
+    for (const connection of this.registry.signedIn()) {
+      if (connection.identity?.appId === appId) this.close(connection, code, reason);
+    }
   }
 
   /** Starts the timeout sweep. */

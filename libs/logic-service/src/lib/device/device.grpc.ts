@@ -1,8 +1,11 @@
 import { Controller, UseGuards } from '@nestjs/common';
 import { logicDevice } from '@gim/contracts';
+import { ErrorCode } from '@gim/errors';
 import { InternalGuard, validated } from '@gim/rpc';
+import { Fanout } from '../message/fanout';
 import { PresenceStore } from '../presence/presence';
 import {
+  CloseAppCommand,
   DeviceConnectionRequest,
   RenewLeaseRequest,
   RestorePresenceRequest,
@@ -21,7 +24,13 @@ export class DeviceIntGrpc implements logicDevice.DeviceIntServiceController {
     private readonly signInDevice: SignInDeviceUseCase,
     private readonly saveDevice: SaveDeviceUseCase,
     private readonly presence: PresenceStore,
+    private readonly fanout: Fanout,
   ) {}
+
+  async closeApp(request: logicDevice.CloseAppRequest): Promise<void> {
+    const { appId, reason } = validated(CloseAppCommand, request);
+    await this.fanout.closeApp({ appId, code: ErrorCode.AppDisabled, reason });
+  }
 
   async signIn(request: logicDevice.SignInRequest): Promise<logicDevice.SignInReply> {
     return this.signInDevice.execute(validated(SignInDeviceRequest, request));

@@ -76,3 +76,9 @@ export class RestorePresenceRequest {
   @Type(() => HeldConnectionFields)
   connections!: HeldConnectionFields[];
 }
+
+/** DeviceIntService.CloseApp arguments. */
+export class CloseAppCommand {
+  @IsInt() @Min(2) @Max(MAX_ID) appId!: number;
+  @IsString() @MinLength(1) @MaxLength(256) reason!: string;
+}

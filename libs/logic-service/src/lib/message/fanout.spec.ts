@@ -199,7 +199,7 @@ void describe('Fanout', () => {
 
   void it('sends a message for everyone as one batch on the broadcast channel, for all devices', async () => {
     const everyone = await ChannelTap.on(bus, channels.broadcast());
-    await fanout.toAll({ ...message(0, 'to all'), messageId: 0 });
+    await fanout.toAll(7, { ...message(0, 'to all'), messageId: 0 });
     await settle();
     assert.equal(everyone.batches.length, 1);
     const [push] = everyone.pushes();
@@ -212,7 +212,7 @@ void describe('Fanout', () => {
     const kick = { deviceId: 11, connId: 5, code: 10405, reason: 'elsewhere' };
     await fanout.kick('gw2', kick);
     await settle();
-    assert.deepEqual(gw2.batches, [{ pushes: [], kicks: [kick] }]);
+    assert.deepEqual(gw2.batches, [{ pushes: [], kicks: [kick], appCloses: [] }]);
     assert.deepEqual(gw1.batches, []);
   });
 });

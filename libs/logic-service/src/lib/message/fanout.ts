@@ -73,7 +73,7 @@ export class Fanout {
         }
         for (const [gatewayId, deviceIds] of perGateway) {
           const pushes = batches.get(gatewayId);
-          const push = { deviceIds, packet };
+          const push = { deviceIds, packet, appId: 0 };
           if (pushes) pushes.push(push);
           else batches.set(gatewayId, [push]);
         }
@@ -81,7 +81,7 @@ export class Fanout {
       await this.bus.publishMany(
         [...batches].map(([gatewayId, pushes]) => [
           this.channels.gateway(gatewayId),
-          Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks: [] }).finish()),
+          Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks: [], appCloses: [] }).finish()),
         ]),
       );
       this.outages.recovered('fan-out');
@@ -90,16 +90,26 @@ export class Fanout {
     }
   }
 
-  /** Pushes a message to every connected device through the broadcast channel. */
-  async toAll(message: Message): Promise<void> {
+  /** Pushes a message to every connected device of one app through the broadcast channel. */
+  async toAll(appId: number, message: Message): Promise<void> {
     const packet = encodePacket(messagePacket(message));
-    const batch = connectInt.GatewayBatch.encode({ pushes: [{ deviceIds: [], packet }], kicks: [] }).finish();
+    const batch = connectInt.GatewayBatch.encode({
+      pushes: [{ deviceIds: [], packet, appId }],
+      kicks: [],
+      appCloses: [],
+    }).finish();
+    await this.bus.publish(this.channels.broadcast(), Buffer.from(batch));
+  }
+
+  /** Asks every gateway to close every connection of an app, with a reason the clients read. */
+  async closeApp(close: connectInt.AppClose): Promise<void> {
+    const batch = connectInt.GatewayBatch.encode({ pushes: [], kicks: [], appCloses: [close] }).finish();
     await this.bus.publish(this.channels.broadcast(), Buffer.from(batch));
   }
 
   /** Asks a gateway to close one connection, with a reason the client reads. */
   async kick(gatewayId: string, kick: connectInt.Kick): Promise<void> {
-    const batch = connectInt.GatewayBatch.encode({ pushes: [], kicks: [kick] }).finish();
+    const batch = connectInt.GatewayBatch.encode({ pushes: [], kicks: [kick], appCloses: [] }).finish();
     await this.bus.publish(this.channels.gateway(gatewayId), Buffer.from(batch));
   }
 }

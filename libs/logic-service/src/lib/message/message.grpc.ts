@@ -3,7 +3,14 @@ import { Metadata } from '@grpc/grpc-js';
 import { from, mergeMap, Observable } from 'rxjs';
 import { logicMessageExt, logicMessageInt } from '@gim/contracts';
 import { badRequest, ErrorCode, GimError } from '@gim/errors';
-import { callDeadline, claimedIdentity, InternalGuard, validated } from '@gim/rpc';
+import {
+  callDeadline,
+  claimedIdentity,
+  IntegratorGuard,
+  integratorScope,
+  InternalGuard,
+  validated,
+} from '@gim/rpc';
 import { UserDirectory } from '../user/user-directory';
 import {
   AckCommand,
@@ -25,7 +32,6 @@ const MAX_BATCH_TIMEOUT_MS = 60_000;
 
 /** gRPC edge of MessageIntService (internal callers: integrators' servers, business, gateways). */
 @Controller()
-@UseGuards(InternalGuard)
 @logicMessageInt.MessageIntServiceControllerMethods()
 export class MessageIntGrpc implements logicMessageInt.MessageIntServiceController {
   private readonly logger = new Logger('grpc');
@@ -38,19 +44,26 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
     private readonly ackUseCase: AckMessagesUseCase,
   ) {}
 
+  /** Integrator call: the internal credential pushes to the default app's users, an app's credential to its own. */
+  @UseGuards(IntegratorGuard)
   async pushToUsers(
     request: logicMessageInt.PushToUsersRequest,
-    _metadata?: Metadata,
+    metadata?: Metadata,
     call?: unknown,
   ): Promise<logicMessageInt.PushToUsersReply> {
+    const { appId } = integratorScope(metadata);
     const command = validated(PushToUsersRequest, request);
-    return { messageId: await this.pushToUsersUseCase.execute(command, callDeadline(call)) };
+    return { messageId: await this.pushToUsersUseCase.execute(appId, command, callDeadline(call)) };
   }
 
-  async pushToAll(request: logicMessageInt.PushToAllRequest): Promise<void> {
-    await this.pushToAllUseCase.execute(validated(PushToAllRequest, request));
+  /** Integrator call: reaches the connected devices of the caller's app only. */
+  @UseGuards(IntegratorGuard)
+  async pushToAll(request: logicMessageInt.PushToAllRequest, metadata?: Metadata): Promise<void> {
+    const { appId } = integratorScope(metadata);
+    await this.pushToAllUseCase.execute(appId, validated(PushToAllRequest, request));
   }
 
+  @UseGuards(InternalGuard)
   async sendUserMessage(
     request: logicMessageInt.SendUserMessageRequest,
     _metadata?: Metadata,
@@ -59,6 +72,7 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
     return this.sendUseCase.execute(validated(SendUserMessageRequest, request), callDeadline(call));
   }
 
+  @UseGuards(InternalGuard)
   async sendUserMessages(
     request: logicMessageInt.SendUserMessagesRequest,
     _metadata?: Metadata,
@@ -67,6 +81,7 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
     return { results: await this.sendBatch(request.sends ?? [], callDeadline(call)) };
   }
 
+  @UseGuards(InternalGuard)
   sendUserMessageStream(
     batches: Observable<logicMessageInt.SendUserMessageBatch>,
   ): Observable<logicMessageInt.SendUserMessageBatchReply> {
@@ -114,10 +129,12 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
     );
   }
 
+  @UseGuards(InternalGuard)
   async deviceSync(request: logicMessageInt.DeviceSyncRequest): Promise<logicMessageExt.SyncReply> {
     return this.syncUseCase.execute(validated(SyncCommand, request));
   }
 
+  @UseGuards(InternalGuard)
   async deviceAck(request: logicMessageInt.DeviceAckRequest): Promise<void> {
     await this.ackUseCase.execute(validated(AckCommand, request));
   }

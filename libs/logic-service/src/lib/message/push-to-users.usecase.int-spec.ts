@@ -44,7 +44,8 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
     await world.online(1, 11, 'gw1');
     await world.online(1, 12, 'gw2');
     await world.online(2, 21, 'gw2');
-    push = new PushToUsersUseCase(config, storage.store, world.fanout);
+    for (const userId of [1, 2, 3]) world.business.addUser(userId);
+    push = new PushToUsersUseCase(config, storage.store, world.fanout, world.users);
   });
 
   afterEach(async () => {
@@ -53,11 +54,11 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
   });
 
   void it("persisted: stores the message once with a seq in each user's inbox and pushes it with that seq", async () => {
-    await push.execute(request({ userIds: [2] }));
+    await push.execute(1, request({ userIds: [2] }));
     await settle();
     gw2.batches.length = 0;
 
-    const messageId = await push.execute(request());
+    const messageId = await push.execute(1, request());
     await settle();
 
     assert.ok(messageId >= 10_000);
@@ -84,7 +85,7 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
   });
 
   void it('persisted: reaches offline users through their inbox', async () => {
-    const messageId = await push.execute(request({ userIds: [3] }));
+    const messageId = await push.execute(1, request({ userIds: [3] }));
     await settle();
     assert.deepEqual(world.published(), []);
     assert.deepEqual(
@@ -94,7 +95,7 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
   });
 
   void it('not persisted: returns 0, pushes with seq 0 and message id 0, stores nothing', async () => {
-    const messageId = await push.execute(request({ isPersist: false }));
+    const messageId = await push.execute(1, request({ isPersist: false }));
     await settle();
 
     assert.equal(messageId, 0);
@@ -112,8 +113,8 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
   });
 
   void it('counts a user named twice once: one seq and one push per device', async () => {
-    await push.execute(request({ userIds: [1, 2, 1] }));
-    await push.execute(request({ userIds: [2, 2], isPersist: false }));
+    await push.execute(1, request({ userIds: [1, 2, 1] }));
+    await push.execute(1, request({ userIds: [2, 2], isPersist: false }));
     await settle();
 
     assert.equal(await storage.messages.currentSeq(1), 1);
@@ -131,13 +132,13 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
 
   void it('refuses an empty or oversized body with 10001, persisted or not, storing and pushing nothing', async () => {
     for (const isPersist of [true, false]) {
-      await assert.rejects(push.execute(request({ isPersist, content: Buffer.alloc(0) })), isBadRequest);
-      await assert.rejects(push.execute(request({ isPersist, content: Buffer.alloc(33) })), isBadRequest);
+      await assert.rejects(push.execute(1, request({ isPersist, content: Buffer.alloc(0) })), isBadRequest);
+      await assert.rejects(push.execute(1, request({ isPersist, content: Buffer.alloc(33) })), isBadRequest);
     }
     await settle();
     assert.deepEqual(world.published(), []);
     assert.equal(await storage.messages.currentSeq(1), 0);
-    assert.ok((await push.execute(request({ content: Buffer.alloc(32) }))) > 0);
+    assert.ok((await push.execute(1, request({ content: Buffer.alloc(32) }))) > 0);
   });
 
   void describe('PushToAllUseCase', () => {
@@ -152,7 +153,7 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
 
     void it('publishes one batch for every device, seq 0 and message id 0, and stores nothing', async () => {
       const before = Date.now();
-      await pushAll.execute(all(Buffer.from('maintenance at noon')));
+      await pushAll.execute(1, all(Buffer.from('maintenance at noon')));
       await settle();
 
       assert.equal(everyone.batches.length, 1);
@@ -168,8 +169,8 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
     });
 
     void it('refuses an empty or oversized body with 10001 and publishes nothing', async () => {
-      await assert.rejects(pushAll.execute(all(Buffer.alloc(0))), isBadRequest);
-      await assert.rejects(pushAll.execute(all(Buffer.alloc(33))), isBadRequest);
+      await assert.rejects(pushAll.execute(1, all(Buffer.alloc(0))), isBadRequest);
+      await assert.rejects(pushAll.execute(1, all(Buffer.alloc(33))), isBadRequest);
       await settle();
       assert.deepEqual(everyone.batches, []);
     });

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { ErrorCode, GimError } from '@gim/errors';
 import { LogicConfig } from '../logic.config';
+import { UserDirectory } from '../user/user-directory';
 import { Fanout } from './fanout';
 import { checkContent, wireMessage } from './message';
 import { StoreQueue } from './store-queue';
@@ -15,18 +17,38 @@ export class PushToUsersUseCase {
     private readonly config: LogicConfig,
     private readonly store: StoreQueue,
     private readonly fanout: Fanout,
+    private readonly users: UserDirectory,
   ) {}
 
-  /** Pushes; `deadline` (epoch ms) is when the caller gives up: a push still waiting to be stored then is not stored. */
-  async execute(command: PushToUsersRequest, deadline = Number.POSITIVE_INFINITY): Promise<number> {
-    checkContent(command.content, this.config.GIM_MAX_CONTENT_BYTES);
+  /**
+   * Pushes to users named by their app's ids (`appId`: the caller's app), all of which must exist in it (10301
+   * names those that do not; nothing is pushed then). `deadline` (epoch ms) is when the caller gives up: a push
+   * still waiting to be stored then is not stored.
+   */
+  async execute(
+    appId: number,
+    request: PushToUsersRequest,
+    deadline = Number.POSITIVE_INFINITY,
+  ): Promise<number> {
+    checkContent(request.content, this.config.GIM_MAX_CONTENT_BYTES);
+    const appUserIds = [...new Set(request.userIds)];
+    const resolved = await this.users.resolveInApp(appId, appUserIds);
+    const missing = appUserIds.filter((id) => !resolved.has(id));
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 10).join(', ');
+      throw new GimError(
+        ErrorCode.UserNotFound,
+        `user not found: ${shown}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''} (no push was made)`,
+      );
+    }
+    const command = { ...request, userIds: appUserIds.map((id) => resolved.get(id) ?? 0) };
     const createdAt = Date.now();
     if (!command.isPersist) {
       const message = wireMessage(
         { command: command.command, content: command.content, createdAt, messageId: 0 },
         0,
       );
-      await this.fanout.toUsers([...new Set(command.userIds)].map((userId) => ({ userId, message })));
+      await this.fanout.toUsers(command.userIds.map((userId) => ({ userId, message })));
       return 0;
     }
     const stored = await this.store.store(
@@ -50,7 +72,7 @@ export class PushToUsersUseCase {
   }
 }
 
-/** Pushes a message to every connected device; not persisted. */
+/** Pushes a message to every connected device of an app; not persisted. */
 @Injectable()
 export class PushToAllUseCase {
   constructor(
@@ -58,9 +80,11 @@ export class PushToAllUseCase {
     private readonly fanout: Fanout,
   ) {}
 
-  async execute(command: PushToAllRequest): Promise<void> {
+  /** Pushes to the connected devices of one app's users. */
+  async execute(appId: number, command: PushToAllRequest): Promise<void> {
     checkContent(command.content, this.config.GIM_MAX_CONTENT_BYTES);
     await this.fanout.toAll(
+      appId,
       wireMessage(
         { command: command.command, content: command.content, createdAt: Date.now(), messageId: 0 },
         0,
