@@ -5,10 +5,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { businessAppInt, businessUserInt, logicMessageInt, logicPush } from '@gim/contracts';
+import {
+  businessAppInt,
+  businessFriend,
+  businessUserExt,
+  businessUserInt,
+  logicMessageExt,
+  logicMessageInt,
+  logicPush,
+} from '@gim/contracts';
 import { ErrorCode } from '@gim/errors';
 import { MessageCommand, type Message } from '@gim/protocol';
-import { createGrpcClient, type GrpcClient } from '@gim/rpc';
+import { createGrpcClient, identityMetadata, type GrpcClient } from '@gim/rpc';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
 import { TestConnection } from './support/test-connection';
 
@@ -341,9 +349,86 @@ for (const mode of ['cluster', 'standalone'] as const) {
         } finally {
           internal.close();
         }
-        await assert.rejects(shop.getUsers({ userIds: { 80: 0 } }), { code: ErrorCode.Unauthorized });
+        // Reads name the app's users by the app's ids.
+        const read = await shop.getUsers({ userIds: { 80: 0, 81: 0 } });
+        assert.deepEqual(
+          Object.values(read.users).map((user) => [user.userId, user.nickname]),
+          [
+            [80, 'ann'],
+            [81, 'benjamin'],
+          ],
+        );
       } finally {
         shop.close();
+      }
+    });
+
+    void it("serves the client-facing gRPC calls with app tokens, inside the caller's app", async () => {
+      const business = `127.0.0.1:${gim.ports.business}`;
+      const userExt = createGrpcClient<businessUserExt.UserExtServiceClient>({
+        address: business,
+        files: ['business/user.ext.proto'],
+        service: 'business.UserExtService',
+      });
+      const friendExt = createGrpcClient<businessFriend.FriendExtServiceClient>({
+        address: business,
+        files: ['business/friend.ext.proto'],
+        service: 'business.FriendExtService',
+      });
+      const messageExt = createGrpcClient<logicMessageExt.MessageExtServiceClient>({
+        address: `127.0.0.1:${gim.ports.logic}`,
+        files: ['logic/message.ext.proto'],
+        service: 'logic.MessageExtService',
+      });
+      try {
+        const as = async (app: AppUnderTest, userId: number, deviceId: number) =>
+          identityMetadata({ userId, deviceId, token: await mint(app, userId, deviceId) });
+        const shop90 = await as(hs, 90, 3);
+        await userExt.updateUser({ nickname: 'shop ninety', sex: 0, avatarUrl: '', extra: '' }, shop90);
+        const clinic90 = await as(es, 90, 3);
+        await userExt.updateUser({ nickname: 'clinic ninety', sex: 0, avatarUrl: '', extra: '' }, clinic90);
+        // Each app sees its own user 90 under the id it gave it.
+        const seen = await userExt.getUser({ userId: 90 }, await as(hs, 91, 1));
+        assert.deepEqual(
+          [seen.user?.userId, seen.user?.nickname, seen.user?.appId],
+          [90, 'shop ninety', hs.id],
+        );
+        const found = await userExt.searchUser({ key: 'ninety' }, await as(es, 91, 1));
+        assert.deepEqual(
+          found.users.map((user) => [user.userId, user.nickname]),
+          [[90, 'clinic ninety']],
+        );
+        // A friend message from the shop's 91 reaches the shop's 90, by sync over gRPC with an app token.
+        await friendExt.sendMessage(
+          { userId: 90, content: Buffer.from('over grpc'), clientMsgId: 'grpc-1' },
+          await as(hs, 91, 1),
+        );
+        const synced = await messageExt.sync({ seq: 0, limit: 0 }, await as(hs, 90, 3));
+        const bodies = synced.messages.map((message) => chat(message));
+        assert.deepEqual(
+          bodies.map((body) => [
+            Buffer.from(body.content).toString(),
+            body.fromUser?.userId,
+            body.fromUser?.deviceId,
+          ]),
+          [['over grpc', 91, 1]],
+        );
+        const clinicInbox = await messageExt.sync({ seq: 0, limit: 0 }, clinic90);
+        assert.deepEqual(clinicInbox.messages, []);
+        await assert.rejects(
+          userExt.getUser(
+            { userId: 90 },
+            await as(hs, 91, 1).then((metadata) => {
+              metadata.set('user_id', '92');
+              return metadata;
+            }),
+          ),
+          { code: ErrorCode.Unauthorized },
+        );
+      } finally {
+        userExt.close();
+        friendExt.close();
+        messageExt.close();
       }
     });
 

@@ -133,7 +133,11 @@ for (const backend of BACKENDS)
       assert.match(first.token, /^[A-Za-z0-9_-]{43}$/);
       const ttl = 30 * 24 * 3600 * 1000;
       assert.ok(first.tokenExpiresAt >= before + ttl && first.tokenExpiresAt <= Date.now() + ttl);
-      assert.deepEqual(logic.saves.at(-1), { userId: first.userId, device: { ...device, id: 0 } });
+      assert.deepEqual(logic.saves.at(-1), {
+        userId: first.userId,
+        device: { ...device, id: 0 },
+        appDeviceId: 0,
+      });
 
       const second = await signIn(phoneNumber, first.deviceId);
       assert.equal(second.isNew, false);

@@ -123,6 +123,15 @@ export class RecordingDeviceRegistry implements DeviceRegistry {
     this.saved.push({ userId, device });
     return device.id > 0 ? device.id : this.nextId++;
   }
+
+  private readonly appDevices = new Map<string, number>();
+
+  async resolveAppDevice(userId: number, appDeviceId: number): Promise<number> {
+    const key = `${userId}/${appDeviceId}`;
+    const id = this.appDevices.get(key) ?? this.nextId++;
+    this.appDevices.set(key, id);
+    return id;
+  }
 }
 
 /** Records sent messages and answers with increasing ids and seqs. */

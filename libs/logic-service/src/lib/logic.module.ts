@@ -16,6 +16,7 @@ import { DeviceIntGrpc } from './device/device.grpc';
 import { BusinessAppCredentials } from './app/app-credentials';
 import { DeviceNames } from './device/device-names';
 import { DeviceRepository } from './device/device.repository';
+import { IdentifyDevice } from './device/identify-device';
 import { SaveDeviceUseCase } from './device/save-device.usecase';
 import { SignInDeviceUseCase } from './device/sign-in-device.usecase';
 import { LogicConfig } from './logic.config';
@@ -121,6 +122,7 @@ export class LogicModule {
         InternalGuard,
         IntegratorGuard,
         SaveDeviceUseCase,
+        IdentifyDevice,
         SignInDeviceUseCase,
         SendUserMessageUseCase,
         PushToUsersUseCase,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppModule } from '../app/app.module';
+import { LogicModule } from '../logic/logic.module';
 import { TypeOrmUserRepository, UserRepository } from '../user/user.repository';
 import { AuthenticateUseCase } from './authenticate.usecase';
 import { TokenRepository, TypeOrmTokenRepository } from './auth.repository';
@@ -9,7 +10,7 @@ import { SignInLimiter } from './sign-in-limiter';
 
 /** Tokens: issuing them at sign-in and checking them on every authenticated call; sign-in attempt limits. */
 @Module({
-  imports: [AppModule],
+  imports: [AppModule, LogicModule],
   providers: [
     { provide: UserRepository, useClass: TypeOrmUserRepository },
     { provide: TokenRepository, useClass: TypeOrmTokenRepository },

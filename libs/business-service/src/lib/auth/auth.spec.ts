@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { createSecretKey } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { SignJWT } from 'jose';
 import { ErrorCode, GimError } from '@gim/errors';
 import { InMemoryTokenRepository, InMemoryUserRepository, issueTokenOver } from '../../../test/fakes';
 import type { AppDirectory } from '../app/app-directory';
+import type { TokenIssuer } from '../app/app-token';
 import { hashToken } from './auth';
 import { AuthenticateUseCase } from './authenticate.usecase';
 import { DevelopmentCodeVerifier } from './code-verifier';
@@ -98,5 +101,56 @@ void describe('DevelopmentCodeVerifier', () => {
     const verifier = new DevelopmentCodeVerifier('');
     assert.equal(await verifier.verify('13800000000', ''), false);
     assert.equal(await verifier.verify('13800000000', '0000'), false);
+  });
+});
+
+void describe('AuthenticateUseCase with app tokens', () => {
+  const secret = Buffer.alloc(32, 9);
+  const issuer: TokenIssuer = {
+    appId: 10_000,
+    active: true,
+    keys: new Map([['k', { kid: 'k', alg: 'HS256', key: createSecretKey(secret) }]]),
+  };
+  const apps = { issuer: async (appId: number) => (appId === 10_000 ? issuer : undefined) } as AppDirectory;
+  const mint = (userId: string, iat = Math.floor(Date.now() / 1000)) =>
+    new SignJWT({ iss: '10000', sub: userId, aud: 'gim', device_id: '7', iat, exp: iat + 600 })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k' })
+      .sign(secret);
+
+  void it("creates the app's user on first sign-in and names it by gim's id and the app's", async () => {
+    const users = new InMemoryUserRepository();
+    const authenticate = new AuthenticateUseCase(new InMemoryTokenRepository(), apps, users);
+    const first = await authenticate.execute({ userId: 0, deviceId: 0, token: await mint('42') });
+    assert.deepEqual(
+      { ...first, userId: undefined },
+      {
+        appId: 10_000,
+        userId: undefined,
+        deviceId: 0,
+        appUserId: 42,
+        appDeviceId: 7,
+      },
+    );
+    const again = await authenticate.execute({ userId: 42, deviceId: 7, token: await mint('42') });
+    assert.equal(again.userId, first.userId);
+    assert.equal(users.users.size, 1);
+  });
+
+  void it("refuses ids that are not the token's (10000) and tokens issued before a revocation (10314)", async () => {
+    const users = new InMemoryUserRepository();
+    const authenticate = new AuthenticateUseCase(new InMemoryTokenRepository(), apps, users);
+    await assert.rejects(authenticate.execute({ userId: 43, deviceId: 0, token: await mint('42') }), {
+      code: ErrorCode.Unauthorized,
+    });
+    await assert.rejects(authenticate.execute({ userId: 0, deviceId: 8, token: await mint('42') }), {
+      code: ErrorCode.Unauthorized,
+    });
+    const iat = Math.floor(Date.now() / 1000);
+    const { userId } = await authenticate.execute({ userId: 0, deviceId: 0, token: await mint('42', iat) });
+    await users.raiseTokensNotBefore(userId, iat + 1);
+    await assert.rejects(authenticate.execute({ userId: 0, deviceId: 0, token: await mint('42', iat) }), {
+      code: ErrorCode.TokenRevoked,
+    });
+    await authenticate.execute({ userId: 0, deviceId: 0, token: await mint('42', iat + 1) });
   });
 });

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Metadata } from '@grpc/grpc-js';
 import { claimedIdentity } from '@gim/rpc';
 import { ErrorCode, GimError } from '@gim/errors';
-import { DEFAULT_APP_ID } from '../app/app';
+import { DeviceRegistry } from '../user/user';
 import { Caller } from './auth';
 import { AuthenticateUseCase } from './authenticate.usecase';
 
@@ -11,7 +11,10 @@ const authenticated = new WeakMap<Metadata, Caller>();
 /** Authenticates a client-facing call from its metadata (user_id, device_id, token); refuses it with 10000 otherwise. */
 @Injectable()
 export class ExtAuthGuard implements CanActivate {
-  constructor(private readonly authenticate: AuthenticateUseCase) {}
+  constructor(
+    private readonly authenticate: AuthenticateUseCase,
+    private readonly devices: DeviceRegistry,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const metadata = context.switchToRpc().getContext<unknown>();
@@ -23,11 +26,9 @@ export class ExtAuthGuard implements CanActivate {
       );
     }
     const caller = await this.authenticate.execute(claimed);
-    if (caller.appId !== DEFAULT_APP_ID) {
-      throw new GimError(
-        ErrorCode.Unauthorized,
-        "unauthorized: business's client-facing calls take gim's own tokens only for now; app tokens sign in on the long connection",
-      );
+    // An app's token names the device by the app's id: find (or register) it, as the long connection does.
+    if (caller.deviceId === 0) {
+      caller.deviceId = await this.devices.resolveAppDevice(caller.userId, caller.appDeviceId);
     }
     authenticated.set(metadata, caller);
     return true;

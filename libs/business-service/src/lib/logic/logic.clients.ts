@@ -25,7 +25,21 @@ export class GrpcDeviceRegistry extends DeviceRegistry {
   }
 
   override async save(userId: number, device: DeviceInfo): Promise<number> {
-    const reply = await this.client.save({ userId, device });
+    const reply = await this.client.save({ userId, device, appDeviceId: 0 });
+    return reply.deviceId;
+  }
+
+  override async resolveAppDevice(userId: number, appDeviceId: number): Promise<number> {
+    const device = {
+      id: 0,
+      type: 0,
+      brand: '',
+      model: '',
+      systemVersion: '',
+      sdkVersion: '',
+      branchPushId: '',
+    };
+    const reply = await this.client.save({ userId, device, appDeviceId });
     return reply.deviceId;
   }
 }

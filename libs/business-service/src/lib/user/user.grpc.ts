@@ -21,10 +21,13 @@ import { SignInCommand, SignInUseCase } from './sign-in.usecase';
 import { UpdateUserCommand, UpdateUserUseCase } from './update-user.usecase';
 import { User } from './user';
 
-/** A user as the `business.User` message shows it (no phone number; times in milliseconds). */
-export function toUserMessage(user: User): businessUserExt.User {
+/**
+ * A user as the `business.User` message shows it (no phone number; times in milliseconds), named by its app's
+ * id for callers inside an app, or by gim's id for gim's own services (the two are equal in the default app).
+ */
+export function toUserMessage(user: User, ids: 'app' | 'gim' = 'app'): businessUserExt.User {
   return {
-    userId: user.id,
+    userId: ids === 'app' ? user.appUserId : user.id,
     nickname: user.nickname,
     sex: user.sex,
     avatarUrl: user.avatarUrl,
@@ -90,7 +93,7 @@ export class UserExtGrpcController implements businessUserExt.UserExtServiceCont
   ): Promise<businessUserExt.SearchUserReply> {
     const { appId } = authenticatedCaller(metadata);
     const users = await this.searchUsersUseCase.execute(validated(SearchUsersCommand, { ...request, appId }));
-    return { users: users.map(toUserMessage) };
+    return { users: users.map((user) => toUserMessage(user)) };
   }
 }
 
@@ -139,17 +142,31 @@ export class UserIntGrpcController implements businessUserInt.UserIntServiceCont
     return this.authenticateUseCase.execute(validated(AuthenticateCommand, request));
   }
 
-  @UseGuards(InternalGuard)
-  async getUser(request: businessUserExt.GetUserRequest): Promise<businessUserExt.GetUserReply> {
-    const user = await this.getUserUseCase.execute(validated(GetUserCommand, request));
-    return { user: toUserMessage(user) };
+  /** Integrator call: the internal credential names users by gim's ids (any app: gim's services use it), an app's credential by its own. */
+  @UseGuards(IntegratorGuard)
+  async getUser(
+    request: businessUserExt.GetUserRequest,
+    metadata?: Metadata,
+  ): Promise<businessUserExt.GetUserReply> {
+    const scope = integratorScope(metadata);
+    const appId = scope.internal ? undefined : scope.appId;
+    const user = await this.getUserUseCase.execute(validated(GetUserCommand, { ...request, appId }));
+    return { user: toUserMessage(user, scope.internal ? 'gim' : 'app') };
   }
 
-  @UseGuards(InternalGuard)
-  async getUsers(request: businessUserInt.GetUsersRequest): Promise<businessUserInt.GetUsersReply> {
+  /** Integrator call, named like GetUser; the reply's keys are the ids the request used. */
+  @UseGuards(IntegratorGuard)
+  async getUsers(
+    request: businessUserInt.GetUsersRequest,
+    metadata?: Metadata,
+  ): Promise<businessUserInt.GetUsersReply> {
+    const scope = integratorScope(metadata);
+    const ids = scope.internal ? 'gim' : 'app';
     const userIds = Object.keys(request.userIds ?? {}).map(uint64MapKey);
-    const users = await this.getUsersUseCase.execute(validated(GetUsersCommand, { userIds }));
-    return { users: Object.fromEntries(users.map((user) => [user.id, toUserMessage(user)])) };
+    const appId = scope.internal ? undefined : scope.appId;
+    const users = await this.getUsersUseCase.execute(validated(GetUsersCommand, { userIds, appId }));
+    const byId = users.map((user) => toUserMessage(user, ids));
+    return { users: Object.fromEntries(byId.map((user) => [user.userId, user])) };
   }
 
   @UseGuards(InternalGuard)
@@ -157,6 +174,6 @@ export class UserIntGrpcController implements businessUserInt.UserIntServiceCont
     request: businessUserInt.FindAppUsersRequest,
   ): Promise<businessUserInt.FindAppUsersReply> {
     const command = validated(GetUsersCommand, { userIds: request.appUserIds, appId: request.appId });
-    return { users: (await this.getUsersUseCase.execute(command)).map(toUserMessage) };
+    return { users: (await this.getUsersUseCase.execute(command)).map((user) => toUserMessage(user, 'gim')) };
   }
 }

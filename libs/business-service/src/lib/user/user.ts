@@ -51,4 +51,6 @@ export const PHONE_NUMBER_PATTERN = /^\+?[0-9]{5,19}$/;
 export abstract class DeviceRegistry {
   /** Creates the device (id 0) or updates it, now signed in by `userId`; returns its id. */
   abstract save(userId: number, device: DeviceInfo): Promise<number>;
+  /** The user's device its app calls `appDeviceId`, registered if new; returns its id inside gim. */
+  abstract resolveAppDevice(userId: number, appDeviceId: number): Promise<number>;
 }

@@ -113,6 +113,8 @@ export interface DeviceSaveRequest {
   device: Device | undefined;
   /** the user now signed in on the device (gim addition) */
   userId: number;
+  /** gim addition: when not 0, the user's device its app calls by this id, registered if new (device.id is ignored) */
+  appDeviceId: number;
 }
 
 /** The saved device. */
@@ -667,7 +669,7 @@ export const OfflineRequest: MessageFns<OfflineRequest> = {
 };
 
 function createBaseDeviceSaveRequest(): DeviceSaveRequest {
-  return { device: undefined, userId: 0 };
+  return { device: undefined, userId: 0, appDeviceId: 0 };
 }
 
 export const DeviceSaveRequest: MessageFns<DeviceSaveRequest> = {
@@ -677,6 +679,9 @@ export const DeviceSaveRequest: MessageFns<DeviceSaveRequest> = {
     }
     if (message.userId !== 0) {
       writer.uint32(16).uint64(message.userId);
+    }
+    if (message.appDeviceId !== 0) {
+      writer.uint32(24).uint64(message.appDeviceId);
     }
     return writer;
   },
@@ -708,6 +713,14 @@ export const DeviceSaveRequest: MessageFns<DeviceSaveRequest> = {
             }
 
             message.userId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.appDeviceId = longToNumber(reader.uint64());
             continue;
           }
         }

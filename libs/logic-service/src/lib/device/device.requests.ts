@@ -49,6 +49,8 @@ export class DeviceFields {
 export class SaveDeviceRequest {
   @ValidateNested() @Type(() => DeviceFields) device!: DeviceFields;
   @IsInt() @Min(0) @Max(MAX_ID) userId!: number;
+  /** when not 0: the user's device by its app's id (userId must then be set) */
+  @IsInt() @Min(0) @Max(MAX_ID) appDeviceId!: number;
 }
 
 /** DeviceIntService.RenewGatewayLease arguments. */

@@ -19,7 +19,7 @@ void describe('SaveDeviceUseCase', () => {
   let save: SaveDeviceUseCase;
 
   const saveFor = (userId: number, device: DeviceFields): Promise<number> =>
-    save.execute({ userId, device } satisfies SaveDeviceRequest);
+    save.execute({ userId, device, appDeviceId: 0 } satisfies SaveDeviceRequest);
 
   beforeEach(async () => {
     storage = await openLogicStorage('save-device');
@@ -44,6 +44,21 @@ void describe('SaveDeviceUseCase', () => {
     assert.notEqual(other, owned);
     assert.deepEqual(await storage.devices.find(owned), { ...phone(owned), userId: 1 });
     assert.equal((await storage.devices.find(other))?.userId, 2);
+  });
+
+  void it("finds a user's device by its app's id, registering it once, separately for each user", async () => {
+    const first = await save.execute({ userId: 1, device: phone(0), appDeviceId: 7 });
+    assert.equal(await save.execute({ userId: 1, device: phone(0), appDeviceId: 7 }), first);
+    const otherUser = await save.execute({ userId: 2, device: phone(0), appDeviceId: 7 });
+    assert.notEqual(otherUser, first);
+    assert.deepEqual(
+      await storage.devices.appDeviceIds([first, otherUser]),
+      new Map([
+        [first, 7],
+        [otherUser, 7],
+      ]),
+    );
+    await assert.rejects(save.execute({ userId: 0, device: phone(0), appDeviceId: 7 }), /belongs to a user/);
   });
 
   void it("takes the user from the request, never from the device's fields", async () => {

@@ -8,6 +8,7 @@ import { Fanout } from '../message/fanout';
 import { SignInDeviceRequest } from './device.requests';
 import { DeviceNames } from './device-names';
 import type { DeviceRepository } from './device.repository';
+import { IdentifyDevice } from './identify-device';
 import { SignInDeviceUseCase } from './sign-in-device.usecase';
 
 const USER = 5;
@@ -50,11 +51,9 @@ void describe('SignInDeviceUseCase', () => {
     // Business says the device is gim's own (default app), so the device table is never needed.
     const noDevices = {} as DeviceRepository;
     signIn = new SignInDeviceUseCase(
-      world.users,
+      new IdentifyDevice(world.users, noDevices, new DeviceNames(noDevices)),
       world.presence,
       world.fanout,
-      noDevices,
-      new DeviceNames(noDevices),
     );
   });
 
@@ -125,11 +124,9 @@ void describe('SignInDeviceUseCase', () => {
 
     void it('still signs the device in, and logs the failed kick', async () => {
       const noBus = new SignInDeviceUseCase(
-        world.users,
+        new IdentifyDevice(world.users, {} as DeviceRepository, new DeviceNames({} as DeviceRepository)),
         world.presence,
         new Fanout(new FailingBus(), world.channels, world.presence),
-        {} as DeviceRepository,
-        new DeviceNames({} as DeviceRepository),
       );
       await noBus.execute(request('gw1', 3));
       await noBus.execute(request('gw2', 8));

@@ -11,7 +11,7 @@ import {
   InternalGuard,
   validated,
 } from '@gim/rpc';
-import { UserDirectory } from '../user/user-directory';
+import { IdentifyDevice } from '../device/identify-device';
 import {
   AckCommand,
   PushToAllRequest,
@@ -145,7 +145,7 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
 @logicMessageExt.MessageExtServiceControllerMethods()
 export class MessageExtGrpc implements logicMessageExt.MessageExtServiceController {
   constructor(
-    private readonly users: UserDirectory,
+    private readonly identify: IdentifyDevice,
     private readonly syncUseCase: SyncMessagesUseCase,
     private readonly ackUseCase: AckMessagesUseCase,
   ) {}
@@ -162,6 +162,7 @@ export class MessageExtGrpc implements logicMessageExt.MessageExtServiceControll
     await this.ackUseCase.execute(validated(AckCommand, { ...caller, seq: request.deviceAck }));
   }
 
+  // The caller inside gim (the metadata names the user and device by its app's ids, as the token does).
   private async authenticate(metadata: Metadata | undefined): Promise<{ userId: number; deviceId: number }> {
     const identity = claimedIdentity(metadata);
     if (!identity)
@@ -169,7 +170,11 @@ export class MessageExtGrpc implements logicMessageExt.MessageExtServiceControll
         ErrorCode.Unauthorized,
         'unauthorized: user_id, device_id and token metadata are required',
       );
-    await this.users.authenticate(identity.userId, identity.deviceId, identity.token);
-    return { userId: identity.userId, deviceId: identity.deviceId };
+    const { userId, deviceId } = await this.identify.execute(
+      identity.userId,
+      identity.deviceId,
+      identity.token,
+    );
+    return { userId, deviceId };
   }
 }
