@@ -465,6 +465,13 @@ for (const mode of ['cluster', 'standalone'] as const) {
       }
       await apps.setAppStatus({ appId: app.id, status: businessAppInt.AppStatus.AS_ACTIVE });
       await signedIn('tcp', await mint(app, 1, 1));
+
+      // The app's settings bound how long its tokens may live.
+      await apps.updateSettings({ appId: app.id, settings: { tokenMaxLifetimeSeconds: 300 } });
+      assert.equal((await apps.getApp({ appId: app.id })).settings?.tokenMaxLifetimeSeconds, 300);
+      await refusedWith(await mint(app, 1, 1), ErrorCode.TokenMalformed);
+      const now = Math.floor(Date.now() / 1000);
+      await signedIn('tcp', await mint(app, 1, 1, { exp: now + 300 }));
     });
 
     void it('rotates keys without downtime: both keys verify until the old one is removed', async () => {

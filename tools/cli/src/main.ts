@@ -18,6 +18,8 @@ const USAGE = `usage: npm run apps -- <command> [arguments] [--addr host:port]
   add-key <app id> <kid> RS256|ES256|EdDSA --public-key <PEM file>
                                          a public key that verifies the app's tokens
   remove-key <app id> <kid>              tokens naming this kid are refused from now on
+  settings <app id> --token-max-lifetime <seconds>
+                                         the longest exp - iat the app's tokens may have (0: one day)
 
 Talks to business at --addr or GIM_BUSINESS_GRPC_ADDR (default 127.0.0.1:8020) with the internal credential
 in GIM_INTERNAL_SECRET.`;
@@ -60,7 +62,8 @@ class UsageError extends Error {}
 function show(app: businessAppInt.App): string {
   const status = app.status === businessAppInt.AppStatus.AS_DISABLED ? 'disabled' : 'active';
   const keys = app.keys.map((key) => `${key.kid} (${key.alg})`).join(', ') || 'none';
-  return `app ${app.id}  ${JSON.stringify(app.name)}  ${status}  credentials: ${app.credentials}  keys: ${keys}`;
+  const lifetime = app.settings?.tokenMaxLifetimeSeconds || 86_400;
+  return `app ${app.id}  ${JSON.stringify(app.name)}  ${status}  credentials: ${app.credentials}  keys: ${keys}  token max lifetime: ${lifetime} s`;
 }
 
 /** Runs one command line; returns the process exit code. */
@@ -134,6 +137,14 @@ export async function run(argv: readonly string[], print: (line: string) => void
       });
       print(`key ${reply.key?.kid ?? kid} (${reply.key?.alg ?? alg}) added`);
       if (reply.secret) print(`secret: ${reply.secret}`);
+      return 0;
+    }
+    case 'settings': {
+      const lifetime = option('--token-max-lifetime');
+      if (lifetime === undefined) throw new UsageError('settings needs --token-max-lifetime <seconds>');
+      const settings = { tokenMaxLifetimeSeconds: Number(lifetime) };
+      await call(apps, 'updateSettings', { appId: appId(args[1]), settings });
+      print(`app ${args[1] ?? ''} settings updated`);
       return 0;
     }
     case 'remove-key': {

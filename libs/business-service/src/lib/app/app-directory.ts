@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, GimError } from '@gim/errors';
 import { AppCredentialVerifier } from '@gim/rpc';
-import { App, AppState, credentialAppId, credentialMatches } from './app';
+import { App, AppState, credentialAppId, credentialMatches, DEFAULT_TOKEN_MAX_LIFETIME_SECONDS } from './app';
 import { importKeyMaterial, type VerificationKey } from './app-key';
 import type { TokenIssuer } from './app-token';
 import { AppRepository } from './app.repository';
@@ -77,7 +77,12 @@ export class AppDirectory extends AppCredentialVerifier {
       });
     }
     return {
-      issuer: { appId, active: app.status === AppState.Active, keys: verificationKeys },
+      issuer: {
+        appId,
+        active: app.status === AppState.Active,
+        keys: verificationKeys,
+        maxLifetimeSeconds: app.settings.tokenMaxLifetimeSeconds || DEFAULT_TOKEN_MAX_LIFETIME_SECONDS,
+      },
       credentialHashes,
     };
   }

@@ -34,6 +34,7 @@ const apps = new Map<number, TokenIssuer>([
     {
       appId: 10000,
       active: true,
+      maxLifetimeSeconds: 86_400,
       keys: new Map([
         ['hs', key('hs', 'HS256', hsSecret)],
         ['es', key('es', 'ES256', es.pem)],
@@ -42,8 +43,24 @@ const apps = new Map<number, TokenIssuer>([
       ]),
     },
   ],
-  [10001, { appId: 10001, active: false, keys: new Map([['hs', key('hs', 'HS256', hsSecret)]]) }],
-  [10002, { appId: 10002, active: true, keys: new Map([['hs', key('hs', 'HS256', generateHmacSecret())]]) }],
+  [
+    10001,
+    {
+      appId: 10001,
+      active: false,
+      maxLifetimeSeconds: 86_400,
+      keys: new Map([['hs', key('hs', 'HS256', hsSecret)]]),
+    },
+  ],
+  [
+    10002,
+    {
+      appId: 10002,
+      active: true,
+      maxLifetimeSeconds: 86_400,
+      keys: new Map([['hs', key('hs', 'HS256', generateHmacSecret())]]),
+    },
+  ],
 ]);
 const lookup = (appId: number): Promise<TokenIssuer | undefined> => Promise.resolve(apps.get(appId));
 
@@ -172,6 +189,11 @@ void describe('verifyAppToken', () => {
     await refusedWith(mint({ claims: { sub: '9007199254740993' } }), ErrorCode.TokenMalformed);
     const noKid = unsigned({ alg: 'HS256' }, { iss: '10000' });
     await refusedWith(noKid, ErrorCode.TokenMalformed);
+  });
+
+  void it('refuses a token that lives longer than its app allows (10316)', async () => {
+    await refusedWith(mint({ exp: NOW_S - 10 + 86_401 }), ErrorCode.TokenMalformed);
+    assert.equal((await verifyAppToken(await mint({ exp: NOW_S - 10 + 86_400 }), lookup, NOW)).appUserId, 42);
   });
 
   void it('refuses a token used before its nbf (10316)', async () => {

@@ -14,6 +14,8 @@ export interface TokenIssuer {
   appId: number;
   active: boolean;
   keys: ReadonlyMap<string, VerificationKey>;
+  /** longest `exp - iat` the app allows */
+  maxLifetimeSeconds: number;
 }
 
 /** Finds the app a token names; undefined when there is none. */
@@ -100,6 +102,13 @@ export async function verifyAppToken(
     throw verificationFailure(error);
   }
   if (!issuer.active) throw refuse(ErrorCode.AppDisabled, `token: app ${appId} is disabled`);
+  const lifetime = (claims.exp ?? 0) - (claims.iat ?? 0);
+  if (lifetime > issuer.maxLifetimeSeconds) {
+    throw refuse(
+      ErrorCode.TokenMalformed,
+      `token: lives ${lifetime} s from iat to exp, longer than app ${appId} allows (${issuer.maxLifetimeSeconds} s)`,
+    );
+  }
   return {
     appId,
     appUserId: idClaim(claims.sub, 'sub (user id)'),

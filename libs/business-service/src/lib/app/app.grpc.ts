@@ -18,6 +18,8 @@ import {
   RotateCredentialUseCase,
   SetAppStatusCommand,
   SetAppStatusUseCase,
+  UpdateSettingsCommand,
+  UpdateSettingsUseCase,
 } from './manage-apps.usecases';
 
 /** A credential to verify. */
@@ -44,6 +46,7 @@ function toAppMessage(view: AppView): businessAppInt.App {
     keys: view.keys.map(toKeyMessage),
     credentials: view.credentials,
     createdAt: view.app.createdAt.getTime(),
+    settings: { tokenMaxLifetimeSeconds: view.app.settings.tokenMaxLifetimeSeconds },
   };
 }
 
@@ -60,7 +63,15 @@ export class AppIntGrpcController implements businessAppInt.AppIntServiceControl
     private readonly addKey_: AddKeyUseCase,
     private readonly removeKey_: RemoveKeyUseCase,
     private readonly directory: AppDirectory,
+    private readonly updateSettings_: UpdateSettingsUseCase,
   ) {}
+
+  async updateSettings(request: businessAppInt.UpdateSettingsRequest): Promise<void> {
+    const settings = request.settings ?? { tokenMaxLifetimeSeconds: 0 };
+    await this.updateSettings_.execute(
+      validated(UpdateSettingsCommand, { appId: request.appId, ...settings }),
+    );
+  }
 
   async verifyCredential(
     request: businessAppInt.VerifyCredentialRequest,

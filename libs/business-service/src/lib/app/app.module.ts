@@ -12,6 +12,7 @@ import {
   RemoveKeyUseCase,
   RotateCredentialUseCase,
   SetAppStatusUseCase,
+  UpdateSettingsUseCase,
 } from './manage-apps.usecases';
 
 /** Apps: their management API, and the cached view of their keys and credentials that sign-in uses. */
@@ -29,6 +30,7 @@ import {
     RotateCredentialUseCase,
     AddKeyUseCase,
     RemoveKeyUseCase,
+    UpdateSettingsUseCase,
   ],
   exports: [AppDirectory, AppRepository, AppCredentialVerifier],
 })

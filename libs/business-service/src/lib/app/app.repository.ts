@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import { AppCredentialEntity, AppEntity, AppKeyEntity, Database, isDuplicateKey } from '@gim/storage';
 import { BUSINESS_DATA_SOURCE } from '../business.tokens';
-import { App, AppState, DEFAULT_APP_ID } from './app';
+import { App, AppSettings, AppState, DEFAULT_APP_ID, parseSettings } from './app';
 import type { TokenAlgorithm } from './app-key';
 
 /** A stored token-verification key. */
@@ -74,6 +74,12 @@ export class AppRepository {
     return (result.affected ?? 0) > 0 || (await this.db.run(() => this.apps.existsBy({ id })));
   }
 
+  /** Replaces an app's settings; false when there is no such app. */
+  async updateSettings(id: number, settings: AppSettings): Promise<boolean> {
+    const result = await this.db.run(() => this.apps.update({ id }, { settings: JSON.stringify(settings) }));
+    return (result.affected ?? 0) > 0 || (await this.db.run(() => this.apps.existsBy({ id })));
+  }
+
   /** Hashes of the app's valid credentials, newest first. */
   async credentialHashes(appId: number): Promise<Buffer[]> {
     const rows = await this.db.run(() =>
@@ -128,5 +134,11 @@ export class AppRepository {
 }
 
 function toApp(row: AppEntity): App {
-  return { id: row.id, name: row.name, status: row.status, createdAt: row.createdAt };
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    settings: parseSettings(row.settings),
+    createdAt: row.createdAt,
+  };
 }

@@ -5,11 +5,45 @@ export { DEFAULT_APP_ID } from '@gim/rpc';
 /** Whether an app is served (`app.status`). */
 export const AppState = { Active: 1, Disabled: 2 } as const;
 
+/** What differs between apps. */
+export interface AppSettings {
+  /** longest `exp - iat` an app token may have; 0 means DEFAULT_TOKEN_MAX_LIFETIME_SECONDS */
+  tokenMaxLifetimeSeconds: number;
+}
+
+/** The longest an app token may live unless the app's settings say otherwise: one day. */
+export const DEFAULT_TOKEN_MAX_LIFETIME_SECONDS = 86_400;
+
+/** The longest value `tokenMaxLifetimeSeconds` may take: one year. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 31_536_000;
+
+/** An app's settings from their stored JSON; a missing or unusable value takes its default. */
+export function parseSettings(json: string): AppSettings {
+  let stored: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (parsed !== null && typeof parsed === 'object') stored = parsed as Record<string, unknown>;
+  } catch {
+    // an unreadable value counts as no settings
+  }
+  const lifetime = stored['tokenMaxLifetimeSeconds'];
+  return {
+    tokenMaxLifetimeSeconds:
+      typeof lifetime === 'number' &&
+      Number.isInteger(lifetime) &&
+      lifetime >= 0 &&
+      lifetime <= MAX_TOKEN_LIFETIME_SECONDS
+        ? lifetime
+        : 0,
+  };
+}
+
 /** A served business: its users, keys and credentials are its own. */
 export interface App {
   id: number;
   name: string;
   status: number;
+  settings: AppSettings;
   createdAt: Date;
 }
 

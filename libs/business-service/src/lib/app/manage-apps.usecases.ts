@@ -1,7 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { IsBoolean, IsIn, IsInt, IsPositive, IsString, Length, Matches, MaxLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsPositive,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { badRequest, ErrorCode, GimError } from '@gim/errors';
-import { App, AppConnections, AppState, DEFAULT_APP_ID, generateCredential, hashCredential } from './app';
+import {
+  App,
+  AppConnections,
+  AppState,
+  DEFAULT_APP_ID,
+  generateCredential,
+  hashCredential,
+  MAX_TOKEN_LIFETIME_SECONDS,
+} from './app';
 import { generateHmacSecret, importKeyMaterial, TOKEN_ALGORITHMS, type TokenAlgorithm } from './app-key';
 import { AppDirectory } from './app-directory';
 import { AppRepository, CREDENTIALS_KEPT, type StoredAppKey } from './app.repository';
@@ -55,6 +74,14 @@ export class AddKeyCommand extends AppIdCommand {
   @IsString()
   @MaxLength(1024)
   secret!: string;
+}
+
+/** New settings for an app. */
+export class UpdateSettingsCommand extends AppIdCommand {
+  @IsInt()
+  @Min(0)
+  @Max(MAX_TOKEN_LIFETIME_SECONDS)
+  tokenMaxLifetimeSeconds!: number;
 }
 
 /** A key to remove. */
@@ -198,6 +225,21 @@ export class RemoveKeyUseCase {
     if (!(await this.apps.removeKey(command.appId, command.kid))) {
       throw badRequest(`kid: app ${command.appId} has no key ${JSON.stringify(command.kid)}`);
     }
+    this.directory.forget(command.appId);
+  }
+}
+
+/** Replaces an app's settings (they apply to tokens verified from then on). */
+@Injectable()
+export class UpdateSettingsUseCase {
+  constructor(
+    private readonly apps: AppRepository,
+    private readonly directory: AppDirectory,
+  ) {}
+
+  async execute(command: UpdateSettingsCommand): Promise<void> {
+    const settings = { tokenMaxLifetimeSeconds: command.tokenMaxLifetimeSeconds };
+    if (!(await this.apps.updateSettings(command.appId, settings))) throw notFound(command.appId);
     this.directory.forget(command.appId);
   }
 }

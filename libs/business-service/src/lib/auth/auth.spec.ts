@@ -109,6 +109,7 @@ void describe('AuthenticateUseCase with app tokens', () => {
   const issuer: TokenIssuer = {
     appId: 10_000,
     active: true,
+    maxLifetimeSeconds: 86_400,
     keys: new Map([['k', { kid: 'k', alg: 'HS256', key: createSecretKey(secret) }]]),
   };
   const apps = { issuer: async (appId: number) => (appId === 10_000 ? issuer : undefined) } as AppDirectory;

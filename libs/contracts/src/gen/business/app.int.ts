@@ -37,6 +37,22 @@ export interface App {
   credentials: number;
   /** milliseconds since the Unix epoch */
   createdAt: number;
+  /** what differs between apps */
+  settings: AppSettings | undefined;
+}
+
+/** What differs between apps. */
+export interface AppSettings {
+  /** longest exp - iat an app token may have (10316 beyond); 0 means 86400 (one day) */
+  tokenMaxLifetimeSeconds: number;
+}
+
+/** New settings for an app. */
+export interface UpdateSettingsRequest {
+  /** the app */
+  appId: number;
+  /** every field is replaced */
+  settings: AppSettings | undefined;
 }
 
 /** A token-verification key of an app. */
@@ -142,7 +158,7 @@ export interface VerifyCredentialReply {
 }
 
 function createBaseApp(): App {
-  return { id: 0, name: '', status: 0, keys: [], credentials: 0, createdAt: 0 };
+  return { id: 0, name: '', status: 0, keys: [], credentials: 0, createdAt: 0, settings: undefined };
 }
 
 export const App: MessageFns<App> = {
@@ -164,6 +180,9 @@ export const App: MessageFns<App> = {
     }
     if (message.createdAt !== 0) {
       writer.uint32(48).int64(message.createdAt);
+    }
+    if (message.settings !== undefined) {
+      AppSettings.encode(message.settings, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -227,6 +246,117 @@ export const App: MessageFns<App> = {
             }
 
             message.createdAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.settings = AppSettings.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAppSettings(): AppSettings {
+  return { tokenMaxLifetimeSeconds: 0 };
+}
+
+export const AppSettings: MessageFns<AppSettings> = {
+  encode(message: AppSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tokenMaxLifetimeSeconds !== 0) {
+      writer.uint32(8).uint32(message.tokenMaxLifetimeSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AppSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAppSettings();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tokenMaxLifetimeSeconds = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateSettingsRequest(): UpdateSettingsRequest {
+  return { appId: 0, settings: undefined };
+}
+
+export const UpdateSettingsRequest: MessageFns<UpdateSettingsRequest> = {
+  encode(message: UpdateSettingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== 0) {
+      writer.uint32(8).uint64(message.appId);
+    }
+    if (message.settings !== undefined) {
+      AppSettings.encode(message.settings, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateSettingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateSettingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.settings = AppSettings.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -1003,6 +1133,10 @@ export interface AppIntServiceClient {
 
   removeKey(request: RemoveKeyRequest, metadata?: Metadata): Observable<Empty>;
 
+  /** Replaces an app's settings. */
+
+  updateSettings(request: UpdateSettingsRequest, metadata?: Metadata): Observable<Empty>;
+
   /** Says which app an integrator credential acts for: how logic admits an app's integrator calls. */
 
   verifyCredential(request: VerifyCredentialRequest, metadata?: Metadata): Observable<VerifyCredentialReply>;
@@ -1051,6 +1185,10 @@ export interface AppIntServiceController {
 
   removeKey(request: RemoveKeyRequest, metadata?: Metadata): void | Promise<void>;
 
+  /** Replaces an app's settings. */
+
+  updateSettings(request: UpdateSettingsRequest, metadata?: Metadata): void | Promise<void>;
+
   /** Says which app an integrator credential acts for: how logic admits an app's integrator calls. */
 
   verifyCredential(
@@ -1069,6 +1207,7 @@ export function AppIntServiceControllerMethods() {
       'rotateCredential',
       'addKey',
       'removeKey',
+      'updateSettings',
       'verifyCredential',
     ];
     for (const method of grpcMethods) {
