@@ -77,3 +77,32 @@ CREATE TABLE IF NOT EXISTS `send_dedup` (
   `created_at`    DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
   PRIMARY KEY (`sender_id`, `client_msg_id`)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+-- Groups (write diffusion: a group message gets an inbox row in every member's sequence).
+CREATE TABLE IF NOT EXISTS `chat_group` (
+  `id`           BIGINT UNSIGNED NOT NULL AUTO_INCREMENT COMMENT 'group id',
+  `app_id`       BIGINT UNSIGNED NOT NULL COMMENT 'app the group belongs to; only its users may be members',
+  `name`         VARCHAR(64)     NOT NULL DEFAULT '' COMMENT 'display name',
+  `avatar_url`   VARCHAR(255)    NOT NULL DEFAULT '' COMMENT 'avatar image url',
+  `introduction` VARCHAR(1024)   NOT NULL DEFAULT '' COMMENT 'description',
+  `extra`        VARCHAR(1024)   NOT NULL DEFAULT '' COMMENT 'free-form data of the integrating business',
+  `status`       TINYINT         NOT NULL DEFAULT 1 COMMENT '1 active, 2 dissolved (accepts nothing)',
+  `member_count` INT             NOT NULL DEFAULT 0 COMMENT 'members now',
+  `created_at`   DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  `updated_at`   DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3) COMMENT 'last update time (UTC)',
+  PRIMARY KEY (`id`),
+  KEY `idx_chat_group_app_id` (`app_id`)
+) ENGINE = InnoDB AUTO_INCREMENT = 10000 DEFAULT CHARSET = utf8mb4;
+
+CREATE TABLE IF NOT EXISTS `group_member` (
+  `group_id`   BIGINT UNSIGNED NOT NULL COMMENT 'group',
+  `user_id`    BIGINT UNSIGNED NOT NULL COMMENT 'member (user id inside gim)',
+  `role`       TINYINT         NOT NULL DEFAULT 2 COMMENT '1 admin, 2 member, 3 owner',
+  `status`     TINYINT         NOT NULL DEFAULT 1 COMMENT '1 normal, 2 muted (may not send)',
+  `nickname`   VARCHAR(64)     NOT NULL DEFAULT '' COMMENT 'name shown in this group',
+  `extra`      VARCHAR(1024)   NOT NULL DEFAULT '' COMMENT 'free-form data of the integrating business',
+  `created_at` DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  `updated_at` DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3) COMMENT 'last update time (UTC)',
+  PRIMARY KEY (`group_id`, `user_id`),
+  KEY `idx_group_member_user_id` (`user_id`)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;

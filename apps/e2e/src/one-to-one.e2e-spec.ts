@@ -259,6 +259,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
             SendMessageRequest.encode({
               clientMsgId: 'empty-1',
               toUserId: b1.userId,
+              toGroupId: 0,
               content: Buffer.alloc(0),
             }).finish(),
           );
@@ -392,6 +393,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
                 userId: a.userId,
                 deviceId: a.deviceId,
                 toUserId,
+                toGroupId: 0,
                 clientMsgId,
                 content: Buffer.from(clientMsgId),
               },

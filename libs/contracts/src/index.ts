@@ -5,6 +5,7 @@ export * as logicMessageExt from './gen/logic/message.ext';
 export * as logicMessageInt from './gen/logic/message.int';
 export * as logicPush from './gen/logic/push.ext';
 export * as logicGroup from './gen/logic/group.int';
+export * as logicGroupExt from './gen/logic/group.ext';
 export * as logicRoom from './gen/logic/room.int';
 export * as businessUserExt from './gen/business/user.ext';
 export * as businessAppInt from './gen/business/app.int';

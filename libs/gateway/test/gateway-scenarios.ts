@@ -184,6 +184,7 @@ export function sharedScenarios(t: () => TestGateway): void {
       SendMessageRequest.encode({
         clientMsgId: 'c-1',
         toUserId: 103,
+        toGroupId: 0,
         content: Buffer.from('hello'),
       }).finish(),
     );
@@ -194,13 +195,19 @@ export function sharedScenarios(t: () => TestGateway): void {
       userId: 102,
       deviceId: 1020,
       toUserId: 103,
+      toGroupId: 0,
       clientMsgId: 'c-1',
       content: Buffer.from('hello'),
     });
 
     const missing = await client.request(
       PacketCommand.PC_SEND_MESSAGE,
-      SendMessageRequest.encode({ clientMsgId: 'c-2', toUserId: 404, content: Buffer.from('x') }).finish(),
+      SendMessageRequest.encode({
+        clientMsgId: 'c-2',
+        toUserId: 404,
+        toGroupId: 0,
+        content: Buffer.from('x'),
+      }).finish(),
     );
     assert.equal(missing.code, ErrorCode.UserNotFound);
 

@@ -7,6 +7,7 @@ import type { EntityClass } from './columns';
 import { SchemaVersionEntity } from './common/schema-version.entity';
 import { DeviceAckEntity } from './logic/device-ack.entity';
 import { DeviceEntity } from './logic/device.entity';
+import { GroupEntity, GroupMemberEntity } from './logic/group.entity';
 import { MessageEntity } from './logic/message.entity';
 import { SendDedupEntity } from './logic/send-dedup.entity';
 import { SeqEntity } from './logic/seq.entity';
@@ -30,5 +31,7 @@ export const LOGIC_ENTITIES: readonly EntityClass[] = [
   UserMessageEntity,
   SeqEntity,
   SendDedupEntity,
+  GroupEntity,
+  GroupMemberEntity,
   SchemaVersionEntity,
 ];

@@ -7,6 +7,7 @@ export { AuthTokenEntity } from './business/auth-token.entity';
 export { UserEntity } from './business/user.entity';
 export { DeviceAckEntity } from './logic/device-ack.entity';
 export { DeviceEntity } from './logic/device.entity';
+export { GroupEntity, GroupMemberEntity } from './logic/group.entity';
 export { MessageEntity } from './logic/message.entity';
 export { SendDedupEntity } from './logic/send-dedup.entity';
 export { SeqEntity, SeqObjectType } from './logic/seq.entity';

@@ -115,7 +115,12 @@ export class TestConnection {
   async send(toUserId: number, clientMsgId: string, content: string): Promise<SendMessageReply> {
     const reply = await this.request(
       PacketCommand.PC_SEND_MESSAGE,
-      SendMessageRequest.encode({ clientMsgId, toUserId, content: Buffer.from(content) }).finish(),
+      SendMessageRequest.encode({
+        clientMsgId,
+        toUserId,
+        toGroupId: 0,
+        content: Buffer.from(content),
+      }).finish(),
     );
     if (reply.code !== 0) throw new Error(`send failed: ${reply.code} ${reply.message}`);
     return SendMessageReply.decode(reply.data);

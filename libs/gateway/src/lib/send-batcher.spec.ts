@@ -8,6 +8,7 @@ const send = (toUserId: number): logicMessageInt.SendUserMessageRequest => ({
   userId: 1,
   deviceId: 11,
   toUserId,
+  toGroupId: 0,
   clientMsgId: `c-${toUserId}`,
   content: Buffer.from('x'),
 });

@@ -45,6 +45,12 @@ export class LogicConfig extends CommonConfig {
   @Max(1000)
   GIM_SYNC_PAGE_MAX: number = 500;
 
+  /** Most members a group may have: every group message writes one inbox row per member. */
+  @IsInt()
+  @Min(2)
+  @Max(100_000)
+  GIM_GROUP_MAX_MEMBERS: number = 1000;
+
   /** Largest message body accepted, in bytes; with its envelope it must fit a client frame (64 KiB by default). */
   @IsInt()
   @Min(1)

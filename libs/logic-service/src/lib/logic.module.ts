@@ -17,6 +17,10 @@ import { BusinessAppCredentials } from './app/app-credentials';
 import { DeviceNames } from './device/device-names';
 import { DeviceRepository } from './device/device.repository';
 import { IdentifyDevice } from './device/identify-device';
+import { GroupDelivery } from './group/group-delivery';
+import { GroupExtGrpc, GroupIntGrpc } from './group/group.grpc';
+import { GroupRepository } from './group/group.repository';
+import { GroupUseCases } from './group/group.usecases';
 import { SaveDeviceUseCase } from './device/save-device.usecase';
 import { SignInDeviceUseCase } from './device/sign-in-device.usecase';
 import { LogicConfig } from './logic.config';
@@ -63,7 +67,7 @@ export class LogicModule {
           },
         ]),
       ],
-      controllers: [DeviceIntGrpc, MessageIntGrpc, MessageExtGrpc],
+      controllers: [DeviceIntGrpc, MessageIntGrpc, MessageExtGrpc, GroupIntGrpc, GroupExtGrpc],
       providers: [
         { provide: LogicConfig, useValue: runtime.config },
         { provide: INTERNAL_SECRET, useValue: runtime.internalSecret },
@@ -96,6 +100,9 @@ export class LogicModule {
             ),
         },
         { provide: MessageRepository, useFactory: () => new MessageRepository(db) },
+        { provide: GroupRepository, useFactory: () => new GroupRepository(db) },
+        GroupDelivery,
+        GroupUseCases,
         { provide: DeviceRepository, useFactory: () => new DeviceRepository(db) },
         {
           provide: DeviceNames,

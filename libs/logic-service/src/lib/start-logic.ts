@@ -62,4 +62,10 @@ export async function startLogic(config: LogicConfig, options: LogicOptions): Pr
 }
 
 /** The proto files logic serves. */
-const LOGIC_PROTO_FILES = ['logic/device.int.proto', 'logic/message.ext.proto', 'logic/message.int.proto'];
+const LOGIC_PROTO_FILES = [
+  'logic/device.int.proto',
+  'logic/message.ext.proto',
+  'logic/message.int.proto',
+  'logic/group.int.proto',
+  'logic/group.ext.proto',
+];

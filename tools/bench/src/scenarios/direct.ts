@@ -139,6 +139,7 @@ export async function runDirect(mode: Mode, pinning: Pinning, options: DirectOpt
       const request = SendMessageRequest.encode({
         clientMsgId,
         toUserId: at(sessions, options.pairs + pair).userId,
+        toGroupId: 0,
         content,
       }).finish();
       try {
@@ -228,6 +229,7 @@ export async function runDirect(mode: Mode, pinning: Pinning, options: DirectOpt
       const request = SendMessageRequest.encode({
         clientMsgId,
         toUserId: at(sessions, options.pairs + record.pair).userId,
+        toGroupId: 0,
         content: record.content,
       }).finish();
       const reply = await at(senders, record.pair)

@@ -66,6 +66,7 @@ export class GrpcMessageSender extends MessageSender {
       userId: message.senderId,
       deviceId: message.senderDeviceId,
       toUserId: message.receiverId,
+      toGroupId: 0,
       clientMsgId: message.clientMsgId,
       content: message.content,
     });

@@ -22,6 +22,8 @@ export enum GroupMemberType {
   GMT_ADMIN = 1,
   /** GMT_MEMBER - ordinary member */
   GMT_MEMBER = 2,
+  /** GMT_OWNER - the one owner (gim addition): only the owner sets roles, transfers ownership and dissolves */
+  GMT_OWNER = 3,
 }
 
 /** A member's standing. */
@@ -46,6 +48,10 @@ export interface Group {
   introduction: string;
   /** integrator-defined data */
   extra: string;
+  /** members now (gim addition; read-only) */
+  memberCount: number;
+  /** the group was dissolved and accepts nothing (gim addition; read-only) */
+  dissolved: boolean;
 }
 
 /** A member of a group. */
@@ -129,7 +135,7 @@ export interface GroupRemoveMemberRequest {
 }
 
 function createBaseGroup(): Group {
-  return { id: 0, name: '', avatarUrl: '', introduction: '', extra: '' };
+  return { id: 0, name: '', avatarUrl: '', introduction: '', extra: '', memberCount: 0, dissolved: false };
 }
 
 export const Group: MessageFns<Group> = {
@@ -148,6 +154,12 @@ export const Group: MessageFns<Group> = {
     }
     if (message.extra !== '') {
       writer.uint32(42).string(message.extra);
+    }
+    if (message.memberCount !== 0) {
+      writer.uint32(48).uint32(message.memberCount);
+    }
+    if (message.dissolved !== false) {
+      writer.uint32(56).bool(message.dissolved);
     }
     return writer;
   },
@@ -203,6 +215,22 @@ export const Group: MessageFns<Group> = {
             }
 
             message.extra = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.memberCount = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.dissolved = reader.bool();
             continue;
           }
         }
@@ -802,7 +830,10 @@ export const GroupRemoveMemberRequest: MessageFns<GroupRemoveMemberRequest> = {
   },
 };
 
-/** Internal: group management and group messages. */
+/**
+ * Integrator: group management and group messages, acting inside the app of the call's credential (the internal
+ * credential acts in the default app); user ids are the app's, group ids are gim's and belong to one app.
+ */
 
 export interface GroupIntServiceClient {
   /** Sends a message to every member of a group. */
@@ -830,7 +861,10 @@ export interface GroupIntServiceClient {
   removeMember(request: GroupRemoveMemberRequest, metadata?: Metadata): Observable<Empty>;
 }
 
-/** Internal: group management and group messages. */
+/**
+ * Integrator: group management and group messages, acting inside the app of the call's credential (the internal
+ * credential acts in the default app); user ids are the app's, group ids are gim's and belong to one app.
+ */
 
 export interface GroupIntServiceController {
   /** Sends a message to every member of a group. */

@@ -47,12 +47,14 @@ export interface SendUserMessageRequest {
   userId: number;
   /** the sending device */
   deviceId: number;
-  /** the receiver */
+  /** the receiver, named as the sender's app names it; 0 when to_group_id is set */
   toUserId: number;
   /** chosen by the sender; a retry with the same id returns the first result */
   clientMsgId: string;
   /** the message body */
   content: Buffer;
+  /** gim addition: when not 0, the sender's group the message goes to */
+  toGroupId: number;
 }
 
 /** The stored message, as the sender sees it. */
@@ -328,7 +330,7 @@ export const PushToAllRequest: MessageFns<PushToAllRequest> = {
 };
 
 function createBaseSendUserMessageRequest(): SendUserMessageRequest {
-  return { userId: 0, deviceId: 0, toUserId: 0, clientMsgId: '', content: Buffer.alloc(0) };
+  return { userId: 0, deviceId: 0, toUserId: 0, clientMsgId: '', content: Buffer.alloc(0), toGroupId: 0 };
 }
 
 export const SendUserMessageRequest: MessageFns<SendUserMessageRequest> = {
@@ -347,6 +349,9 @@ export const SendUserMessageRequest: MessageFns<SendUserMessageRequest> = {
     }
     if (message.content.length !== 0) {
       writer.uint32(42).bytes(message.content);
+    }
+    if (message.toGroupId !== 0) {
+      writer.uint32(48).uint64(message.toGroupId);
     }
     return writer;
   },
@@ -402,6 +407,14 @@ export const SendUserMessageRequest: MessageFns<SendUserMessageRequest> = {
             }
 
             message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.toGroupId = longToNumber(reader.uint64());
             continue;
           }
         }

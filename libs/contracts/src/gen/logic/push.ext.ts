@@ -43,6 +43,50 @@ export interface GroupMessagePush {
   content: Buffer;
 }
 
+/** Content of a MC_UPDATE_GROUP message: a group's profile changed, or it was dissolved. */
+export interface UpdateGroupPush {
+  /** who changed it (the app's user id; 0 for the integrator) */
+  optId: number;
+  /** that user's nickname */
+  optName: string;
+  /** the group's name now */
+  name: string;
+  /** its avatar now */
+  avatarUrl: string;
+  /** its description now */
+  introduction: string;
+  /** its integrator-defined data now */
+  extra: string;
+  /** the group (gim addition) */
+  groupId: number;
+  /** the group was dissolved (gim addition) */
+  dissolved: boolean;
+}
+
+/** Content of a MC_ADD_GROUP_MEMBERS message. */
+export interface AddGroupMembersPush {
+  /** who added them (the app's user id; 0 for the integrator) */
+  optId: number;
+  /** that user's nickname */
+  optName: string;
+  /** the group */
+  groupId: number;
+  /** the members added (the app's user ids) */
+  userIds: number[];
+}
+
+/** Content of a MC_REMOVE_GROUP_MEMBER message; the removed member receives it too. */
+export interface RemoveGroupMemberPush {
+  /** who removed the member (the app's user id; the member itself when it left; 0 for the integrator) */
+  optId: number;
+  /** that user's nickname */
+  optName: string;
+  /** the group */
+  groupId: number;
+  /** the member removed (the app's user id) */
+  userId: number;
+}
+
 function createBaseUser(): User {
   return { userId: 0, deviceId: 0, nickname: '', avatarUrl: '', extra: '' };
 }
@@ -254,6 +298,310 @@ export const GroupMessagePush: MessageFns<GroupMessagePush> = {
             }
 
             message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateGroupPush(): UpdateGroupPush {
+  return {
+    optId: 0,
+    optName: '',
+    name: '',
+    avatarUrl: '',
+    introduction: '',
+    extra: '',
+    groupId: 0,
+    dissolved: false,
+  };
+}
+
+export const UpdateGroupPush: MessageFns<UpdateGroupPush> = {
+  encode(message: UpdateGroupPush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.optId !== 0) {
+      writer.uint32(8).uint64(message.optId);
+    }
+    if (message.optName !== '') {
+      writer.uint32(18).string(message.optName);
+    }
+    if (message.name !== '') {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.avatarUrl !== '') {
+      writer.uint32(34).string(message.avatarUrl);
+    }
+    if (message.introduction !== '') {
+      writer.uint32(42).string(message.introduction);
+    }
+    if (message.extra !== '') {
+      writer.uint32(50).string(message.extra);
+    }
+    if (message.groupId !== 0) {
+      writer.uint32(56).uint64(message.groupId);
+    }
+    if (message.dissolved !== false) {
+      writer.uint32(64).bool(message.dissolved);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateGroupPush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateGroupPush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.optId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.optName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.avatarUrl = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.introduction = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.extra = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.groupId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.dissolved = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAddGroupMembersPush(): AddGroupMembersPush {
+  return { optId: 0, optName: '', groupId: 0, userIds: [] };
+}
+
+export const AddGroupMembersPush: MessageFns<AddGroupMembersPush> = {
+  encode(message: AddGroupMembersPush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.optId !== 0) {
+      writer.uint32(8).uint64(message.optId);
+    }
+    if (message.optName !== '') {
+      writer.uint32(18).string(message.optName);
+    }
+    if (message.groupId !== 0) {
+      writer.uint32(24).uint64(message.groupId);
+    }
+    if (message.userIds.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.userIds) {
+        writer.uint64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddGroupMembersPush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddGroupMembersPush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.optId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.optName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.groupId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag === 32) {
+              message.userIds.push(longToNumber(reader.uint64()));
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.userIds.push(longToNumber(reader.uint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRemoveGroupMemberPush(): RemoveGroupMemberPush {
+  return { optId: 0, optName: '', groupId: 0, userId: 0 };
+}
+
+export const RemoveGroupMemberPush: MessageFns<RemoveGroupMemberPush> = {
+  encode(message: RemoveGroupMemberPush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.optId !== 0) {
+      writer.uint32(8).uint64(message.optId);
+    }
+    if (message.optName !== '') {
+      writer.uint32(18).string(message.optName);
+    }
+    if (message.groupId !== 0) {
+      writer.uint32(24).uint64(message.groupId);
+    }
+    if (message.userId !== 0) {
+      writer.uint32(32).uint64(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveGroupMemberPush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveGroupMemberPush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.optId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.optName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.groupId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.uint64());
             continue;
           }
         }

@@ -152,13 +152,14 @@ void describe('PacketRouter', () => {
     const content = SendMessageRequest.encode({
       clientMsgId: 'c-1',
       toUserId: 6,
+      toGroupId: 0,
       content: Buffer.from('hi'),
     }).finish();
     core.receive(conn, packet(PacketCommand.PC_SEND_MESSAGE, content, 'send-1'));
     await settle();
     flush();
     assert.deepEqual(logic.sends, [
-      { userId: 5, deviceId: 55, toUserId: 6, clientMsgId: 'c-1', content: Buffer.from('hi') },
+      { userId: 5, deviceId: 55, toUserId: 6, toGroupId: 0, clientMsgId: 'c-1', content: Buffer.from('hi') },
     ]);
     const [reply] = transport.replies();
     assert.equal(reply!.requestId, 'send-1');
@@ -187,7 +188,12 @@ void describe('PacketRouter', () => {
     const { core, flush, transport, conn, logic } = await signedIn();
     const send = packet(
       PacketCommand.PC_SEND_MESSAGE,
-      SendMessageRequest.encode({ clientMsgId: 'x', toUserId: 2, content: Buffer.alloc(0) }).finish(),
+      SendMessageRequest.encode({
+        clientMsgId: 'x',
+        toUserId: 2,
+        toGroupId: 0,
+        content: Buffer.alloc(0),
+      }).finish(),
     );
     logic.sendFailure = new GimError(ErrorCode.UserNotFound, 'user not found');
     core.receive(conn, send);

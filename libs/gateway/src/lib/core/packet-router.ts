@@ -245,6 +245,7 @@ export class PacketRouter {
         userId,
         deviceId,
         toUserId: request.toUserId,
+        toGroupId: request.toGroupId,
         clientMsgId: request.clientMsgId,
         content: request.content,
       });

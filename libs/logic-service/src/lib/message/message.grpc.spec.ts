@@ -10,6 +10,7 @@ const send = (toUserId: number, userId = 1): logicMessageInt.SendUserMessageRequ
   userId,
   deviceId: 11,
   toUserId,
+  toGroupId: 0,
   clientMsgId: `c-${toUserId}`,
   content: Buffer.from('x'),
 });
@@ -33,7 +34,7 @@ void describe('MessageIntGrpc.sendUserMessages', () => {
     const deadlines: number[] = [];
     const call = { getDeadline: () => new Date(1_800_000_000_000) };
     const reply = await controller(deadlines).sendUserMessages(
-      { sends: [send(7), send(404), send(0), send(500), send(8)] },
+      { sends: [send(7), send(404), send(-1), send(500), send(8)] },
       undefined,
       call,
     );

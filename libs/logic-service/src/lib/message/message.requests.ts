@@ -18,7 +18,9 @@ export const MAX_PUSH_USERS = 10_000;
 export class SendUserMessageRequest {
   @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
   @IsInt() @Min(1) @Max(MAX_ID) deviceId!: number;
-  @IsInt() @Min(1) @Max(MAX_ID) toUserId!: number;
+  /** exactly one of toUserId and toGroupId is not 0 */
+  @IsInt() @Min(0) @Max(MAX_ID) toUserId!: number;
+  @IsInt() @Min(0) @Max(MAX_ID) toGroupId!: number;
   /** '' means "not deduplicated" (Go gim clients send none) */
   @IsString()
   @MaxLength(64)

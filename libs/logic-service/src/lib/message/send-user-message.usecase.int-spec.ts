@@ -11,7 +11,11 @@ import {
   settle,
   testConfig,
 } from '../../../test/logic-harness';
+import { Database } from '@gim/storage';
 import { DeviceNames } from '../device/device-names';
+import { GroupDelivery } from '../group/group-delivery';
+import { GroupRepository } from '../group/group.repository';
+import { GroupUseCases } from '../group/group.usecases';
 import { SendUserMessageRequest } from './message.requests';
 import { SendUserMessageUseCase } from './send-user-message.usecase';
 
@@ -39,6 +43,7 @@ void describe('SendUserMessageUseCase', () => {
     userId: ALICE,
     deviceId: ALICE_PHONE,
     toUserId: BOB,
+    toGroupId: 0,
     clientMsgId: '',
     content: Buffer.from('hi bob'),
     ...overrides,
@@ -63,13 +68,17 @@ void describe('SendUserMessageUseCase', () => {
     await world.online(ALICE, ALICE_PHONE, 'gw1');
     await world.online(ALICE, ALICE_LAPTOP, 'gw2');
     await world.online(BOB, BOB_PHONE, 'gw2');
-    send = new SendUserMessageUseCase(
-      testConfig({ GIM_MAX_CONTENT_BYTES: '64' }),
-      storage.store,
+    const config = testConfig({ GIM_MAX_CONTENT_BYTES: '64' });
+    const names = new DeviceNames(storage.devices);
+    const groups = new GroupUseCases(
+      config,
+      new GroupRepository(Database.of(storage.dataSource)),
       world.users,
-      new DeviceNames(storage.devices),
+      new GroupDelivery(storage.store, world.fanout),
+      names,
       world.fanout,
     );
+    send = new SendUserMessageUseCase(config, storage.store, world.users, names, world.fanout, groups);
   });
 
   afterEach(async () => {

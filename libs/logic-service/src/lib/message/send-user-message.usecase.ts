@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, GimError } from '@gim/errors';
+import { badRequest, ErrorCode, GimError } from '@gim/errors';
 import { logicPush } from '@gim/contracts';
 import { MessageCommand } from '@gim/protocol';
 import { LogicConfig } from '../logic.config';
 import { DeviceNames } from '../device/device-names';
+import { GroupUseCases } from '../group/group.usecases';
 import { UserDirectory } from '../user/user-directory';
 import { Fanout } from './fanout';
 import { checkContent, SendRecord, wireMessage } from './message';
@@ -24,10 +25,22 @@ export class SendUserMessageUseCase {
     private readonly users: UserDirectory,
     private readonly devices: DeviceNames,
     private readonly fanout: Fanout,
+    private readonly groups: GroupUseCases,
   ) {}
 
   /** Sends; `deadline` (epoch ms) is when the caller gives up: a send still waiting to be stored then is not stored. */
   async execute(command: SendUserMessageRequest, deadline = Number.POSITIVE_INFINITY): Promise<SendRecord> {
+    if ((command.toUserId === 0) === (command.toGroupId === 0))
+      throw badRequest('a message goes to one user (to_user_id) or one group (to_group_id)');
+    if (command.toGroupId !== 0) {
+      return this.groups.sendFromDevice(
+        command.userId,
+        command.deviceId,
+        command.toGroupId,
+        command,
+        deadline,
+      );
+    }
     checkContent(command.content, this.config.GIM_MAX_CONTENT_BYTES);
     const sender = (await this.users.profiles([command.userId])).get(command.userId);
     if (!sender) throw new GimError(ErrorCode.UserNotFound, `user not found: sender ${command.userId}`);

@@ -125,6 +125,8 @@ export interface SendMessageRequest {
   toUserId: number;
   /** the message body, delivered inside a logic.UserMessagePush (MC_USER_CHAT) */
   content: Buffer;
+  /** gim addition: when not 0, the group it is sent to (to_user_id must be 0); delivered inside a logic.GroupMessagePush (MC_GROUP_CHAT) */
+  toGroupId: number;
 }
 
 /** Reply data of PC_SEND_MESSAGE. */
@@ -541,7 +543,7 @@ export const Reply: MessageFns<Reply> = {
 };
 
 function createBaseSendMessageRequest(): SendMessageRequest {
-  return { clientMsgId: '', toUserId: 0, content: Buffer.alloc(0) };
+  return { clientMsgId: '', toUserId: 0, content: Buffer.alloc(0), toGroupId: 0 };
 }
 
 export const SendMessageRequest: MessageFns<SendMessageRequest> = {
@@ -554,6 +556,9 @@ export const SendMessageRequest: MessageFns<SendMessageRequest> = {
     }
     if (message.content.length !== 0) {
       writer.uint32(26).bytes(message.content);
+    }
+    if (message.toGroupId !== 0) {
+      writer.uint32(32).uint64(message.toGroupId);
     }
     return writer;
   },
@@ -593,6 +598,14 @@ export const SendMessageRequest: MessageFns<SendMessageRequest> = {
             }
 
             message.content = reader.bytes();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.toGroupId = longToNumber(reader.uint64());
             continue;
           }
         }

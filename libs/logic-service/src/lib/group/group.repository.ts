@@ -1,0 +1,165 @@
+import { In, MoreThan, type EntityManager } from 'typeorm';
+import { Database, GroupEntity, GroupMemberEntity } from '@gim/storage';
+import { Group, GroupMember, GroupProfile, GroupRole, GroupState } from './group';
+
+function toGroup(row: GroupEntity): Group {
+  return {
+    id: row.id,
+    appId: row.appId,
+    name: row.name,
+    avatarUrl: row.avatarUrl,
+    introduction: row.introduction,
+    extra: row.extra,
+    status: row.status,
+    memberCount: row.memberCount,
+  };
+}
+
+function toMember(row: GroupMemberEntity): GroupMember {
+  return {
+    userId: row.userId,
+    role: row.role as GroupRole,
+    status: row.status,
+    nickname: row.nickname,
+    extra: row.extra,
+  };
+}
+
+/** A member to add; `userId` is gim's id. */
+export type NewMember = Pick<GroupMember, 'userId' | 'role' | 'nickname' | 'extra'>;
+
+/** Groups and their members. Every lookup of a group names its app: a group of another app does not exist here. */
+export class GroupRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Creates an active group with its first members; returns its id. */
+  async create(appId: number, profile: GroupProfile, members: readonly NewMember[]): Promise<number> {
+    return this.db.transaction(async ({ manager }) => {
+      const result = await manager.insert(GroupEntity, {
+        appId,
+        ...profile,
+        status: GroupState.Active,
+        memberCount: members.length,
+      });
+      const id = Number((result.identifiers[0] as { id: number | string }).id);
+      await this.insertMembers(manager, id, members);
+      return id;
+    });
+  }
+
+  /** The app's group with this id, if any. */
+  async find(appId: number, groupId: number): Promise<Group | undefined> {
+    const row = await this.db.run(() =>
+      this.db.dataSource.getRepository(GroupEntity).findOneBy({ id: groupId, appId }),
+    );
+    return row ? toGroup(row) : undefined;
+  }
+
+  /** One member of a group, if the user is one. */
+  async member(groupId: number, userId: number): Promise<GroupMember | undefined> {
+    const row = await this.db.run(() =>
+      this.db.dataSource.getRepository(GroupMemberEntity).findOneBy({ groupId, userId }),
+    );
+    return row ? toMember(row) : undefined;
+  }
+
+  /** Every member's gim id: the recipients of a group message. */
+  async memberIds(groupId: number): Promise<number[]> {
+    const rows = await this.db.query<{ user_id: number | string }[]>(
+      'SELECT user_id FROM group_member WHERE group_id = ?',
+      [groupId],
+    );
+    return rows.map((row) => Number(row.user_id));
+  }
+
+  /** Members after `afterUserId` (gim ids, ascending), at most `limit`. */
+  async membersPage(groupId: number, afterUserId: number, limit: number): Promise<GroupMember[]> {
+    const rows = await this.db.run(() =>
+      this.db.dataSource.getRepository(GroupMemberEntity).find({
+        where: { groupId, userId: MoreThan(afterUserId) },
+        order: { userId: 'ASC' },
+        take: limit,
+      }),
+    );
+    return rows.map(toMember);
+  }
+
+  /** The groups a user belongs to, oldest membership first. */
+  async groupsOf(userId: number): Promise<Group[]> {
+    const memberships = await this.db.run(() =>
+      this.db.dataSource
+        .getRepository(GroupMemberEntity)
+        .find({ where: { userId }, order: { createdAt: 'ASC', groupId: 'ASC' } }),
+    );
+    if (memberships.length === 0) return [];
+    const rows = await this.db.run(() =>
+      this.db.dataSource.getRepository(GroupEntity).findBy({ id: In(memberships.map((row) => row.groupId)) }),
+    );
+    const byId = new Map(rows.map((row) => [row.id, toGroup(row)]));
+    return memberships.flatMap((row) => byId.get(row.groupId) ?? []);
+  }
+
+  /** Replaces a group's profile. */
+  async updateProfile(groupId: number, profile: GroupProfile): Promise<void> {
+    await this.db.run(() => this.db.dataSource.getRepository(GroupEntity).update({ id: groupId }, profile));
+  }
+
+  /** Adds the users that are not members yet; returns the gim ids added. */
+  async addMembers(groupId: number, members: readonly NewMember[]): Promise<number[]> {
+    return this.db.transaction(async ({ manager }) => {
+      const existing = await manager.findBy(GroupMemberEntity, {
+        groupId,
+        userId: In(members.map((member) => member.userId)),
+      });
+      const present = new Set(existing.map((row) => row.userId));
+      const added = members.filter((member) => !present.has(member.userId));
+      if (added.length === 0) return [];
+      await this.insertMembers(manager, groupId, added);
+      await manager.increment(GroupEntity, { id: groupId }, 'memberCount', added.length);
+      return added.map((member) => member.userId);
+    });
+  }
+
+  /** Removes a member; false when the user was not one. */
+  async removeMember(groupId: number, userId: number): Promise<boolean> {
+    return this.db.transaction(async ({ manager }) => {
+      const result = await manager.delete(GroupMemberEntity, { groupId, userId });
+      if ((result.affected ?? 0) === 0) return false;
+      await manager.decrement(GroupEntity, { id: groupId }, 'memberCount', 1);
+      return true;
+    });
+  }
+
+  /** Sets a member's role. */
+  async setRole(groupId: number, userId: number, role: GroupRole): Promise<void> {
+    await this.db.run(() =>
+      this.db.dataSource.getRepository(GroupMemberEntity).update({ groupId, userId }, { role }),
+    );
+  }
+
+  /** Makes `to` the owner and `from` an admin, together. */
+  async transfer(groupId: number, from: number, to: number): Promise<void> {
+    await this.db.transaction(async ({ manager }) => {
+      await manager.update(GroupMemberEntity, { groupId, userId: from }, { role: GroupRole.Admin });
+      await manager.update(GroupMemberEntity, { groupId, userId: to }, { role: GroupRole.Owner });
+    });
+  }
+
+  /** Marks a group dissolved; its members stay listed, so the last message reaches them. */
+  async dissolve(groupId: number): Promise<void> {
+    await this.db.run(() =>
+      this.db.dataSource.getRepository(GroupEntity).update({ id: groupId }, { status: GroupState.Dissolved }),
+    );
+  }
+
+  private async insertMembers(
+    manager: EntityManager,
+    groupId: number,
+    members: readonly NewMember[],
+  ): Promise<void> {
+    const rows = members.map((member) => ({ groupId, ...member, status: 1 }));
+    for (let at = 0; at < rows.length; at += 500) {
+      await manager.insert(GroupMemberEntity, rows.slice(at, at + 500));
+    }
+  }
+}
