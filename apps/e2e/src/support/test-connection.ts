@@ -126,6 +126,21 @@ export class TestConnection {
     return SendMessageReply.decode(reply.data);
   }
 
+  /** PC_SEND_MESSAGE to a group; throws when the reply's code is not 0. */
+  async sendToGroup(groupId: number, clientMsgId: string, content: string): Promise<SendMessageReply> {
+    const reply = await this.request(
+      PacketCommand.PC_SEND_MESSAGE,
+      SendMessageRequest.encode({
+        clientMsgId,
+        toUserId: 0,
+        toGroupId: groupId,
+        content: Buffer.from(content),
+      }).finish(),
+    );
+    if (reply.code !== 0) throw new Error(`send failed: ${reply.code} ${reply.message}`);
+    return SendMessageReply.decode(reply.data);
+  }
+
   /** PC_SYNC; throws when the reply's code is not 0. */
   async sync(seq: number, limit = 0): Promise<SyncReply> {
     const reply = await this.request(PacketCommand.PC_SYNC, SyncRequest.encode({ seq, limit }).finish());

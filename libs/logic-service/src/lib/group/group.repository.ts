@@ -34,15 +34,25 @@ export class GroupRepository {
 
   /** Creates an active group with its first members; returns its id. */
   async create(appId: number, profile: GroupProfile, members: readonly NewMember[]): Promise<number> {
-    return this.db.transaction(async ({ manager }) => {
-      const result = await manager.insert(GroupEntity, {
+    return this.db.transaction(async (tx) => {
+      const insert =
+        'INSERT INTO chat_group (app_id, name, avatar_url, introduction, extra, status, member_count) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?)';
+      const params = [
         appId,
-        ...profile,
-        status: GroupState.Active,
-        memberCount: members.length,
-      });
-      const id = Number((result.identifiers[0] as { id: number | string }).id);
-      await this.insertMembers(manager, id, members);
+        profile.name,
+        profile.avatarUrl,
+        profile.introduction,
+        profile.extra,
+        GroupState.Active,
+        members.length,
+      ];
+      const id =
+        this.db.dialect === 'sqlite'
+          ? Number((await tx.query<{ id: number }[]>(`${insert} RETURNING id`, params))[0]?.id)
+          : Number((await tx.query<{ insertId: number }>(insert, params)).insertId);
+      if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`creating a group gave no id (${id})`);
+      await this.insertMembers(tx.manager, id, members);
       return id;
     });
   }
