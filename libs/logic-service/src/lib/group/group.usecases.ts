@@ -58,7 +58,7 @@ export class GroupUseCases {
     const members: NewMember[] = [];
     if (caller.kind === 'user') {
       members.push({ userId: caller.userId, role: GroupRole.Owner, nickname: '', extra: '' });
-      const ids = await this.resolve(caller.appId, memberAppIds);
+      const ids = await this.users.requireInApp(caller.appId, memberAppIds);
       for (const userId of ids) {
         if (userId !== caller.userId)
           members.push({ userId, role: GroupRole.Member, nickname: '', extra: '' });
@@ -66,7 +66,7 @@ export class GroupUseCases {
     } else {
       if (integratorMembers.filter((member) => member.role === GroupRole.Owner).length > 1)
         throw badRequest('members: a group has one owner at most');
-      const ids = await this.resolve(
+      const ids = await this.users.requireInApp(
         caller.appId,
         integratorMembers.map((member) => member.appUserId),
       );
@@ -153,7 +153,7 @@ export class GroupUseCases {
         : memberAppIds.map((appUserId) => ({ appUserId, role: GroupRole.Member, nickname: '', extra: '' }));
     if (named.some((member) => member.role === GroupRole.Owner))
       throw badRequest('members: an owner is made by TransferOwnership, not by adding');
-    const ids = await this.resolve(
+    const ids = await this.users.requireInApp(
       caller.appId,
       named.map((member) => member.appUserId),
     );
@@ -168,7 +168,7 @@ export class GroupUseCases {
   async removeMember(caller: GroupCaller, groupId: number, appUserId: number): Promise<void> {
     const { group, actor } = await this.load(caller, groupId);
     groupRules.active(group);
-    const [userId] = await this.resolve(caller.appId, [appUserId]);
+    const [userId] = await this.users.requireInApp(caller.appId, [appUserId]);
     const target = await this.groups.member(groupId, userId ?? 0);
     if (!target || userId === undefined)
       throw new GimError(
@@ -309,17 +309,8 @@ export class GroupUseCases {
     return { group, actor: { kind: 'member', member } };
   }
 
-  // gim ids of users named by their app's ids, in the same order; 10301 names those the app does not have.
-  private async resolve(appId: number, appUserIds: readonly number[]): Promise<number[]> {
-    const found = await this.users.resolveInApp(appId, appUserIds);
-    const missing = appUserIds.filter((id) => !found.has(id));
-    if (missing.length > 0)
-      throw new GimError(ErrorCode.UserNotFound, `user not found: ${missing.slice(0, 10).join(', ')}`);
-    return appUserIds.map((id) => found.get(id) ?? 0);
-  }
-
   private async memberByAppId(appId: number, groupId: number, appUserId: number): Promise<GroupMember> {
-    const [userId] = await this.resolve(appId, [appUserId]);
+    const [userId] = await this.users.requireInApp(appId, [appUserId]);
     const member = await this.groups.member(groupId, userId ?? 0);
     if (!member)
       throw new GimError(

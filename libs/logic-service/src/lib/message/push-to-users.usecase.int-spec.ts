@@ -9,6 +9,7 @@ import {
   settle,
   testConfig,
 } from '../../../test/logic-harness';
+import { GroupDelivery } from '../group/group-delivery';
 import { PushToAllRequest, PushToUsersRequest } from './message.requests';
 import { PushToAllUseCase, PushToUsersUseCase } from './push-to-users.usecase';
 
@@ -45,7 +46,12 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
     await world.online(1, 12, 'gw2');
     await world.online(2, 21, 'gw2');
     for (const userId of [1, 2, 3]) world.business.addUser(userId);
-    push = new PushToUsersUseCase(config, storage.store, world.fanout, world.users);
+    push = new PushToUsersUseCase(
+      config,
+      new GroupDelivery(storage.store, world.fanout),
+      world.fanout,
+      world.users,
+    );
   });
 
   afterEach(async () => {

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, GimError } from '@gim/errors';
 import { LogicConfig } from '../logic.config';
+import { GroupDelivery } from '../group/group-delivery';
 import { UserDirectory } from '../user/user-directory';
 import { Fanout } from './fanout';
 import { checkContent, wireMessage } from './message';
-import { StoreQueue } from './store-queue';
 import { PushToAllRequest, PushToUsersRequest } from './message.requests';
 
 /**
@@ -15,7 +14,7 @@ import { PushToAllRequest, PushToUsersRequest } from './message.requests';
 export class PushToUsersUseCase {
   constructor(
     private readonly config: LogicConfig,
-    private readonly store: StoreQueue,
+    private readonly delivery: GroupDelivery,
     private readonly fanout: Fanout,
     private readonly users: UserDirectory,
   ) {}
@@ -31,44 +30,18 @@ export class PushToUsersUseCase {
     deadline = Number.POSITIVE_INFINITY,
   ): Promise<number> {
     checkContent(request.content, this.config.GIM_MAX_CONTENT_BYTES);
-    const appUserIds = [...new Set(request.userIds)];
-    const resolved = await this.users.resolveInApp(appId, appUserIds);
-    const missing = appUserIds.filter((id) => !resolved.has(id));
-    if (missing.length > 0) {
-      const shown = missing.slice(0, 10).join(', ');
-      throw new GimError(
-        ErrorCode.UserNotFound,
-        `user not found: ${shown}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''} (no push was made)`,
-      );
-    }
-    const command = { ...request, userIds: appUserIds.map((id) => resolved.get(id) ?? 0) };
-    const createdAt = Date.now();
-    if (!command.isPersist) {
-      const message = wireMessage(
-        { command: command.command, content: command.content, createdAt, messageId: 0 },
-        0,
-      );
-      await this.fanout.toUsers(command.userIds.map((userId) => ({ userId, message })));
+    const userIds = await this.users.requireInApp(appId, [...new Set(request.userIds)]);
+    const { command, content } = request;
+    if (!request.isPersist) {
+      const message = wireMessage({ command, content, createdAt: Date.now(), messageId: 0 }, 0);
+      await this.fanout.toUsers(userIds.map((userId) => ({ userId, message })));
       return 0;
     }
-    const stored = await this.store.store(
-      {
-        senderId: 0,
-        command: command.command,
-        content: command.content,
-        recipients: command.userIds,
-        createdAt,
-      },
+    const record = await this.delivery.deliver(
+      { senderId: 0, command, content, recipients: userIds },
       deadline,
     );
-    if ('duplicate' in stored) return stored.duplicate.messageId;
-    await this.fanout.toUsers(
-      [...stored.seqs].map(([userId, seq]) => ({
-        userId,
-        message: wireMessage({ command: command.command, content: command.content, ...stored }, seq),
-      })),
-    );
-    return stored.messageId;
+    return record.messageId;
   }
 }
 

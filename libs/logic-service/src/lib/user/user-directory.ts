@@ -1,4 +1,5 @@
 import { businessUserExt, businessUserInt } from '@gim/contracts';
+import { ErrorCode, GimError } from '@gim/errors';
 import { PromiseClient } from '@gim/rpc';
 
 /** What logic shows of a sender inside the messages it builds. */
@@ -56,6 +57,17 @@ export class UserDirectory {
       resolved.set(user.appUserId, user.userId);
     }
     return resolved;
+  }
+
+  /** gim ids of users named by their app's ids, in the same order; 10301 names those the app does not have. */
+  async requireInApp(appId: number, appUserIds: readonly number[]): Promise<number[]> {
+    const found = await this.resolveInApp(appId, appUserIds);
+    const missing = appUserIds.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      const more = missing.length > 10 ? ` and ${missing.length - 10} more` : '';
+      throw new GimError(ErrorCode.UserNotFound, `user not found: ${missing.slice(0, 10).join(', ')}${more}`);
+    }
+    return appUserIds.map((id) => found.get(id) ?? 0);
   }
 
   /**
