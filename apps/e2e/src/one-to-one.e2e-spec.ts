@@ -260,6 +260,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
               clientMsgId: 'empty-1',
               toUserId: b1.userId,
               toGroupId: 0,
+              toRoomId: 0,
               content: Buffer.alloc(0),
             }).finish(),
           );

@@ -28,8 +28,13 @@ export class Channels {
     return `${this.prefix}gw:${gatewayId}`;
   }
 
-  /** The channel every gateway listens on for messages to all devices and room messages. */
+  /** The channel every gateway listens on for messages to all devices, app closes and the like. */
   broadcast(): string {
     return `${this.prefix}all`;
+  }
+
+  /** A room's channel: only gateways holding a subscriber of the room listen on it. */
+  room(appId: number, roomId: number): string {
+    return `${this.prefix}room:${appId}:${roomId}`;
   }
 }

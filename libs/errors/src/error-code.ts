@@ -17,6 +17,10 @@ export enum ErrorCode {
   GroupOwnerMustTransfer = 10223,
   GroupFull = 10224,
   GroupMemberMuted = 10225,
+  // gim additions: rooms.
+  RoomNotJoined = 10230,
+  RoomHistoryGap = 10231,
+  RoomRateLimited = 10232,
   BadVerificationCode = 10300,
   UserNotFound = 10301,
   TooManyAttempts = 10302,
@@ -62,6 +66,10 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   [ErrorCode.GroupOwnerMustTransfer]: 'the owner must transfer ownership first',
   [ErrorCode.GroupFull]: 'the group is full',
   [ErrorCode.GroupMemberMuted]: 'the member is muted in this group',
+  [ErrorCode.RoomNotJoined]: 'the connection is not in that room',
+  [ErrorCode.RoomHistoryGap]:
+    'subscribed, but messages after the given seq are no longer in the room history',
+  [ErrorCode.RoomRateLimited]: 'too many room messages; retry later',
   [ErrorCode.BadVerificationCode]: 'bad verification code',
   [ErrorCode.UserNotFound]: 'user not found',
   [ErrorCode.TooManyAttempts]: 'too many sign-in attempts; retry later',

@@ -1,5 +1,6 @@
 // Test doubles for the core's unit tests: a recording transport, an in-memory logic and a manual clock.
-import { logicDevice, logicMessageExt, logicMessageInt } from '@gim/contracts';
+import { Channels, MemoryBus } from '@gim/bus';
+import { logicDevice, logicMessageExt, logicMessageInt, logicRoom } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
 import { CloseNotice, decodePacket, encodePacket, Packet, PacketCommand, Reply } from '@gim/protocol';
 import { ConnectionTransport } from '../src/lib/core/connection';
@@ -7,6 +8,7 @@ import { Framing } from '../src/lib/core/framing';
 import { GatewayCore, GatewayCoreOptions } from '../src/lib/core/gateway-core';
 import { SILENT_LOGGER } from '../src/lib/core/logger';
 import { Clock } from '../src/lib/core/sweeper';
+import { BusRoomFeed } from '../src/lib/fanout.subscriber';
 import type { LogicClient } from '../src/lib/logic-client';
 
 /** Framing whose write units are bare packets, so that the fakes can read what was written. */
@@ -155,6 +157,37 @@ export class InMemoryLogic implements LogicClient {
   async deviceAck(request: logicMessageInt.DeviceAckRequest): Promise<void> {
     this.acks.push(request);
   }
+
+  /** ReadRoomHistory requests, in order. */
+  readonly historyReads: logicRoom.ReadRoomHistoryRequest[] = [];
+  /** What the next ReadRoomHistory calls answer, in order (then an empty page of an empty room). */
+  readonly historyPages: logicRoom.ReadRoomHistoryReply[] = [];
+  /** When set, the next ReadRoomHistory waits for this promise. */
+  historyGate: Promise<void> | undefined;
+  /** SendRoomMessage requests, in order. */
+  readonly roomSends: logicRoom.SendRoomMessageRequest[] = [];
+
+  async readRoomHistory(request: logicRoom.ReadRoomHistoryRequest): Promise<logicRoom.ReadRoomHistoryReply> {
+    this.historyReads.push(request);
+    const gate = this.historyGate;
+    this.historyGate = undefined;
+    if (gate) await gate;
+    return (
+      this.historyPages.shift() ?? {
+        messages: [],
+        hasMore: false,
+        firstSeq: 1,
+        lastSeq: 0,
+        missed: false,
+        lost: false,
+      }
+    );
+  }
+
+  async sendRoomMessage(request: logicRoom.SendRoomMessageRequest): Promise<logicRoom.SendRoomMessageReply> {
+    this.roomSends.push(request);
+    return { seq: this.roomSends.length, createdAt: 1 };
+  }
 }
 
 /**
@@ -166,14 +199,19 @@ export function testCore(overrides: Partial<GatewayCoreOptions> = {}): {
   logic: InMemoryLogic;
   clock: ManualClock;
   flush: () => void;
+  bus: MemoryBus;
+  channels: Channels;
 } {
   const logic = new InMemoryLogic();
+  const bus = new MemoryBus();
+  const channels = new Channels('test:');
   const clock = new ManualClock();
   const pending: Array<() => void> = [];
   const core = new GatewayCore({
     gatewayId: 'gw-test',
     framing: PACKET_FRAMING,
     logic,
+    roomFeed: new BusRoomFeed(bus, channels),
     clock,
     logger: SILENT_LOGGER,
     maxQueueBytes: 1 << 20,
@@ -192,7 +230,7 @@ export function testCore(overrides: Partial<GatewayCoreOptions> = {}): {
   const flush = (): void => {
     for (let next = pending.shift(); next !== undefined; next = pending.shift()) next();
   };
-  return { core, logic, clock, flush };
+  return { core, logic, clock, flush, bus, channels };
 }
 
 /** Lets pending promise callbacks run. */

@@ -122,7 +122,7 @@ export async function publish(
 ): Promise<void> {
   await bus.publish(
     channel,
-    Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks: [], appCloses: [] }).finish()),
+    Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks: [], appCloses: [], roomJoins: [] }).finish()),
   );
 }
 
@@ -185,6 +185,7 @@ export function sharedScenarios(t: () => TestGateway): void {
         clientMsgId: 'c-1',
         toUserId: 103,
         toGroupId: 0,
+        toRoomId: 0,
         content: Buffer.from('hello'),
       }).finish(),
     );
@@ -206,6 +207,7 @@ export function sharedScenarios(t: () => TestGateway): void {
         clientMsgId: 'c-2',
         toUserId: 404,
         toGroupId: 0,
+        toRoomId: 0,
         content: Buffer.from('x'),
       }).finish(),
     );

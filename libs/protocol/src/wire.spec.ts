@@ -381,7 +381,7 @@ void describe('generated codecs on the library wire module', () => {
           assert.deepEqual(SignInRequest.decode(SignInRequest.encode(signIn).finish()), signIn);
           const reply = { code: int32, message: text, data: content };
           assert.deepEqual(Reply.decode(Reply.encode(reply).finish()), reply);
-          const send = { clientMsgId: text, toUserId: message.roomId, toGroupId: 0, content };
+          const send = { clientMsgId: text, toUserId: message.roomId, toGroupId: 0, toRoomId: 0, content };
           assert.deepEqual(SendMessageRequest.decode(SendMessageRequest.encode(send).finish()), send);
           const sent = { messageId: message.messageId, seq: message.seq, createdAt: message.createdAt };
           assert.deepEqual(SendMessageReply.decode(SendMessageReply.encode(sent).finish()), sent);

@@ -119,6 +119,7 @@ export class TestConnection {
         clientMsgId,
         toUserId,
         toGroupId: 0,
+        toRoomId: 0,
         content: Buffer.from(content),
       }).finish(),
     );
@@ -134,6 +135,7 @@ export class TestConnection {
         clientMsgId,
         toUserId: 0,
         toGroupId: groupId,
+        toRoomId: 0,
         content: Buffer.from(content),
       }).finish(),
     );

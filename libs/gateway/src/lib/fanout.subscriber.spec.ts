@@ -30,7 +30,9 @@ function batch(
   appCloses: connectInt.AppClose[] = [],
 ): Buffer {
   const framed = pushes.map((push) => ({ appId: 0, ...push }));
-  return Buffer.from(connectInt.GatewayBatch.encode({ pushes: framed, kicks, appCloses }).finish());
+  return Buffer.from(
+    connectInt.GatewayBatch.encode({ pushes: framed, kicks, appCloses, roomJoins: [] }).finish(),
+  );
 }
 
 async function gatewayWithDevices(

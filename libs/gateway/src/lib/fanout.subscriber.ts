@@ -2,10 +2,27 @@ import { BusHandler, Channels, FanoutBus } from '@gim/bus';
 import { connectInt } from '@gim/contracts';
 import { GatewayCore } from './core/gateway-core';
 import { GatewayLogger } from './core/logger';
+import { RoomFeed } from './core/rooms';
+
+/** Rooms' channels on the bus: a gateway listens to a room's channel only while it has a subscriber there. */
+export class BusRoomFeed implements RoomFeed {
+  constructor(
+    private readonly bus: FanoutBus,
+    private readonly channels: Channels,
+  ) {}
+
+  subscribe(appId: number, roomId: number, handler: BusHandler): Promise<void> {
+    return this.bus.subscribe(this.channels.room(appId, roomId), handler);
+  }
+
+  unsubscribe(appId: number, roomId: number, handler: BusHandler): Promise<void> {
+    return this.bus.unsubscribe(this.channels.room(appId, roomId), handler);
+  }
+}
 
 /**
  * Receives GatewayBatch payloads from the bus (this gateway's channel and the broadcast channel) and hands
- * their pushes and kicks to the core. A push with no device ids on the broadcast channel goes to everyone.
+ * their pushes, kicks and room joins to the core. A push with no device ids on the broadcast channel goes to everyone.
  */
 export class FanoutSubscriber {
   private subscriptions: Array<[channel: string, handler: BusHandler]> = [];
@@ -57,6 +74,7 @@ export class FanoutSubscriber {
       this.core.pushEncoded(push.packet, all ? 'all' : push.deviceIds, all ? push.appId : 0);
     }
     for (const kick of batch.kicks) this.core.kick(kick.deviceId, kick.connId, kick.code, kick.reason);
+    for (const join of batch.roomJoins) this.core.roomJoin(join);
     if (broadcast) {
       for (const close of batch.appCloses) this.core.closeApp(close.appId, close.code, close.reason);
     }

@@ -6,6 +6,7 @@ import { ConnectIntGrpcController } from './connect-int.grpc';
 import { TCP_FRAMING, WS_FRAMING } from './core/framing';
 import { GatewayCore } from './core/gateway-core';
 import { CoarseClock } from './core/sweeper';
+import { BusRoomFeed } from './fanout.subscriber';
 import { GatewayRuntime } from './gateway.runtime';
 import { CLIENT_SERVER, GATEWAY_SETTINGS, GatewaySettings, LOGIC_CLIENT, LOGIC_GRPC } from './gateway.tokens';
 import { createLogicClient, LogicClient, logicClientOptions } from './logic-client';
@@ -46,6 +47,7 @@ export class GatewayModule {
               gatewayId: settings.gatewayId,
               framing: settings.transport === 'tcp' ? TCP_FRAMING : WS_FRAMING,
               logic,
+              roomFeed: new BusRoomFeed(settings.bus, settings.channels),
               clock: new CoarseClock(),
               logger,
               maxQueueBytes: config.GIM_SEND_QUEUE_MAX_BYTES,

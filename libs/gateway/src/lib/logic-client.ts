@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { ClientGrpc } from '@nestjs/microservices';
-import { logicDevice, logicMessageExt, logicMessageInt } from '@gim/contracts';
+import { logicDevice, logicMessageExt, logicMessageInt, logicRoom } from '@gim/contracts';
 import {
   DEFAULT_DEADLINE_MS,
   grpcClientOptions,
@@ -36,11 +36,19 @@ export interface LogicClient {
   deviceSync(request: logicMessageInt.DeviceSyncRequest): Promise<logicMessageExt.SyncReply>;
   /** Records a signed-in device's acknowledged seq. */
   deviceAck(request: logicMessageInt.DeviceAckRequest): Promise<unknown>;
+  /** A page of a room's history after a seq, for a joining connection. */
+  readRoomHistory(request: logicRoom.ReadRoomHistoryRequest): Promise<logicRoom.ReadRoomHistoryReply>;
+  /** Sends a signed-in device's message to the room its connection is in. */
+  sendRoomMessage(request: logicRoom.SendRoomMessageRequest): Promise<logicRoom.SendRoomMessageReply>;
 }
 
-/** ClientsModule options of the channel to logic at `address` (DeviceIntService and MessageIntService). */
+/** ClientsModule options of the channel to logic at `address` (DeviceIntService, MessageIntService, RoomIntService). */
 export function logicClientOptions(address: string): GrpcClientProvider {
-  return grpcClientOptions(address, ['logic'], ['logic/device.int.proto', 'logic/message.int.proto']);
+  return grpcClientOptions(
+    address,
+    ['logic'],
+    ['logic/device.int.proto', 'logic/message.int.proto', 'logic/room.int.proto'],
+  );
 }
 
 /** A LogicClient over a ClientGrpc of logicClientOptions, with the internal credential; Nest closes the channel. */
@@ -54,6 +62,11 @@ export function createLogicClient(grpc: ClientGrpc, internalSecret: string): Log
   const messages = promiseClient<logicMessageInt.MessageIntServiceClient>(
     grpc,
     logicMessageInt.MESSAGE_INT_SERVICE_NAME,
+    settings,
+  );
+  const rooms = promiseClient<logicRoom.RoomIntServiceClient>(
+    grpc,
+    logicRoom.ROOM_INT_SERVICE_NAME,
     settings,
   );
   const credential = new Metadata();
@@ -74,5 +87,7 @@ export function createLogicClient(grpc: ClientGrpc, internalSecret: string): Log
     sendUserMessage: (request) => sends.send(request),
     deviceSync: (request) => messages.deviceSync(request),
     deviceAck: (request) => messages.deviceAck(request),
+    readRoomHistory: (request) => rooms.readRoomHistory(request),
+    sendRoomMessage: (request) => rooms.sendRoomMessage(request),
   };
 }

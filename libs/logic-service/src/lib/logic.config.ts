@@ -51,6 +51,36 @@ export class LogicConfig extends CommonConfig {
   @Max(100_000)
   GIM_GROUP_MAX_MEMBERS: number = 1000;
 
+  /** Messages each room keeps for catch-up after a reconnect. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  GIM_ROOM_HISTORY_MAX: number = 1000;
+
+  /** Seconds a room message stays in the room's history. */
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24 * 3600)
+  GIM_ROOM_HISTORY_SECONDS: number = 600;
+
+  /** Milliseconds a room's non-priority messages may wait to leave together (0: each leaves at once). */
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  GIM_ROOM_MERGE_MS: number = 10;
+
+  /** Room messages a user may send per second over the long connection. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  GIM_ROOM_SEND_PER_SECOND: number = 10;
+
+  /** Room messages that may wait to be sent in one logic process; beyond it pushes get 10501 (busy, retry). */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  GIM_ROOM_QUEUE_MAX: number = 50_000;
+
   /** Largest message body accepted, in bytes; with its envelope it must fit a client frame (64 KiB by default). */
   @IsInt()
   @Min(1)

@@ -32,6 +32,10 @@ import { PushToAllUseCase, PushToUsersUseCase } from './message/push-to-users.us
 import { SendUserMessageUseCase } from './message/send-user-message.usecase';
 import { AckMessagesUseCase, SyncMessagesUseCase } from './message/sync-messages.usecase';
 import { PresenceStore } from './presence/presence';
+import { RoomIntGrpc } from './room/room.grpc';
+import { RoomLog } from './room/room-log';
+import { RoomPusher } from './room/room-pusher';
+import { RoomUseCases } from './room/room.usecases';
 import { UserDirectory } from './user/user-directory';
 
 /** What logic's module is built from; created by startLogic. */
@@ -41,6 +45,7 @@ export interface LogicRuntime {
   dataSource: DataSource;
   bus: FanoutBus;
   presence: PresenceStore;
+  rooms: RoomLog;
 }
 
 /** Injection token of the ClientGrpc (ClientsModule) of business. */
@@ -67,13 +72,24 @@ export class LogicModule {
           },
         ]),
       ],
-      controllers: [DeviceIntGrpc, MessageIntGrpc, MessageExtGrpc, GroupIntGrpc, GroupExtGrpc],
+      controllers: [DeviceIntGrpc, MessageIntGrpc, MessageExtGrpc, GroupIntGrpc, GroupExtGrpc, RoomIntGrpc],
       providers: [
         { provide: LogicConfig, useValue: runtime.config },
         { provide: INTERNAL_SECRET, useValue: runtime.internalSecret },
         { provide: DataSource, useValue: runtime.dataSource },
         { provide: FanoutBus, useValue: runtime.bus },
         { provide: PresenceStore, useValue: runtime.presence },
+        { provide: RoomLog, useValue: runtime.rooms },
+        {
+          provide: RoomPusher,
+          useFactory: () =>
+            new RoomPusher(runtime.rooms, {
+              mergeMs: runtime.config.GIM_ROOM_MERGE_MS,
+              maxWaiting: runtime.config.GIM_ROOM_QUEUE_MAX,
+              maxBatch: 500,
+            }),
+        },
+        RoomUseCases,
         { provide: Channels, useValue: new Channels(runtime.config.GIM_REDIS_PREFIX) },
         {
           provide: UserDirectory,

@@ -9,6 +9,9 @@ import { LogicModule } from './logic.module';
 import { MemoryPresence } from './presence/memory-presence';
 import { PresenceStore } from './presence/presence';
 import { RedisPresence } from './presence/redis-presence';
+import { MemoryRoomLog } from './room/memory-room-log';
+import { RedisRoomLog } from './room/redis-room-log';
+import { RoomLog } from './room/room-log';
 
 /** A running logic service. */
 export interface RunningLogic {
@@ -37,9 +40,16 @@ export async function startLogic(config: LogicConfig, options: LogicOptions): Pr
   if (ownBus && memory)
     throw new Error('GIM_PRESENCE=memory needs the in-process bus shared with the gateways');
   const bus = options.bus ?? new RedisBus(config.GIM_REDIS_URL);
+  const roomLimits = {
+    maxMessages: config.GIM_ROOM_HISTORY_MAX,
+    maxAgeMs: config.GIM_ROOM_HISTORY_SECONDS * 1000,
+  };
+  const rooms: RoomLog = memory
+    ? new MemoryRoomLog(bus, roomLimits)
+    : new RedisRoomLog(config.GIM_REDIS_URL, config.GIM_REDIS_PREFIX, roomLimits);
 
   const app = await NestFactory.createMicroservice(
-    LogicModule.create({ config, internalSecret: options.internalSecret, dataSource, bus, presence }),
+    LogicModule.create({ config, internalSecret: options.internalSecret, dataSource, bus, presence, rooms }),
     {
       ...grpcServerOptions(config.GIM_LOGIC_GRPC_URL, ['logic'], LOGIC_PROTO_FILES),
       logger: logLevels(config.GIM_LOG_LEVEL),
@@ -55,6 +65,7 @@ export async function startLogic(config: LogicConfig, options: LogicOptions): Pr
     async close() {
       await app.close();
       await presence.close();
+      await rooms.close();
       if (ownBus) await bus.close();
       await dataSource.destroy();
     },
@@ -68,4 +79,5 @@ const LOGIC_PROTO_FILES = [
   'logic/message.int.proto',
   'logic/group.int.proto',
   'logic/group.ext.proto',
+  'logic/room.int.proto',
 ];

@@ -140,6 +140,7 @@ export async function runDirect(mode: Mode, pinning: Pinning, options: DirectOpt
         clientMsgId,
         toUserId: at(sessions, options.pairs + pair).userId,
         toGroupId: 0,
+        toRoomId: 0,
         content,
       }).finish();
       try {
@@ -230,6 +231,7 @@ export async function runDirect(mode: Mode, pinning: Pinning, options: DirectOpt
         clientMsgId,
         toUserId: at(sessions, options.pairs + record.pair).userId,
         toGroupId: 0,
+        toRoomId: 0,
         content: record.content,
       }).finish();
       const reply = await at(senders, record.pair)

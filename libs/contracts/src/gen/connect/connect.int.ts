@@ -50,6 +50,26 @@ export interface GatewayBatch {
   kicks: Kick[];
   /** apps whose every connection closes (broadcast channel only) */
   appCloses: AppClose[];
+  /** connections an integrator moves into a room (RoomIntService.SubscribeRoom) */
+  roomJoins: RoomJoin[];
+}
+
+/** Moves one connection into a room, as if it had sent PC_SUBSCRIBE_ROOM. */
+export interface RoomJoin {
+  /** the device whose connection joins */
+  deviceId: number;
+  /** the gateway's id of that connection */
+  connId: number;
+  /** the room; 0 leaves the current room */
+  roomId: number;
+  /** replay the room's messages after this seq first; 0 for live messages only */
+  seq: number;
+}
+
+/** What logic publishes on a room's channel: the room's next messages, in seq order, each encoded once. */
+export interface RoomBatch {
+  /** each an encoded connect.Message with room_id and the room's seq */
+  messages: Buffer[];
 }
 
 /** One encoded packet for a set of devices on the same gateway. */
@@ -291,7 +311,7 @@ export const PushAllMessage: MessageFns<PushAllMessage> = {
 };
 
 function createBaseGatewayBatch(): GatewayBatch {
-  return { pushes: [], kicks: [], appCloses: [] };
+  return { pushes: [], kicks: [], appCloses: [], roomJoins: [] };
 }
 
 export const GatewayBatch: MessageFns<GatewayBatch> = {
@@ -304,6 +324,9 @@ export const GatewayBatch: MessageFns<GatewayBatch> = {
     }
     for (const v of message.appCloses) {
       AppClose.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.roomJoins) {
+      RoomJoin.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -343,6 +366,139 @@ export const GatewayBatch: MessageFns<GatewayBatch> = {
             }
 
             message.appCloses.push(AppClose.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.roomJoins.push(RoomJoin.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRoomJoin(): RoomJoin {
+  return { deviceId: 0, connId: 0, roomId: 0, seq: 0 };
+}
+
+export const RoomJoin: MessageFns<RoomJoin> = {
+  encode(message: RoomJoin, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deviceId !== 0) {
+      writer.uint32(8).uint64(message.deviceId);
+    }
+    if (message.connId !== 0) {
+      writer.uint32(16).uint64(message.connId);
+    }
+    if (message.roomId !== 0) {
+      writer.uint32(24).uint64(message.roomId);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(32).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomJoin {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomJoin();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.deviceId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.connId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.roomId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRoomBatch(): RoomBatch {
+  return { messages: [] };
+}
+
+export const RoomBatch: MessageFns<RoomBatch> = {
+  encode(message: RoomBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      writer.uint32(10).bytes(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomBatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomBatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(Buffer.from(reader.bytes()));
             continue;
           }
         }

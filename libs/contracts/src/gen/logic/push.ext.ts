@@ -43,6 +43,16 @@ export interface GroupMessagePush {
   content: Buffer;
 }
 
+/** Content of a MC_ROOM_CHAT message. */
+export interface RoomMessagePush {
+  /** the sender */
+  fromUser: User | undefined;
+  /** the room */
+  roomId: number;
+  /** the body the sender wrote */
+  content: Buffer;
+}
+
 /** Content of a MC_UPDATE_GROUP message: a group's profile changed, or it was dissolved. */
 export interface UpdateGroupPush {
   /** who changed it (the app's user id; 0 for the integrator) */
@@ -290,6 +300,74 @@ export const GroupMessagePush: MessageFns<GroupMessagePush> = {
             }
 
             message.groupId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRoomMessagePush(): RoomMessagePush {
+  return { fromUser: undefined, roomId: 0, content: Buffer.alloc(0) };
+}
+
+export const RoomMessagePush: MessageFns<RoomMessagePush> = {
+  encode(message: RoomMessagePush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromUser !== undefined) {
+      User.encode(message.fromUser, writer.uint32(10).fork()).join();
+    }
+    if (message.roomId !== 0) {
+      writer.uint32(16).uint64(message.roomId);
+    }
+    if (message.content.length !== 0) {
+      writer.uint32(26).bytes(message.content);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomMessagePush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomMessagePush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fromUser = User.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.roomId = longToNumber(reader.uint64());
             continue;
           }
           case 3: {

@@ -9,10 +9,10 @@ import { BinaryReader, BinaryWriter } from '@gim/protocol';
 import type { Metadata } from '@grpc/grpc-js';
 import { GrpcMethod, GrpcStreamMethod } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
-import { MessageCommand } from '../connect/connect.ext';
+import { Message, MessageCommand } from '../connect/connect.ext';
 import { Empty } from '../google/protobuf/empty';
 
-/** Internal room calls (rooms are read-diffused: one stream per room). */
+/** Internal room calls. Rooms are read-diffused: one stream per room with a bounded history, no inbox rows. */
 
 /** A message for a room. */
 export interface PushRoomRequest {
@@ -22,22 +22,74 @@ export interface PushRoomRequest {
   command: MessageCommand;
   /** the message body */
   content: Buffer;
-  /** when the sender sent it, milliseconds since the Unix epoch */
+  /** when the sender sent it, milliseconds since the Unix epoch; the message's created_at (0: now) */
   sendTime: number;
-  /** true for messages that must not be dropped under load */
+  /** true writes it out at once; other messages may wait a few milliseconds to leave together */
   isPriority: boolean;
 }
 
 /** A device joins or leaves a room. */
 export interface SubscribeRoomRequest {
-  /** the device's user */
+  /** the device's user (the app's user id) */
   userId: number;
-  /** the device */
+  /** the device; it must be connected */
   deviceId: number;
   /** the room; 0 leaves */
   roomId: number;
-  /** the highest room seq the device holds */
+  /** the highest room seq the device holds; 0 for live messages only */
   seq: number;
+}
+
+/** Where a joining connection's catch-up stands. */
+export interface ReadRoomHistoryRequest {
+  /** the connection's app */
+  appId: number;
+  /** the room */
+  roomId: number;
+  /** return the messages after this seq */
+  seq: number;
+  /** at most this many messages; 0 means the server default */
+  limit: number;
+}
+
+/** A page of a room's history. */
+export interface ReadRoomHistoryReply {
+  /** ascending seq, each after the request's seq (all of the history when missed) */
+  messages: Message[];
+  /** more history follows the last message */
+  hasMore: boolean;
+  /** the oldest seq in the history (last_seq + 1 when it is empty) */
+  firstSeq: number;
+  /** the room's latest seq (0 for a room with no message yet) */
+  lastSeq: number;
+  /** messages after the request's seq are gone: older than the history, or the history was lost */
+  missed: boolean;
+  /** set with missed when the history was lost (e.g. its Redis restarted) rather than aged out */
+  lost: boolean;
+}
+
+/** A room message from a signed-in device. */
+export interface SendRoomMessageRequest {
+  /** the sender, as authenticated by the gateway */
+  userId: number;
+  /** the sending device */
+  deviceId: number;
+  /** the sender's app */
+  appId: number;
+  /** the room the connection is in */
+  roomId: number;
+  /** chosen by the sender; a retry with the same id while the message is in history returns the first result */
+  clientMsgId: string;
+  /** the message body */
+  content: Buffer;
+}
+
+/** Where the room message went. */
+export interface SendRoomMessageReply {
+  /** its room seq */
+  seq: number;
+  /** when it was sent, milliseconds since the Unix epoch */
+  createdAt: number;
 }
 
 function createBasePushRoomRequest(): PushRoomRequest {
@@ -209,33 +261,399 @@ export const SubscribeRoomRequest: MessageFns<SubscribeRoomRequest> = {
   },
 };
 
-/** Internal: room messages and subscriptions. */
+function createBaseReadRoomHistoryRequest(): ReadRoomHistoryRequest {
+  return { appId: 0, roomId: 0, seq: 0, limit: 0 };
+}
+
+export const ReadRoomHistoryRequest: MessageFns<ReadRoomHistoryRequest> = {
+  encode(message: ReadRoomHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== 0) {
+      writer.uint32(8).uint64(message.appId);
+    }
+    if (message.roomId !== 0) {
+      writer.uint32(16).uint64(message.roomId);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(24).uint64(message.seq);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(32).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadRoomHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadRoomHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.roomId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReadRoomHistoryReply(): ReadRoomHistoryReply {
+  return { messages: [], hasMore: false, firstSeq: 0, lastSeq: 0, missed: false, lost: false };
+}
+
+export const ReadRoomHistoryReply: MessageFns<ReadRoomHistoryReply> = {
+  encode(message: ReadRoomHistoryReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      Message.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(16).bool(message.hasMore);
+    }
+    if (message.firstSeq !== 0) {
+      writer.uint32(24).uint64(message.firstSeq);
+    }
+    if (message.lastSeq !== 0) {
+      writer.uint32(32).uint64(message.lastSeq);
+    }
+    if (message.missed !== false) {
+      writer.uint32(40).bool(message.missed);
+    }
+    if (message.lost !== false) {
+      writer.uint32(48).bool(message.lost);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadRoomHistoryReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadRoomHistoryReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(Message.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.firstSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.lastSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.missed = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.lost = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSendRoomMessageRequest(): SendRoomMessageRequest {
+  return { userId: 0, deviceId: 0, appId: 0, roomId: 0, clientMsgId: '', content: Buffer.alloc(0) };
+}
+
+export const SendRoomMessageRequest: MessageFns<SendRoomMessageRequest> = {
+  encode(message: SendRoomMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).uint64(message.userId);
+    }
+    if (message.deviceId !== 0) {
+      writer.uint32(16).uint64(message.deviceId);
+    }
+    if (message.appId !== 0) {
+      writer.uint32(24).uint64(message.appId);
+    }
+    if (message.roomId !== 0) {
+      writer.uint32(32).uint64(message.roomId);
+    }
+    if (message.clientMsgId !== '') {
+      writer.uint32(42).string(message.clientMsgId);
+    }
+    if (message.content.length !== 0) {
+      writer.uint32(50).bytes(message.content);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendRoomMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendRoomMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.deviceId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.roomId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.clientMsgId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSendRoomMessageReply(): SendRoomMessageReply {
+  return { seq: 0, createdAt: 0 };
+}
+
+export const SendRoomMessageReply: MessageFns<SendRoomMessageReply> = {
+  encode(message: SendRoomMessageReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== 0) {
+      writer.uint32(8).uint64(message.seq);
+    }
+    if (message.createdAt !== 0) {
+      writer.uint32(16).int64(message.createdAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendRoomMessageReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendRoomMessageReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.createdAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+/**
+ * Internal: room messages and subscriptions. PushRoom and SubscribeRoom take the internal credential or an
+ * app's credential (then they act inside that app); the other methods are for the gateways.
+ */
 
 export interface RoomIntServiceClient {
-  /** Sends a message to every device subscribed to a room. */
+  /** Sends a message to every device subscribed to a room and keeps it in the room's history. */
 
   pushRoom(request: PushRoomRequest, metadata?: Metadata): Observable<Empty>;
 
-  /** Subscribes a device to a room, replaying what it missed after seq. */
+  /** Moves a connected device into a room (room_id 0: out of its room), replaying what it missed after seq. */
 
   subscribeRoom(request: SubscribeRoomRequest, metadata?: Metadata): Observable<Empty>;
+
+  /** A page of a room's history after a seq, for a gateway catching a joining connection up (gim addition). */
+
+  readRoomHistory(request: ReadRoomHistoryRequest, metadata?: Metadata): Observable<ReadRoomHistoryReply>;
+
+  /** A room message from a signed-in device in that room, for a gateway (gim addition). */
+
+  sendRoomMessage(request: SendRoomMessageRequest, metadata?: Metadata): Observable<SendRoomMessageReply>;
 }
 
-/** Internal: room messages and subscriptions. */
+/**
+ * Internal: room messages and subscriptions. PushRoom and SubscribeRoom take the internal credential or an
+ * app's credential (then they act inside that app); the other methods are for the gateways.
+ */
 
 export interface RoomIntServiceController {
-  /** Sends a message to every device subscribed to a room. */
+  /** Sends a message to every device subscribed to a room and keeps it in the room's history. */
 
   pushRoom(request: PushRoomRequest, metadata?: Metadata): void | Promise<void>;
 
-  /** Subscribes a device to a room, replaying what it missed after seq. */
+  /** Moves a connected device into a room (room_id 0: out of its room), replaying what it missed after seq. */
 
   subscribeRoom(request: SubscribeRoomRequest, metadata?: Metadata): void | Promise<void>;
+
+  /** A page of a room's history after a seq, for a gateway catching a joining connection up (gim addition). */
+
+  readRoomHistory(
+    request: ReadRoomHistoryRequest,
+    metadata?: Metadata,
+  ): Promise<ReadRoomHistoryReply> | Observable<ReadRoomHistoryReply> | ReadRoomHistoryReply;
+
+  /** A room message from a signed-in device in that room, for a gateway (gim addition). */
+
+  sendRoomMessage(
+    request: SendRoomMessageRequest,
+    metadata?: Metadata,
+  ): Promise<SendRoomMessageReply> | Observable<SendRoomMessageReply> | SendRoomMessageReply;
 }
 
 export function RoomIntServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ['pushRoom', 'subscribeRoom'];
+    const grpcMethods: string[] = ['pushRoom', 'subscribeRoom', 'readRoomHistory', 'sendRoomMessage'];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod('RoomIntService', method)(constructor.prototype[method], method, descriptor);

@@ -1,5 +1,6 @@
 import { Packet } from '@gim/protocol';
 import type { AddressSlot } from './admission';
+import type { GatewayRoom } from './rooms';
 
 /** What the core needs from one client socket; the TCP and WebSocket adapters implement it. */
 export interface ConnectionTransport {
@@ -55,6 +56,8 @@ export class Connection {
   readingPaused = false;
   /** Packets that arrived while the sign-in was being checked, handled once it succeeds (copies). */
   held: Packet[] | undefined = undefined;
+  /** The room the connection is in (joining or live), if any. */
+  room: GatewayRoom | undefined = undefined;
   /** The client address's unauthenticated slot, held until the connection signs in or closes. */
   slot: AddressSlot | undefined;
 

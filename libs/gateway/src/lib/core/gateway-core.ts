@@ -7,7 +7,9 @@ import {
   messagePacket,
   Packet,
   ProtocolError,
+  PacketCommand,
   replyPacket,
+  SubscribeRoomReply,
 } from '@gim/protocol';
 import type { LogicClient } from '../logic-client';
 import { AddressSlot, AddressSlots } from './admission';
@@ -17,6 +19,7 @@ import { Framing } from './framing';
 import { GatewayLogger } from './logger';
 import { Outbound } from './outbound';
 import { INTERNAL_ERROR_CODE, PacketRouter, RouterHost } from './packet-router';
+import { JoinOutcome, RoomFeed, Rooms } from './rooms';
 import { Clock, Sweeper } from './sweeper';
 
 /** Settings and dependencies of a GatewayCore. */
@@ -27,6 +30,8 @@ export interface GatewayCoreOptions {
   framing: Framing;
   /** The logic calls. */
   logic: LogicClient;
+  /** Where rooms' messages come from. */
+  roomFeed: RoomFeed;
   /** Time source (a CoarseClock in production). */
   clock: Clock;
   logger: GatewayLogger;
@@ -72,6 +77,8 @@ export class GatewayCore implements RouterHost {
   readonly sweeper: Sweeper;
   /** Per-address count of the sockets that have not signed in. */
   readonly slots: AddressSlots;
+  /** The rooms this gateway's connections are in. */
+  readonly rooms: Rooms;
   private readonly framing: Framing;
   private readonly logic: LogicClient;
   private readonly clock: Clock;
@@ -95,6 +102,14 @@ export class GatewayCore implements RouterHost {
       lingerMs: options.lingerMs,
       defer: options.defer,
     });
+    this.rooms = new Rooms(
+      options.roomFeed,
+      options.logic,
+      options.framing,
+      this.outbound,
+      options.logger,
+      (connection, code, reason) => this.abort(connection, code, reason),
+    );
     this.router = new PacketRouter({
       gatewayId: options.gatewayId,
       logic: options.logic,
@@ -178,6 +193,7 @@ export class GatewayCore implements RouterHost {
     if (connection.state === 'closed') return;
     connection.state = 'closed';
     connection.held = undefined;
+    this.rooms.leave(connection);
     connection.slot?.release();
     this.outbound.discard(connection);
     this.registry.remove(connection);
@@ -198,6 +214,7 @@ export class GatewayCore implements RouterHost {
   close(connection: Connection, code: number, reason: string): void {
     if (!connection.isOpen) return;
     connection.state = 'closing';
+    this.rooms.leave(connection);
     connection.closingSince = this.clock.now();
     this.outbound.writeLast(connection, this.framing.encode(closePacket(code, reason)));
     connection.transport.end(code, reason);
@@ -207,6 +224,7 @@ export class GatewayCore implements RouterHost {
   abort(connection: Connection, code: number, reason: string): void {
     if (!connection.isOpen) return;
     connection.state = 'closing';
+    this.rooms.leave(connection);
     connection.closingSince = this.clock.now();
     this.outbound.discard(connection);
     connection.transport.write([this.framing.encode(closePacket(code, reason))]);
@@ -221,6 +239,7 @@ export class GatewayCore implements RouterHost {
       connection.state = 'closing';
       connection.closingSince = this.clock.now();
     }
+    this.rooms.leave(connection);
     this.outbound.discard(connection);
     connection.transport.destroy();
   }
@@ -293,6 +312,29 @@ export class GatewayCore implements RouterHost {
     const connection = connId === 0 ? this.registry.device(deviceId) : this.registry.get(connId);
     if (connection === undefined || connection.identity?.deviceId !== deviceId) return;
     this.close(connection, code, reason);
+  }
+
+  /**
+   * Moves a signed-in connection into room `roomId` (0: out of its room), replaying its history after `seq`.
+   * The PC_SUBSCRIBE_ROOM reply carries `requestId` ('' when an integrator moved the connection).
+   */
+  joinRoom(connection: Connection, requestId: string, roomId: number, seq: number): void {
+    if (connection.state !== 'signed-in') return;
+    const answer = ({ code, message, reply }: JoinOutcome): void => {
+      if (connection.state !== 'signed-in') return;
+      const data = SubscribeRoomReply.encode(reply).finish();
+      this.send(connection, replyPacket(requestId, PacketCommand.PC_SUBSCRIBE_ROOM, code, message, data));
+    };
+    this.rooms
+      .join(connection, roomId, seq, answer)
+      .catch((error: unknown) => this.failed(connection, error));
+  }
+
+  /** Applies an integrator's RoomJoin to the device's connection here, if it is still the one named. */
+  roomJoin(join: { deviceId: number; connId: number; roomId: number; seq: number }): void {
+    const connection = this.registry.get(join.connId);
+    if (connection === undefined || connection.identity?.deviceId !== join.deviceId) return;
+    this.joinRoom(connection, '', join.roomId, join.seq);
   }
 
   /** Closes every signed-in connection of an app (PC_CLOSE with the code and reason). */

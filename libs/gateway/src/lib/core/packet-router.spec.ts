@@ -120,13 +120,12 @@ void describe('PacketRouter', () => {
     assert.equal(conn.state, 'signed-in');
   });
 
-  void it('answers unknown and server-only commands with 10402, never echoing a server command, rooms with "not available yet"', async () => {
+  void it('answers unknown and server-only commands with 10402, never echoing a server command', async () => {
     const { core, flush, transport, conn } = await signedIn();
     core.receive(conn, packet(99));
     core.receive(conn, packet(PacketCommand.PC_MESSAGE));
     core.receive(conn, packet(PacketCommand.PC_CLOSE));
     core.receive(conn, packet(PacketCommand.PC_SYNC_NOTICE));
-    core.receive(conn, packet(PacketCommand.PC_SUBSCRIBE_ROOM));
     core.receive(conn, packet(PacketCommand.PC_HEARTBEAT));
     flush();
     const replies = transport.replies();
@@ -137,12 +136,10 @@ void describe('PacketRouter', () => {
         { requestId: 'r4', command: PacketCommand.PC_UNKNOWN, code: ErrorCode.UnknownCommand },
         { requestId: 'r8', command: PacketCommand.PC_UNKNOWN, code: ErrorCode.UnknownCommand },
         { requestId: 'r9', command: PacketCommand.PC_UNKNOWN, code: ErrorCode.UnknownCommand },
-        { requestId: 'r3', command: PacketCommand.PC_SUBSCRIBE_ROOM, code: ErrorCode.UnknownCommand },
         { requestId: 'r2', command: PacketCommand.PC_HEARTBEAT, code: 0 },
       ],
     );
     assert.match(replies[1]!.message, /sent by the server only/);
-    assert.equal(replies[4]!.message, 'rooms are not available yet');
     assert.equal(transport.packets().filter((p) => p.command === PacketCommand.PC_CLOSE).length, 0);
     assert.equal(conn.state, 'signed-in');
   });
@@ -153,6 +150,7 @@ void describe('PacketRouter', () => {
       clientMsgId: 'c-1',
       toUserId: 6,
       toGroupId: 0,
+      toRoomId: 0,
       content: Buffer.from('hi'),
     }).finish();
     core.receive(conn, packet(PacketCommand.PC_SEND_MESSAGE, content, 'send-1'));
@@ -192,6 +190,7 @@ void describe('PacketRouter', () => {
         clientMsgId: 'x',
         toUserId: 2,
         toGroupId: 0,
+        toRoomId: 0,
         content: Buffer.alloc(0),
       }).finish(),
     );

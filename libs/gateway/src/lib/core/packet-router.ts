@@ -7,6 +7,7 @@ import {
   SendMessageReply,
   SendMessageRequest,
   SignInRequest,
+  SubscribeRoomRequest,
   SyncReply,
   SyncRequest,
 } from '@gim/protocol';
@@ -32,6 +33,8 @@ export interface RouterHost {
   register(connection: Connection): void;
   /** Tells logic a signed-in connection is gone. */
   reportOffline(connection: Connection): void;
+  /** Moves a signed-in connection into a room (0: out of its room); the reply carries `requestId`. */
+  joinRoom(connection: Connection, requestId: string, roomId: number, seq: number): void;
 }
 
 /** Dependencies of a PacketRouter. */
@@ -200,7 +203,7 @@ export class PacketRouter {
         this.reply(connection, packet, 0, '');
         return;
       case PacketCommand.PC_SUBSCRIBE_ROOM:
-        this.reply(connection, packet, ErrorCode.UnknownCommand, 'rooms are not available yet');
+        this.subscribeRoom(connection, packet);
         return;
       case PacketCommand.PC_SEND_MESSAGE:
         this.sendMessage(connection, packet);
@@ -229,6 +232,20 @@ export class PacketRouter {
     }
   }
 
+  private subscribeRoom(connection: Connection, packet: Packet): void {
+    const request = decodeContent(SubscribeRoomRequest, packet.content);
+    if (request === undefined || !isIdOrZero(request.roomId) || !isIdOrZero(request.seq)) {
+      this.reply(
+        connection,
+        packet,
+        ErrorCode.BadRequest,
+        'bad request: content is not a SubscribeRoomRequest with a room_id and seq up to 2^53-1',
+      );
+      return;
+    }
+    this.host.joinRoom(connection, packet.requestId, request.roomId, request.seq);
+  }
+
   private sendMessage(connection: Connection, packet: Packet): void {
     const request = decodeContent(SendMessageRequest, packet.content);
     if (request === undefined) {
@@ -238,6 +255,10 @@ export class PacketRouter {
         ErrorCode.BadRequest,
         'bad request: content is not a SendMessageRequest',
       );
+      return;
+    }
+    if (request.toRoomId !== 0) {
+      this.sendRoomMessage(connection, packet, request);
       return;
     }
     this.call(connection, packet, async ({ userId, deviceId }) => {
@@ -254,6 +275,31 @@ export class PacketRouter {
         seq: sent.seq,
         createdAt: sent.createdAt,
       }).finish();
+    });
+  }
+
+  // A room message: only to the room the connection is in (joining or live).
+  private sendRoomMessage(connection: Connection, packet: Packet, request: SendMessageRequest): void {
+    if (request.toUserId !== 0 || request.toGroupId !== 0 || !isId(request.toRoomId)) {
+      const reason = 'bad request: a room message names to_room_id only, up to 2^53-1';
+      this.reply(connection, packet, ErrorCode.BadRequest, reason);
+      return;
+    }
+    if (connection.room?.roomId !== request.toRoomId) {
+      const reason = `the connection is not in room ${request.toRoomId}; subscribe to it first`;
+      this.reply(connection, packet, ErrorCode.RoomNotJoined, reason);
+      return;
+    }
+    this.call(connection, packet, async ({ userId, deviceId, appId }) => {
+      const sent = await this.logic.sendRoomMessage({
+        userId,
+        deviceId,
+        appId,
+        roomId: request.toRoomId,
+        clientMsgId: request.clientMsgId,
+        content: request.content,
+      });
+      return SendMessageReply.encode({ messageId: 0, seq: sent.seq, createdAt: sent.createdAt }).finish();
     });
   }
 

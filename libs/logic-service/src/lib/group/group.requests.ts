@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { IsClientMsgId } from '../message/message.requests';
 import {
   ArrayMaxSize,
   IsArray,
@@ -6,7 +7,6 @@ import {
   IsIn,
   IsInt,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
@@ -85,10 +85,7 @@ export class IntegratorMembersFields {
 /** A chat message for a group. */
 export class GroupSendFields extends GroupIdFields {
   content!: Buffer;
-  /** '' means "not deduplicated" */
-  @IsString()
-  @MaxLength(64)
-  @Matches(/^[\x21-\x7e]*$/, { message: 'clientMsgId must be printable ASCII without spaces' })
+  @IsClientMsgId()
   clientMsgId!: string;
 }
 

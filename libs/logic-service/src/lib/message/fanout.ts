@@ -81,7 +81,9 @@ export class Fanout {
       await this.bus.publishMany(
         [...batches].map(([gatewayId, pushes]) => [
           this.channels.gateway(gatewayId),
-          Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks: [], appCloses: [] }).finish()),
+          Buffer.from(
+            connectInt.GatewayBatch.encode({ pushes, kicks: [], appCloses: [], roomJoins: [] }).finish(),
+          ),
         ]),
       );
       this.outages.recovered('fan-out');
@@ -97,19 +99,41 @@ export class Fanout {
       pushes: [{ deviceIds: [], packet, appId }],
       kicks: [],
       appCloses: [],
+      roomJoins: [],
     }).finish();
     await this.bus.publish(this.channels.broadcast(), Buffer.from(batch));
   }
 
   /** Asks every gateway to close every connection of an app, with a reason the clients read. */
   async closeApp(close: connectInt.AppClose): Promise<void> {
-    const batch = connectInt.GatewayBatch.encode({ pushes: [], kicks: [], appCloses: [close] }).finish();
+    const batch = connectInt.GatewayBatch.encode({
+      pushes: [],
+      kicks: [],
+      appCloses: [close],
+      roomJoins: [],
+    }).finish();
     await this.bus.publish(this.channels.broadcast(), Buffer.from(batch));
   }
 
   /** Asks a gateway to close one connection, with a reason the client reads. */
   async kick(gatewayId: string, kick: connectInt.Kick): Promise<void> {
-    const batch = connectInt.GatewayBatch.encode({ pushes: [], kicks: [kick], appCloses: [] }).finish();
+    const batch = connectInt.GatewayBatch.encode({
+      pushes: [],
+      kicks: [kick],
+      appCloses: [],
+      roomJoins: [],
+    }).finish();
+    await this.bus.publish(this.channels.gateway(gatewayId), Buffer.from(batch));
+  }
+
+  /** Asks a gateway to move one connection into a room (or out of its room), as PC_SUBSCRIBE_ROOM would. */
+  async roomJoin(gatewayId: string, join: connectInt.RoomJoin): Promise<void> {
+    const batch = connectInt.GatewayBatch.encode({
+      pushes: [],
+      kicks: [],
+      appCloses: [],
+      roomJoins: [join],
+    }).finish();
     await this.bus.publish(this.channels.gateway(gatewayId), Buffer.from(batch));
   }
 }

@@ -10,7 +10,18 @@ import {
   Min,
 } from 'class-validator';
 
+import { applyDecorators } from '@nestjs/common';
+
 const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+/** A send's client_msg_id: up to 64 printable ASCII characters; '' means "not deduplicated" (Go gim clients send none). */
+export function IsClientMsgId(): PropertyDecorator {
+  return applyDecorators(
+    IsString(),
+    MaxLength(64),
+    Matches(/^[\x21-\x7e]*$/, { message: 'clientMsgId must be printable ASCII without spaces' }),
+  );
+}
 /** Most users one PushToUsers call may address. */
 export const MAX_PUSH_USERS = 10_000;
 
@@ -21,10 +32,7 @@ export class SendUserMessageRequest {
   /** exactly one of toUserId and toGroupId is not 0 */
   @IsInt() @Min(0) @Max(MAX_ID) toUserId!: number;
   @IsInt() @Min(0) @Max(MAX_ID) toGroupId!: number;
-  /** '' means "not deduplicated" (Go gim clients send none) */
-  @IsString()
-  @MaxLength(64)
-  @Matches(/^[\x21-\x7e]*$/, { message: 'clientMsgId must be printable ASCII without spaces' })
+  @IsClientMsgId()
   clientMsgId!: string;
   content!: Buffer;
 }

@@ -21,7 +21,7 @@ export enum PacketCommand {
   PC_SIGN_IN = 1,
   /** PC_HEARTBEAT - client → server keep-alive, no content; answered with an empty Reply */
   PC_HEARTBEAT = 2,
-  /** PC_SUBSCRIBE_ROOM - client → server, content SubscribeRoomRequest */
+  /** PC_SUBSCRIBE_ROOM - client → server, content SubscribeRoomRequest; reply data SubscribeRoomReply */
   PC_SUBSCRIBE_ROOM = 3,
   /** PC_MESSAGE - server → client live push, content Message */
   PC_MESSAGE = 4,
@@ -49,6 +49,8 @@ export enum MessageCommand {
   MC_USER_CHAT = 100,
   /** MC_GROUP_CHAT - content logic.GroupMessagePush: group chat message sent by a user */
   MC_GROUP_CHAT = 101,
+  /** MC_ROOM_CHAT - content logic.RoomMessagePush: room message sent by a user over the connection */
+  MC_ROOM_CHAT = 102,
   /** MC_ADD_FRIEND - content business.AddFriendPush */
   MC_ADD_FRIEND = 110,
   /** MC_AGREE_ADD_FRIEND - content business.AgreeAddFriendPush */
@@ -79,13 +81,13 @@ export interface Message {
   command: MessageCommand;
   /** the message body */
   content: Buffer;
-  /** the receiving user's sequence number for this message (0 for room and push-to-all messages) */
+  /** the receiving user's sequence number for this message; for a room message the room's seq; 0 for push-to-all and unstored pushes */
   seq: number;
   /** when the server stored it, milliseconds since the Unix epoch */
   createdAt: number;
   /** the room it was sent to, 0 when it is not a room message */
   roomId: number;
-  /** the stored message's id, the same for every recipient */
+  /** the stored message's id, the same for every recipient (0 for room messages, which live in the room's history only) */
   messageId: number;
 }
 
@@ -99,12 +101,24 @@ export interface SignInRequest {
   token: string;
 }
 
-/** Content of PC_SUBSCRIBE_ROOM. */
+/** Content of PC_SUBSCRIBE_ROOM: join a room of the signed-in user's app (a connection is in one room at most). */
 export interface SubscribeRoomRequest {
-  /** the room to join; 0 leaves the current room */
+  /** the room to join, leaving the current one; 0 leaves the current room */
   roomId: number;
-  /** the highest room seq the device holds; the server replays what came after it */
+  /** gim addition: the highest room seq the device holds; the server first replays what came after it, then live messages; 0 means live messages only */
   seq: number;
+}
+
+/** Reply data of PC_SUBSCRIBE_ROOM (code 0, or 10231 when messages after seq are no longer in the room's history). */
+export interface SubscribeRoomReply {
+  /** the room joined (0 after leaving) */
+  roomId: number;
+  /** the room's latest seq when the subscription began (0 for a room with no message yet) */
+  lastSeq: number;
+  /** the oldest seq still in the room's history (last_seq + 1 when the history is empty) */
+  firstSeq: number;
+  /** true when messages after the request's seq are gone (older than the history, or the history was lost); the replay starts at first_seq */
+  missed: boolean;
 }
 
 /** Content of every server → client answer to a client packet. */
@@ -127,13 +141,15 @@ export interface SendMessageRequest {
   content: Buffer;
   /** gim addition: when not 0, the group it is sent to (to_user_id must be 0); delivered inside a logic.GroupMessagePush (MC_GROUP_CHAT) */
   toGroupId: number;
+  /** gim addition: when not 0, the room this connection is in (the other targets must be 0); delivered inside a logic.RoomMessagePush (MC_ROOM_CHAT), rate-limited per user */
+  toRoomId: number;
 }
 
 /** Reply data of PC_SEND_MESSAGE. */
 export interface SendMessageReply {
-  /** the stored message's id */
+  /** the stored message's id (0 for a room message) */
   messageId: number;
-  /** the sender's own seq for the message */
+  /** the sender's own seq for the message; for a room message the room's seq */
   seq: number;
   /** when it was stored, milliseconds since the Unix epoch */
   createdAt: number;
@@ -474,6 +490,85 @@ export const SubscribeRoomRequest: MessageFns<SubscribeRoomRequest> = {
   },
 };
 
+function createBaseSubscribeRoomReply(): SubscribeRoomReply {
+  return { roomId: 0, lastSeq: 0, firstSeq: 0, missed: false };
+}
+
+export const SubscribeRoomReply: MessageFns<SubscribeRoomReply> = {
+  encode(message: SubscribeRoomReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== 0) {
+      writer.uint32(8).uint64(message.roomId);
+    }
+    if (message.lastSeq !== 0) {
+      writer.uint32(16).uint64(message.lastSeq);
+    }
+    if (message.firstSeq !== 0) {
+      writer.uint32(24).uint64(message.firstSeq);
+    }
+    if (message.missed !== false) {
+      writer.uint32(32).bool(message.missed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubscribeRoomReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubscribeRoomReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.roomId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.lastSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.firstSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.missed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseReply(): Reply {
   return { code: 0, message: '', data: Buffer.alloc(0) };
 }
@@ -543,7 +638,7 @@ export const Reply: MessageFns<Reply> = {
 };
 
 function createBaseSendMessageRequest(): SendMessageRequest {
-  return { clientMsgId: '', toUserId: 0, content: Buffer.alloc(0), toGroupId: 0 };
+  return { clientMsgId: '', toUserId: 0, content: Buffer.alloc(0), toGroupId: 0, toRoomId: 0 };
 }
 
 export const SendMessageRequest: MessageFns<SendMessageRequest> = {
@@ -559,6 +654,9 @@ export const SendMessageRequest: MessageFns<SendMessageRequest> = {
     }
     if (message.toGroupId !== 0) {
       writer.uint32(32).uint64(message.toGroupId);
+    }
+    if (message.toRoomId !== 0) {
+      writer.uint32(40).uint64(message.toRoomId);
     }
     return writer;
   },
@@ -606,6 +704,14 @@ export const SendMessageRequest: MessageFns<SendMessageRequest> = {
             }
 
             message.toGroupId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.toRoomId = longToNumber(reader.uint64());
             continue;
           }
         }

@@ -1,0 +1,226 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { ErrorCode, GimError } from '@gim/errors';
+import {
+  Appended,
+  ROOM_SEQ_PER_MS,
+  ROOM_STATE_TTL_MS,
+  RoomEntry,
+  RoomLog,
+  RoomLogLimits,
+  RoomWindow,
+} from './room-log';
+
+// Lua numbers are doubles: seqs stay below 2^53, and are turned into strings with %d (tostring would print 1e+15).
+const VARINT = `local function varint(n)
+  local out = {}
+  while n >= 128 do
+    out[#out + 1] = string.char(n % 128 + 128)
+    n = math.floor(n / 128)
+  end
+  out[#out + 1] = string.char(n)
+  return table.concat(out)
+end`;
+
+// Drops history entries older than the cutoff (ARGV[cutoffArg]) from the head; entries are "seq:storedAt:message".
+const DROP_AGED = `local function dropAged(list, cutoff)
+  while true do
+    local head = redis.call('LINDEX', list, 0)
+    if not head then return end
+    local at = tonumber(string.match(head, '^%d+:(%d+):'))
+    if at >= cutoff then return end
+    redis.call('LPOP', list)
+  end
+end`;
+
+/**
+ * KEYS: 1 room state hash (seq, base), 2 history list, 3.. dedupe keys.
+ * ARGV: 1 channel, 2 now, 3 max messages, 4 max age ms, 5 state ttl ms, 6 entry count, then per entry
+ * (message without seq, dedupe key index into KEYS or 0, created_at).
+ * Appends each new message with the next seq, trims the history, publishes one RoomBatch (field 1, repeated
+ * bytes) and returns "seq:created_at" per entry.
+ */
+const APPEND = `${VARINT}
+${DROP_AGED}
+local now = tonumber(ARGV[2])
+local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+if last == 0 then
+  local base = now * ${ROOM_SEQ_PER_MS}
+  redis.call('HSET', KEYS[1], 'base', string.format('%d', base))
+  last = base - 1
+end
+local results, batch = {}, {}
+for i = 1, tonumber(ARGV[6]) do
+  local at = 7 + (i - 1) * 3
+  local dedupe = tonumber(ARGV[at + 1])
+  local prior = false
+  if dedupe > 0 then prior = redis.call('GET', KEYS[dedupe]) end
+  if prior then
+    results[i] = prior
+  else
+    last = last + 1
+    local seq = string.format('%d', last)
+    local message = ARGV[at] .. '\\32' .. varint(last)
+    redis.call('RPUSH', KEYS[2], seq .. ':' .. ARGV[2] .. ':' .. message)
+    batch[#batch + 1] = '\\10' .. varint(#message) .. message
+    results[i] = seq .. ':' .. ARGV[at + 2]
+    if dedupe > 0 then redis.call('SET', KEYS[dedupe], results[i], 'PX', ARGV[4]) end
+  end
+end
+redis.call('HSET', KEYS[1], 'seq', string.format('%d', last))
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+dropAged(KEYS[2], now - tonumber(ARGV[4]))
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+if #batch > 0 then redis.call('PUBLISH', ARGV[1], table.concat(batch)) end
+return results`;
+
+/**
+ * KEYS: 1 room state hash, 2 history list. ARGV: 1 after, 2 limit, 3 cutoff (entries stored before it are gone).
+ * Returns {last, base, length, messages after ARGV[1]...}.
+ */
+const READ = `${DROP_AGED}
+dropAged(KEYS[2], tonumber(ARGV[3]))
+local state = redis.call('HMGET', KEYS[1], 'seq', 'base')
+local last = tonumber(state[1] or '0')
+local length = redis.call('LLEN', KEYS[2])
+local out = {state[1] or '0', state[2] or '0', length}
+local limit = tonumber(ARGV[2])
+if limit == 0 or length == 0 then return out end
+local from = tonumber(ARGV[1]) + 1 - (last - length + 1)
+if from < 0 then from = 0 end
+if from >= length then return out end
+local entries = redis.call('LRANGE', KEYS[2], from, from + limit - 1)
+for i = 1, #entries do
+  out[#out + 1] = string.sub(entries[i], #string.match(entries[i], '^%d+:%d+:') + 1)
+end
+return out`;
+
+/** KEYS: 1 the user's counter for the current second. ARGV: 1 limit. 1 when the send may go, else 0. */
+const TAKE_SLOT = `local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], 2000) end
+if count > tonumber(ARGV[1]) then return 0 end
+return 1`;
+
+interface RoomCommands {
+  gimRoomAppend(...args: Array<string | number | Buffer>): Promise<string[]>;
+  gimRoomReadBuffer(...args: Array<string | number>): Promise<Array<Buffer | number>>;
+  gimRoomTakeSlot(key: string, limit: number): Promise<number>;
+}
+
+function unavailable(error: unknown): GimError {
+  if (error instanceof GimError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new GimError(ErrorCode.Unavailable, `room history unavailable: ${detail}`);
+}
+
+/** Rooms in Redis: a hash (seq, base) and a list (history) per room, one Lua script per append or read. */
+export class RedisRoomLog extends RoomLog {
+  private readonly redis: Redis & RoomCommands;
+  private readonly logger = new Logger('rooms');
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+    private readonly limits: RoomLogLimits,
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+    const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+    redis.defineCommand('gimRoomAppend', { lua: APPEND });
+    redis.defineCommand('gimRoomRead', { numberOfKeys: 2, lua: READ });
+    redis.defineCommand('gimRoomTakeSlot', { numberOfKeys: 1, lua: TAKE_SLOT });
+    let down = false;
+    redis.on('error', (error: Error) => {
+      if (!down) this.logger.warn(`room Redis unreachable (reconnecting): ${error.message}`);
+      down = true;
+    });
+    redis.on('ready', () => {
+      if (down) this.logger.log('room Redis reachable again');
+      down = false;
+    });
+    this.redis = redis as Redis & RoomCommands;
+  }
+
+  async append(
+    channel: string,
+    appId: number,
+    roomId: number,
+    entries: readonly RoomEntry[],
+  ): Promise<Appended[]> {
+    const room = this.roomKey(appId, roomId);
+    const keys: string[] = [`${room}:m`, `${room}:h`];
+    const args: Array<string | number | Buffer> = [
+      channel,
+      this.now(),
+      this.limits.maxMessages,
+      this.limits.maxAgeMs,
+      ROOM_STATE_TTL_MS,
+      entries.length,
+    ];
+    for (const entry of entries) {
+      let dedupe = 0;
+      if (entry.dedupeKey !== undefined) {
+        keys.push(`${room}:c:${entry.dedupeKey}`);
+        dedupe = keys.length;
+      }
+      args.push(entry.message, dedupe, entry.createdAt);
+    }
+    let results: string[];
+    try {
+      results = await this.redis.gimRoomAppend(keys.length, ...keys, ...args);
+    } catch (error) {
+      throw unavailable(error);
+    }
+    return results.map((result) => {
+      const [seq, createdAt] = result.split(':');
+      return { seq: Number(seq), createdAt: Number(createdAt) };
+    });
+  }
+
+  async read(appId: number, roomId: number, after: number, limit: number): Promise<RoomWindow> {
+    const room = this.roomKey(appId, roomId);
+    let reply: Array<Buffer | number>;
+    try {
+      reply = await this.redis.gimRoomReadBuffer(
+        `${room}:m`,
+        `${room}:h`,
+        after,
+        limit,
+        this.now() - this.limits.maxAgeMs,
+      );
+    } catch (error) {
+      throw unavailable(error);
+    }
+    const [last, base, length, ...messages] = reply;
+    return {
+      last: Number(String(last)),
+      base: Number(String(base)),
+      length: Number(length),
+      messages: messages.filter((message): message is Buffer => Buffer.isBuffer(message)),
+    };
+  }
+
+  async takeSendSlot(appId: number, userId: number, perSecond: number): Promise<boolean> {
+    const second = Math.floor(this.now() / 1000);
+    try {
+      return (
+        (await this.redis.gimRoomTakeSlot(
+          `${this.prefix}room-rate:${appId}:${userId}:${second}`,
+          perSecond,
+        )) === 1
+      );
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+
+  // One hash slot per room (Redis Cluster): the script touches only the room's keys.
+  private roomKey(appId: number, roomId: number): string {
+    return `${this.prefix}room:{${appId}:${roomId}}`;
+  }
+}

@@ -1,0 +1,253 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { FanoutBus, MemoryBus, RedisBus } from '@gim/bus';
+import { connectInt } from '@gim/contracts';
+import { Message } from '@gim/protocol';
+import { testRedisUrl, uniquePrefix } from '@gim/testing';
+import { MemoryRoomLog } from './memory-room-log';
+import { RedisRoomLog } from './redis-room-log';
+import { readRoomHistory } from './room-history';
+import { firstSeqAt, RoomEntry, RoomLog, RoomLogLimits } from './room-log';
+
+const prefix = uniquePrefix('rooms');
+const limits: RoomLogLimits = { maxMessages: 5, maxAgeMs: 60_000 };
+
+interface Subject {
+  log: RoomLog;
+  bus: FanoutBus;
+  /** Forgets every room (Redis wiped). */
+  wipe(): Promise<void>;
+  /** A second log on the same store (another logic process), when the store is shared. */
+  twin?: RoomLog;
+}
+
+/** A clock the tests move by hand. */
+const clock = { now: 1_800_000_000_000 };
+const now = (): number => clock.now;
+
+async function deleteKeys(): Promise<void> {
+  const redis = new Redis(testRedisUrl());
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+}
+
+const subjects: Array<[string, () => Subject]> = [
+  [
+    'Redis',
+    () => {
+      const bus = new RedisBus(testRedisUrl());
+      return {
+        log: new RedisRoomLog(testRedisUrl(), prefix, limits, now),
+        twin: new RedisRoomLog(testRedisUrl(), prefix, limits, now),
+        bus,
+        wipe: deleteKeys,
+      };
+    },
+  ],
+  [
+    'memory',
+    () => {
+      const bus = new MemoryBus();
+      const subject: Subject = {
+        log: new MemoryRoomLog(bus, limits, now),
+        bus,
+        wipe: async () => {
+          await subject.log.close();
+          subject.log = new MemoryRoomLog(bus, limits, now);
+        },
+      };
+      return subject;
+    },
+  ],
+];
+
+function entry(text: string, roomId: number, dedupeKey?: string): RoomEntry {
+  const message = Buffer.from(
+    Message.encode({
+      command: 7,
+      content: Buffer.from(text),
+      seq: 0,
+      createdAt: clock.now,
+      roomId,
+      messageId: 0,
+    }).finish(),
+  );
+  return { message, createdAt: clock.now, dedupeKey };
+}
+
+/** Collects the messages published on a channel. */
+async function listen(
+  bus: FanoutBus,
+  channel: string,
+): Promise<{ batches: Message[][]; stop: () => Promise<void> }> {
+  const batches: Message[][] = [];
+  const handler = (payload: Buffer): void => {
+    batches.push(connectInt.RoomBatch.decode(payload).messages.map((bytes) => Message.decode(bytes)));
+  };
+  await bus.subscribe(channel, handler);
+  return { batches, stop: () => bus.unsubscribe(channel, handler) };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(check(), 'timed out waiting');
+}
+
+const texts = (messages: Message[]): string[] => messages.map((message) => message.content.toString());
+
+for (const [name, create] of subjects) {
+  describe(`room log in ${name}`, () => {
+    let subject: Subject;
+    let room = 100;
+
+    before(async () => {
+      subject = create();
+    });
+
+    after(async () => {
+      await subject.log.close();
+      await subject.twin?.close();
+      await subject.bus.close();
+      await deleteKeys();
+    });
+
+    it('gives contiguous seqs from the time the history began, keeps them and publishes each append as one batch', async () => {
+      room += 1;
+      const channel = `${prefix}ch:${room}`;
+      const feed = await listen(subject.bus, channel);
+      const first = await subject.log.append(channel, 1, room, [entry('a', room), entry('b', room)]);
+      const second = await subject.log.append(channel, 1, room, [entry('c', room)]);
+      const base = firstSeqAt(clock.now);
+      assert.deepEqual(
+        [...first, ...second].map((appended) => appended.seq),
+        [base, base + 1, base + 2],
+      );
+      await until(() => feed.batches.length === 2);
+      assert.deepEqual(feed.batches.map(texts), [['a', 'b'], ['c']]);
+      assert.deepEqual(
+        feed.batches
+          .flat()
+          .map((message) => [message.seq, message.roomId, message.command, message.createdAt]),
+        [0, 1, 2].map((i) => [base + i, room, 7, clock.now]),
+      );
+      const window = await subject.log.read(1, room, base, 10);
+      assert.deepEqual([window.base, window.last, window.length], [base, base + 2, 3]);
+      assert.deepEqual(texts(window.messages.map((bytes) => Message.decode(bytes))), ['b', 'c']);
+      assert.equal((await subject.log.read(2, room, 0, 10)).last, 0, 'another app has its own room');
+      await feed.stop();
+    });
+
+    it('keeps the last N messages and drops those older than the age bound', async () => {
+      room += 1;
+      const channel = `${prefix}ch:${room}`;
+      const seqs: number[] = [];
+      for (const text of ['1', '2', '3', '4', '5', '6', '7']) {
+        seqs.push(...(await subject.log.append(channel, 1, room, [entry(text, room)])).map((a) => a.seq));
+      }
+      let window = await subject.log.read(1, room, 0, 10);
+      assert.deepEqual(texts(window.messages.map((bytes) => Message.decode(bytes))), [
+        '3',
+        '4',
+        '5',
+        '6',
+        '7',
+      ]);
+      clock.now += 30_000;
+      await subject.log.append(channel, 1, room, [entry('8', room)]);
+      clock.now += 40_000;
+      window = await subject.log.read(1, room, 0, 10);
+      assert.deepEqual(
+        texts(window.messages.map((bytes) => Message.decode(bytes))),
+        ['8'],
+        'older than 60 s is gone',
+      );
+      assert.equal(window.last, (seqs.at(-1) ?? 0) + 1, 'the seq counter outlives the history');
+    });
+
+    it('stores a deduplicated send once and answers a retry with the first seq', async () => {
+      room += 1;
+      const channel = `${prefix}ch:${room}`;
+      const feed = await listen(subject.bus, channel);
+      const [first] = await subject.log.append(channel, 1, room, [entry('once', room, '7:c-1')]);
+      const [again] = await subject.log.append(channel, 1, room, [entry('twice', room, '7:c-1')]);
+      assert.deepEqual(again, first);
+      assert.equal((await subject.log.read(1, room, 0, 10)).length, 1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(feed.batches.length, 1, 'the retry published nothing');
+      await feed.stop();
+    });
+
+    it('limits sends per user per second', async () => {
+      const taken: boolean[] = [];
+      for (let i = 0; i < 4; i++) taken.push(await subject.log.takeSendSlot(1, 42, 3));
+      assert.deepEqual(taken, [true, true, true, false]);
+      assert.equal(await subject.log.takeSendSlot(1, 43, 3), true, 'another user has its own count');
+      clock.now += 1000;
+      assert.equal(await subject.log.takeSendSlot(1, 42, 3), true, 'a new second starts a new count');
+    });
+
+    it('replays after a seq, tells a seq older than the history or from a lost history, and pages', async () => {
+      room += 1;
+      const channel = `${prefix}ch:${room}`;
+      const seqs: number[] = [];
+      for (const text of ['a', 'b', 'c', 'd', 'e', 'f']) {
+        seqs.push(...(await subject.log.append(channel, 1, room, [entry(text, room)])).map((a) => a.seq));
+      }
+      const [, a2, , , e5, f6] = seqs as [number, number, number, number, number, number];
+      const live = await readRoomHistory(subject.log, 1, room, 0, 0);
+      assert.deepEqual([live.messages.length, live.lastSeq, live.missed], [0, f6, false], 'seq 0: live only');
+      const recent = await readRoomHistory(subject.log, 1, room, e5 - 1, 0);
+      assert.deepEqual(texts(recent.messages), ['e', 'f']);
+      assert.equal(recent.missed, false);
+      const held = await readRoomHistory(subject.log, 1, room, a2 - 1, 0);
+      assert.deepEqual([held.missed, held.firstSeq], [false, a2], 'exactly the oldest kept message');
+      const old = await readRoomHistory(subject.log, 1, room, a2 - 2, 0);
+      assert.deepEqual([old.missed, old.lost, texts(old.messages)], [true, false, ['b', 'c', 'd', 'e', 'f']]);
+      const paged = await readRoomHistory(subject.log, 1, room, a2 - 1, 2);
+      assert.deepEqual([texts(paged.messages), paged.hasMore], [['b', 'c'], true]);
+      const rest = await readRoomHistory(subject.log, 1, room, paged.messages[1]?.seq ?? 0, 10);
+      assert.deepEqual([texts(rest.messages), rest.hasMore], [['d', 'e', 'f'], false]);
+
+      await subject.wipe();
+      const empty = await readRoomHistory(subject.log, 1, room, f6, 0);
+      assert.deepEqual(
+        [empty.missed, empty.lost, empty.messages.length],
+        [true, true, 0],
+        'nothing left at all',
+      );
+      clock.now += 5;
+      await subject.log.append(channel, 1, room, [entry('g', room)]);
+      const restarted = await readRoomHistory(subject.log, 1, room, f6, 0);
+      assert.deepEqual([restarted.missed, restarted.lost, texts(restarted.messages)], [true, true, ['g']]);
+      assert.ok(restarted.firstSeq > f6, 'a new history starts above every earlier seq');
+      const ahead = await readRoomHistory(subject.log, 1, room, restarted.lastSeq + 10, 0);
+      assert.deepEqual([ahead.missed, ahead.lost, texts(ahead.messages)], [true, true, ['g']]);
+    });
+
+    it(
+      'publishes concurrent appends from several processes in seq order',
+      { skip: name === 'memory' ? 'one process appends one at a time' : false },
+      async () => {
+        room += 1;
+        const channel = `${prefix}ch:${room}`;
+        const feed = await listen(subject.bus, channel);
+        const twin = subject.twin ?? subject.log;
+        await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            (i % 2 === 0 ? subject.log : twin).append(channel, 1, room, [entry(`m${i}`, room)]),
+          ),
+        );
+        await until(() => feed.batches.length === 40);
+        const published = feed.batches.flat().map((message) => message.seq);
+        assert.deepEqual(
+          published,
+          [...published].sort((x, y) => x - y),
+        );
+        assert.equal(new Set(published).size, 40);
+        await feed.stop();
+      },
+    );
+  });
+}

@@ -1,0 +1,71 @@
+/** One message to append to a room. */
+export interface RoomEntry {
+  /** the encoded connect.Message without its seq (room_id and created_at set); the log adds the seq */
+  message: Buffer;
+  /** the message's created_at, returned again for a deduplicated retry */
+  createdAt: number;
+  /** set for a user's send: a second append under the same key while it lives appends nothing */
+  dedupeKey?: string;
+}
+
+/** Where an appended message went: its room seq (the first one's, for a deduplicated retry). */
+export interface Appended {
+  seq: number;
+  createdAt: number;
+}
+
+/** What a read of a room's log found. */
+export interface RoomWindow {
+  /** the first seq of the room's current history stream (0: the room has no state) */
+  base: number;
+  /** the room's latest seq (0: the room has no state) */
+  last: number;
+  /** messages in the history now (aged ones already dropped) */
+  length: number;
+  /** encoded connect.Messages after the asked seq, ascending, at most the asked limit */
+  messages: Buffer[];
+}
+
+/** Limits of every room's history. */
+export interface RoomLogLimits {
+  /** messages kept per room */
+  maxMessages: number;
+  /** how long a message stays in history, ms */
+  maxAgeMs: number;
+}
+
+/** How long a room's seq counter outlives its last message, so a returning client's seq still counts. */
+export const ROOM_STATE_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * A room's seq is (time the room's history began, in ms) × 1000 + n: a history that is lost (Redis wiped) and
+ * starts again starts above every seq handed out before, so an old seq is recognised as from a lost history.
+ */
+export const ROOM_SEQ_PER_MS = 1000;
+
+/**
+ * The rooms' message streams: per room a seq counter and a bounded history. Appending assigns seqs, records
+ * the history and publishes the messages on the room's channel as one RoomBatch, all in one atomic step, so the
+ * channel carries every room's messages in seq order and a subscriber that subscribed before reading the
+ * history misses nothing between the two. Redis in cluster mode, memory in standalone mode.
+ */
+export abstract class RoomLog {
+  /** Appends `entries` in order to a room's history and publishes them on `channel`; one result per entry. */
+  abstract append(
+    channel: string,
+    appId: number,
+    roomId: number,
+    entries: readonly RoomEntry[],
+  ): Promise<Appended[]>;
+  /** The room's state and up to `limit` history messages with a seq above `after` (limit 0: the state only). */
+  abstract read(appId: number, roomId: number, after: number, limit: number): Promise<RoomWindow>;
+  /** Counts one send of a user in the current second; false when it is over `perSecond`. */
+  abstract takeSendSlot(appId: number, userId: number, perSecond: number): Promise<boolean>;
+  /** Releases connections and timers. */
+  abstract close(): Promise<void>;
+}
+
+/** The seq the first message of a history starting at `now` gets. */
+export function firstSeqAt(now: number): number {
+  return now * ROOM_SEQ_PER_MS;
+}
