@@ -122,6 +122,8 @@ export interface Deployment {
   mode: 'cluster' | 'standalone';
   ports: Ports;
   internalSecret: string;
+  /** Cluster only: the Redis the deployment uses and the prefix of its keys and channels. */
+  redis?: { url: string; prefix: string };
   /** Kills (SIGKILL) what holds WebSocket connections — the ws-gateway process, or the whole standalone process — and starts it again. */
   killAndRestartWsGateway(): Promise<void>;
   /** Stops everything and removes its data. */
@@ -245,6 +247,7 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
     mode: 'cluster',
     ports,
     internalSecret,
+    redis: { url: redisUrl, prefix },
     async killAndRestartWsGateway() {
       await wsGateway.stop('SIGKILL');
       await wsGateway.start();

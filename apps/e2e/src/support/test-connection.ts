@@ -14,6 +14,8 @@ import {
   SendMessageReply,
   SendMessageRequest,
   SignInRequest,
+  SubscribeRoomReply,
+  SubscribeRoomRequest,
   SyncReply,
   SyncRequest,
 } from '@gim/protocol';
@@ -34,6 +36,8 @@ interface Waiter<T> {
 export class TestConnection {
   /** Every PC_MESSAGE push received, in arrival order. */
   readonly pushes: Message[] = [];
+  /** Packets the server sent on its own that are not pushes (e.g. the reply to an integrator's room subscription). */
+  readonly unsolicited: Packet[] = [];
   /** How many PC_SYNC_NOTICE packets arrived. */
   syncNotices = 0;
   /** Resolves when the server closes the connection. */
@@ -143,6 +147,29 @@ export class TestConnection {
     return SendMessageReply.decode(reply.data);
   }
 
+  /** PC_SUBSCRIBE_ROOM (room 0 leaves); the reply and its SubscribeRoomReply, whatever the code. */
+  async subscribeRoom(roomId: number, seq = 0): Promise<{ reply: Reply; room: SubscribeRoomReply }> {
+    const reply = await this.request(
+      PacketCommand.PC_SUBSCRIBE_ROOM,
+      SubscribeRoomRequest.encode({ roomId, seq }).finish(),
+    );
+    return { reply, room: SubscribeRoomReply.decode(reply.data) };
+  }
+
+  /** PC_SEND_MESSAGE to the room the connection is in; the reply, whatever the code. */
+  sendToRoom(roomId: number, clientMsgId: string, content: string): Promise<Reply> {
+    return this.request(
+      PacketCommand.PC_SEND_MESSAGE,
+      SendMessageRequest.encode({
+        clientMsgId,
+        toUserId: 0,
+        toGroupId: 0,
+        toRoomId: roomId,
+        content: Buffer.from(content),
+      }).finish(),
+    );
+  }
+
   /** PC_SYNC; throws when the reply's code is not 0. */
   async sync(seq: number, limit = 0): Promise<SyncReply> {
     const reply = await this.request(PacketCommand.PC_SYNC, SyncRequest.encode({ seq, limit }).finish());
@@ -235,7 +262,7 @@ export class TestConnection {
     if (waiter) {
       this.replies.delete(packet.requestId);
       waiter.resolve(Reply.decode(packet.content));
-    }
+    } else if (packet.requestId === '') this.unsolicited.push(packet);
   }
 
   private onClose(info: CloseInfo): void {

@@ -7,6 +7,7 @@ import {
   decodePacket,
   FrameDecoder,
   Message,
+  MessageCommand,
   Packet,
   PacketCommand,
   Reply,
@@ -71,7 +72,14 @@ function packets(transport: RecordingTransport): Packet[] {
 }
 
 function roomMessage(roomId: number, seq: number, text: string): Message {
-  return { command: 9, content: Buffer.from(text), seq, createdAt: 5, roomId, messageId: 0 };
+  return {
+    command: MessageCommand.MC_UNKNOWN,
+    content: Buffer.from(text),
+    seq,
+    createdAt: 5,
+    roomId,
+    messageId: 0,
+  };
 }
 
 function batch(...messages: Message[]): Buffer {

@@ -212,7 +212,15 @@ void describe('Fanout', () => {
     const kick = { deviceId: 11, connId: 5, code: 10405, reason: 'elsewhere' };
     await fanout.kick('gw2', kick);
     await settle();
-    assert.deepEqual(gw2.batches, [{ pushes: [], kicks: [kick], appCloses: [] }]);
+    assert.deepEqual(gw2.batches, [{ pushes: [], kicks: [kick], appCloses: [], roomJoins: [] }]);
     assert.deepEqual(gw1.batches, []);
+  });
+
+  void it("asks one gateway to move one connection into a room, on that gateway's channel only", async () => {
+    const join = { deviceId: 11, connId: 5, roomId: 77, seq: 9 };
+    await fanout.roomJoin('gw1', join);
+    await settle();
+    assert.deepEqual(gw1.batches, [{ pushes: [], kicks: [], appCloses: [], roomJoins: [join] }]);
+    assert.deepEqual(gw2.batches, []);
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { FanoutBus, MemoryBus, RedisBus } from '@gim/bus';
 import { connectInt } from '@gim/contracts';
-import { Message } from '@gim/protocol';
+import { Message, MessageCommand } from '@gim/protocol';
 import { testRedisUrl, uniquePrefix } from '@gim/testing';
 import { MemoryRoomLog } from './memory-room-log';
 import { RedisRoomLog } from './redis-room-log';
@@ -66,7 +66,7 @@ const subjects: Array<[string, () => Subject]> = [
 function entry(text: string, roomId: number, dedupeKey?: string): RoomEntry {
   const message = Buffer.from(
     Message.encode({
-      command: 7,
+      command: MessageCommand.MC_GROUP_MESSAGE,
       content: Buffer.from(text),
       seq: 0,
       createdAt: clock.now,
@@ -130,7 +130,7 @@ for (const [name, create] of subjects) {
         feed.batches
           .flat()
           .map((message) => [message.seq, message.roomId, message.command, message.createdAt]),
-        [0, 1, 2].map((i) => [base + i, room, 7, clock.now]),
+        [0, 1, 2].map((i) => [base + i, room, MessageCommand.MC_GROUP_MESSAGE, clock.now]),
       );
       const window = await subject.log.read(1, room, base, 10);
       assert.deepEqual([window.base, window.last, window.length], [base, base + 2, 3]);
