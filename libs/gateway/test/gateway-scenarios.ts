@@ -122,7 +122,15 @@ export async function publish(
 ): Promise<void> {
   await bus.publish(
     channel,
-    Buffer.from(connectInt.GatewayBatch.encode({ pushes, kicks: [], appCloses: [], roomJoins: [] }).finish()),
+    Buffer.from(
+      connectInt.GatewayBatch.encode({
+        pushes,
+        kicks: [],
+        appCloses: [],
+        roomJoins: [],
+        seqPushes: [],
+      }).finish(),
+    ),
   );
 }
 

@@ -5,7 +5,7 @@ import { Channels, MemoryBus } from '@gim/bus';
 import { loadConfig } from '@gim/config';
 import { businessUserExt, businessUserInt, connectInt, Empty } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
-import { decodePacket, Message, Packet } from '@gim/protocol';
+import { decodePacket, encodeSeqPush, Message, Packet } from '@gim/protocol';
 import { PromiseClient } from '@gim/rpc';
 import { createDataSource, Database, LOGIC_ENTITIES } from '@gim/storage';
 import { tempDir } from '@gim/testing';
@@ -151,18 +151,27 @@ export class ChannelTap {
     return tap;
   }
 
+  /**
+   * Every push of the batches in order: framed pushes as they are, and each message encoded once for several
+   * devices (seq pushes) as one push per run of devices receiving it with the same seq.
+   */
   pushes(): ReceivedPush[] {
-    return this.batches.flatMap((batch) =>
-      batch.pushes.map((push) => {
-        const packet = decodePacket(push.packet);
-        return {
-          deviceIds: push.deviceIds,
-          bytes: push.packet,
-          packet,
-          message: Message.decode(packet.content),
-        };
+    const received = (deviceIds: number[], bytes: Buffer): ReceivedPush => {
+      const packet = decodePacket(bytes);
+      return { deviceIds, bytes, packet, message: Message.decode(packet.content) };
+    };
+    return this.batches.flatMap((batch) => [
+      ...batch.pushes.map((push) => received(push.deviceIds, push.packet)),
+      ...batch.seqPushes.flatMap((push) => {
+        const runs: Array<{ seq: number; deviceIds: number[] }> = [];
+        for (const { deviceId, seq } of push.targets) {
+          const last = runs.at(-1);
+          if (last?.seq === seq) last.deviceIds.push(deviceId);
+          else runs.push({ seq, deviceIds: [deviceId] });
+        }
+        return runs.map((run) => received(run.deviceIds, encodeSeqPush(push.message, run.seq)));
       }),
-    );
+    ]);
   }
 
   kicks(): connectInt.Kick[] {

@@ -17,6 +17,7 @@ import {
   decodePacket,
   encodePacket,
   encodePacketFrame,
+  encodeSeqPush,
   messagePacket,
   PROTOCOL_VERSION,
   replyPacket,
@@ -34,6 +35,32 @@ function isMalformed(pattern: RegExp): (e: unknown) => boolean {
   return (e: unknown) =>
     e instanceof MalformedPacketError && e.code === 'MALFORMED_PACKET' && pattern.test(e.message);
 }
+
+void describe('encodeSeqPush', () => {
+  void it('decodes like the PC_MESSAGE of the whole message, for any seq', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.maxSafeNat(),
+        fc.maxSafeNat(),
+        (content, seq, messageId) => {
+          const message: Message = {
+            command: MessageCommand.MC_GROUP_CHAT,
+            content: Buffer.from(content),
+            seq,
+            createdAt: 1_700_000_000_000,
+            roomId: 0,
+            messageId,
+          };
+          const shared = Message.encode({ ...message, seq: 0 }).finish();
+          const packet = decodePacket(encodeSeqPush(shared, seq));
+          assert.deepEqual(packet, { ...messagePacket(message), content: packet.content });
+          assert.deepEqual(Message.decode(packet.content), message);
+        },
+      ),
+    );
+  });
+});
 
 void describe('PROTOCOL_VERSION', () => {
   void it('is 1', () => {

@@ -102,6 +102,21 @@ export function messagePacket(message: Message): Packet {
   };
 }
 
+// Tag of Message.seq.
+const MESSAGE_SEQ_TAG = (4 << 3) | WireType.Varint;
+
+/**
+ * The encoded PC_MESSAGE packet of a Message whose other fields were encoded once for every recipient
+ * (`message`, without a seq): `seq` is appended to it (field order is free in protobuf) and repeated in the packet.
+ */
+export function encodeSeqPush(message: Uint8Array, seq: number): Buffer {
+  const content =
+    seq === 0
+      ? asBuffer(message)
+      : Buffer.concat([message, new BinaryWriter().uint32(MESSAGE_SEQ_TAG).uint64(seq).finish()]);
+  return encodePacket({ requestId: '', command: PacketCommand.PC_MESSAGE, content, seq });
+}
+
 /** A PC_CLOSE notice: the gim error `code` and `reason` for which the server is about to close the connection. */
 export function closePacket(code: number, reason: string): Packet {
   const notice: CloseNotice = { code, reason };

@@ -3,7 +3,16 @@ import { describe, it } from 'node:test';
 import { Channels, MemoryBus } from '@gim/bus';
 import { connectInt } from '@gim/contracts';
 import { ErrorCode } from '@gim/errors';
-import { encodePacket, MessageCommand, messagePacket, PacketCommand, SignInRequest } from '@gim/protocol';
+import {
+  decodePacket,
+  encodePacket,
+  FrameDecoder,
+  Message,
+  MessageCommand,
+  messagePacket,
+  PacketCommand,
+  SignInRequest,
+} from '@gim/protocol';
 import { RecordingTransport, settle, testCore } from '../../test/fakes';
 import { TCP_FRAMING } from './core/framing';
 import { SILENT_LOGGER } from './core/logger';
@@ -31,7 +40,13 @@ function batch(
 ): Buffer {
   const framed = pushes.map((push) => ({ appId: 0, ...push }));
   return Buffer.from(
-    connectInt.GatewayBatch.encode({ pushes: framed, kicks, appCloses, roomJoins: [] }).finish(),
+    connectInt.GatewayBatch.encode({
+      pushes: framed,
+      kicks,
+      appCloses,
+      roomJoins: [],
+      seqPushes: [],
+    }).finish(),
   );
 }
 
@@ -62,6 +77,49 @@ async function gatewayWithDevices(
 }
 
 void describe('FanoutSubscriber', () => {
+  void it("gives each device of a message encoded once its own user's seq, in the packet and in the message", async () => {
+    const { bus, transports, flush } = await gatewayWithDevices([1, 2, 3]);
+    const shared = {
+      command: MessageCommand.MC_GROUP_CHAT,
+      content: Buffer.from('to the group'),
+      seq: 0,
+      createdAt: 1,
+      roomId: 0,
+      messageId: 77,
+    };
+    const payload = connectInt.GatewayBatch.encode({
+      pushes: [],
+      kicks: [],
+      appCloses: [],
+      roomJoins: [],
+      seqPushes: [
+        {
+          message: Buffer.from(Message.encode(shared).finish()),
+          targets: [
+            { deviceId: 1, seq: 5 },
+            { deviceId: 2, seq: 7 },
+            { deviceId: 404, seq: 1 },
+          ],
+        },
+      ],
+    }).finish();
+    await bus.publish(channels.gateway('gw-a'), Buffer.from(payload));
+    await settle();
+    flush();
+    const received = (deviceId: number) => {
+      const decoder = new FrameDecoder();
+      return (transports.get(deviceId)?.writes.flat() ?? [])
+        .flatMap((chunk) => decoder.push(chunk))
+        .map((frame) => decodePacket(frame));
+    };
+    const [one] = received(1);
+    const [two] = received(2);
+    assert.deepEqual([one?.command, one?.seq], [PacketCommand.PC_MESSAGE, 5]);
+    assert.deepEqual(Message.decode(one?.content ?? Buffer.alloc(0)), { ...shared, seq: 5 });
+    assert.deepEqual(Message.decode(two?.content ?? Buffer.alloc(0)), { ...shared, seq: 7 });
+    assert.deepEqual(received(3), []);
+  });
+
   void it('frames a push once and writes the same buffer to every targeted device only', async () => {
     const { bus, transports, flush } = await gatewayWithDevices([1, 2, 3]);
     const packet = pushPacket(9);

@@ -73,6 +73,7 @@ export class FanoutSubscriber {
       const all = broadcast && push.deviceIds.length === 0;
       this.core.pushEncoded(push.packet, all ? 'all' : push.deviceIds, all ? push.appId : 0);
     }
+    for (const push of batch.seqPushes) this.core.pushWithSeqs(push.message, push.targets);
     for (const kick of batch.kicks) this.core.kick(kick.deviceId, kick.connId, kick.code, kick.reason);
     for (const join of batch.roomJoins) this.core.roomJoin(join);
     if (broadcast) {

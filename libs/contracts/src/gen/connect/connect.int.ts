@@ -52,6 +52,24 @@ export interface GatewayBatch {
   appCloses: AppClose[];
   /** connections an integrator moves into a room (RoomIntService.SubscribeRoom) */
   roomJoins: RoomJoin[];
+  /** stored messages: each encoded once, each receiving device with its user's seq */
+  seqPushes: SeqPush[];
+}
+
+/** One message for devices of several users, each user with its own seq (a group message, or both sides of a chat). */
+export interface SeqPush {
+  /** an encoded connect.Message without seq; the gateway appends each device's seq */
+  message: Buffer;
+  /** the receiving devices on this gateway */
+  targets: SeqTarget[];
+}
+
+/** A device receiving a SeqPush, and the seq it gets the message with. */
+export interface SeqTarget {
+  /** the device */
+  deviceId: number;
+  /** its user's seq for the message (0 for a message that is not stored) */
+  seq: number;
 }
 
 /** Moves one connection into a room, as if it had sent PC_SUBSCRIBE_ROOM. */
@@ -311,7 +329,7 @@ export const PushAllMessage: MessageFns<PushAllMessage> = {
 };
 
 function createBaseGatewayBatch(): GatewayBatch {
-  return { pushes: [], kicks: [], appCloses: [], roomJoins: [] };
+  return { pushes: [], kicks: [], appCloses: [], roomJoins: [], seqPushes: [] };
 }
 
 export const GatewayBatch: MessageFns<GatewayBatch> = {
@@ -327,6 +345,9 @@ export const GatewayBatch: MessageFns<GatewayBatch> = {
     }
     for (const v of message.roomJoins) {
       RoomJoin.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.seqPushes) {
+      SeqPush.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -374,6 +395,128 @@ export const GatewayBatch: MessageFns<GatewayBatch> = {
             }
 
             message.roomJoins.push(RoomJoin.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.seqPushes.push(SeqPush.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSeqPush(): SeqPush {
+  return { message: Buffer.alloc(0), targets: [] };
+}
+
+export const SeqPush: MessageFns<SeqPush> = {
+  encode(message: SeqPush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message.length !== 0) {
+      writer.uint32(10).bytes(message.message);
+    }
+    for (const v of message.targets) {
+      SeqTarget.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SeqPush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSeqPush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.targets.push(SeqTarget.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSeqTarget(): SeqTarget {
+  return { deviceId: 0, seq: 0 };
+}
+
+export const SeqTarget: MessageFns<SeqTarget> = {
+  encode(message: SeqTarget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deviceId !== 0) {
+      writer.uint32(8).uint64(message.deviceId);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(16).uint64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SeqTarget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSeqTarget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.deviceId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.uint64());
             continue;
           }
         }

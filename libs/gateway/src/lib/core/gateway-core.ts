@@ -1,6 +1,7 @@
 import { ErrorCode } from '@gim/errors';
 import {
   closePacket,
+  encodeSeqPush,
   FieldRangeError,
   FrameTooLargeError,
   Message,
@@ -59,6 +60,7 @@ export interface DevicePush {
   message: Message | undefined;
 }
 
+const EMPTY_FRAME: Buffer = Buffer.alloc(0);
 const SIGNED_IN_ELSEWHERE = 'signed in on another connection';
 const SHUTDOWN_REASON = 'server shutting down; reconnect';
 
@@ -292,6 +294,27 @@ export class GatewayCore implements RouterHost {
         const connection = this.registry.device(deviceId);
         if (connection !== undefined && this.pushTo(connection, frame)) queued++;
       }
+    }
+    this.outbound.pushed();
+    return queued;
+  }
+
+  /**
+   * Delivers one message encoded once for several devices (without seq): each connected target gets it with its
+   * user's seq; devices of one user share one frame. Returns how many connections it was queued for.
+   */
+  pushWithSeqs(message: Buffer, targets: ReadonlyArray<{ deviceId: number; seq: number }>): number {
+    let queued = 0;
+    let frameSeq = -1;
+    let frame = EMPTY_FRAME;
+    for (const { deviceId, seq } of targets) {
+      const connection = this.registry.device(deviceId);
+      if (connection === undefined) continue;
+      if (seq !== frameSeq) {
+        frame = this.framing.wrap(encodeSeqPush(message, seq));
+        frameSeq = seq;
+      }
+      if (this.pushTo(connection, frame)) queued++;
     }
     this.outbound.pushed();
     return queued;

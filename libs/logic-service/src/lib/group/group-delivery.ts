@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Fanout } from '../message/fanout';
-import { type SendRecord, wireMessage } from '../message/message';
+import { type SendRecord } from '../message/message';
 import { StoreQueue } from '../message/store-queue';
 
 /** A group message to store in every recipient's inbox. */
@@ -41,12 +41,13 @@ export class GroupDelivery {
       deadline,
     );
     if ('duplicate' in stored) return stored.duplicate;
-    await this.fanout.toUsers(
-      [...stored.seqs].map(([userId, seq]) => ({
-        userId,
-        message: wireMessage({ command: request.command, content: request.content, ...stored }, seq),
-      })),
-    );
+    const body = {
+      command: request.command,
+      content: request.content,
+      createdAt: stored.createdAt,
+      messageId: stored.messageId,
+    };
+    await this.fanout.toUsers([...stored.seqs].map(([userId, seq]) => ({ userId, seq, body })));
     return {
       messageId: stored.messageId,
       seq: stored.seqs.get(request.senderId) ?? 0,

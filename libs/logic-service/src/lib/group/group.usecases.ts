@@ -5,7 +5,7 @@ import { MessageCommand } from '@gim/protocol';
 import { DeviceNames } from '../device/device-names';
 import { LogicConfig } from '../logic.config';
 import { Fanout } from '../message/fanout';
-import { checkContent, type SendRecord, wireMessage } from '../message/message';
+import { checkContent, type SendRecord } from '../message/message';
 import { UserDirectory } from '../user/user-directory';
 import { Group, GroupActor, GroupMember, GroupProfile, GroupRole, groupRules } from './group';
 import { GroupDelivery } from './group-delivery';
@@ -293,8 +293,8 @@ export class GroupUseCases {
     if (persist) {
       return (await this.delivery.deliver({ senderId: 0, command, content, recipients })).messageId;
     }
-    const message = wireMessage({ command, content, createdAt: Date.now(), messageId: 0 }, 0);
-    await this.fanout.toUsers(recipients.map((userId) => ({ userId, message })));
+    const body = { command, content, createdAt: Date.now(), messageId: 0 };
+    await this.fanout.toUsers(recipients.map((userId) => ({ userId, seq: 0, body })));
     return 0;
   }
 

@@ -7,15 +7,17 @@ import { ChannelTap, settle } from '../../../test/logic-harness';
 import { MemoryPresence } from '../presence/memory-presence';
 import { OnlineDevice } from '../presence/presence';
 import { Fanout } from './fanout';
+import { MessageBody } from './message';
 
-const message = (seq: number, text = 'hello'): Message => ({
+const body = (text = 'hello'): MessageBody => ({
   command: MessageCommand.MC_USER_CHAT,
   content: Buffer.from(text),
-  seq,
   createdAt: 1_700_000_000_000,
-  roomId: 0,
   messageId: 10_042,
 });
+
+/** What a receiver of `body` with `seq` decodes. */
+const message = (seq: number, text = 'hello'): Message => ({ ...body(text), seq, roomId: 0 });
 
 /** Presence whose store is down. */
 class FailingPresence extends MemoryPresence {
@@ -69,8 +71,8 @@ void describe('Fanout', () => {
     await presence.setOnline(2, 21, { gatewayId: 'gw1', connId: 3 });
 
     await fanout.toUsers([
-      { userId: 1, message: message(7) },
-      { userId: 2, message: message(3) },
+      { userId: 1, seq: 7, body: body() },
+      { userId: 2, seq: 3, body: body() },
     ]);
     await settle();
 
@@ -95,12 +97,12 @@ void describe('Fanout', () => {
     await presence.setOnline(1, 11, { gatewayId: 'gw1', connId: 1 });
     await presence.setOnline(2, 21, { gatewayId: 'gw1', connId: 2 });
     await Promise.all([
-      fanout.toUsers([{ userId: 1, message: message(1) }]),
+      fanout.toUsers([{ userId: 1, seq: 1, body: body() }]),
       fanout.toUsers([
-        { userId: 1, message: message(2) },
-        { userId: 2, message: message(1) },
+        { userId: 1, seq: 2, body: body() },
+        { userId: 2, seq: 1, body: body() },
       ]),
-      fanout.toUsers([{ userId: 1, message: message(3) }]),
+      fanout.toUsers([{ userId: 1, seq: 3, body: body() }]),
     ]);
     await settle();
     assert.equal(gw1.batches.length, 1, 'one publish for everything asked in the same I/O phase');
@@ -116,28 +118,44 @@ void describe('Fanout', () => {
     );
   });
 
-  void it("encodes a user's message once and sends the same bytes to all its devices, a PC_MESSAGE repeating the seq", async () => {
+  void it("encodes a message once for all its receivers and gateways; each device gets its user's seq in a PC_MESSAGE", async () => {
     await presence.setOnline(1, 11, { gatewayId: 'gw1', connId: 1 });
     await presence.setOnline(1, 12, { gatewayId: 'gw1', connId: 2 });
     await presence.setOnline(1, 13, { gatewayId: 'gw2', connId: 1 });
+    await presence.setOnline(2, 21, { gatewayId: 'gw1', connId: 3 });
 
+    const shared = body('same bytes');
     const encode = mock.method(Message, 'encode');
     try {
-      await fanout.toUsers([{ userId: 1, message: message(9, 'same bytes') }]);
+      await fanout.toUsers([
+        { userId: 1, seq: 9, body: shared },
+        { userId: 2, seq: 4, body: shared },
+      ]);
       assert.equal(encode.mock.callCount(), 1);
     } finally {
       encode.mock.restore();
     }
     await settle();
 
-    const [first] = gw1.pushes();
-    const [second] = gw2.pushes();
-    assert.ok(first && second);
-    assert.deepEqual(first.bytes, second.bytes);
-    assert.equal(first.packet.command, PacketCommand.PC_MESSAGE);
-    assert.equal(first.packet.seq, 9);
-    assert.equal(first.packet.requestId, '');
-    assert.deepEqual(first.message, message(9, 'same bytes'));
+    const [atGw1] = gw1.batches;
+    assert.equal(atGw1?.seqPushes.length, 1, 'one message on the gateway, whatever its receivers');
+    assert.deepEqual(atGw1?.seqPushes[0]?.targets, [
+      { deviceId: 11, seq: 9 },
+      { deviceId: 12, seq: 9 },
+      { deviceId: 21, seq: 4 },
+    ]);
+    assert.deepEqual(gw1.batches[0]?.seqPushes[0]?.message, gw2.batches[0]?.seqPushes[0]?.message);
+    const pushes = [...gw1.pushes(), ...gw2.pushes()];
+    assert.deepEqual(
+      pushes.map((push) => [push.deviceIds, push.packet.command, push.packet.seq, push.packet.requestId]),
+      [
+        [[11, 12], PacketCommand.PC_MESSAGE, 9, ''],
+        [[21], PacketCommand.PC_MESSAGE, 4, ''],
+        [[13], PacketCommand.PC_MESSAGE, 9, ''],
+      ],
+    );
+    assert.deepEqual(pushes[0]?.message, message(9, 'same bytes'));
+    assert.deepEqual(pushes[1]?.message, message(4, 'same bytes'));
   });
 
   void it('skips devices on a gateway whose lease is gone and still delivers to the others', async () => {
@@ -147,8 +165,8 @@ void describe('Fanout', () => {
     await presence.setOnline(2, 21, { gatewayId: 'gw-stale', connId: 2 });
 
     await fanout.toUsers([
-      { userId: 1, message: message(1) },
-      { userId: 2, message: message(1) },
+      { userId: 1, seq: 1, body: body() },
+      { userId: 2, seq: 1, body: body() },
     ]);
     await settle();
 
@@ -161,7 +179,7 @@ void describe('Fanout', () => {
 
   void it('publishes nothing when none of the users is online', async () => {
     await presence.setOnline(3, 31, { gatewayId: 'gw1', connId: 1 });
-    await fanout.toUsers([{ userId: 1, message: message(1) }]);
+    await fanout.toUsers([{ userId: 1, seq: 1, body: body() }]);
     await settle();
     assert.deepEqual([...gw1.batches, ...gw2.batches], []);
   });
@@ -180,8 +198,8 @@ void describe('Fanout', () => {
 
     void it('resolves without pushing when presence fails, and logs the outage once per burst', async () => {
       const down = new Fanout(bus, channels, new FailingPresence());
-      await down.toUsers([{ userId: 1, message: message(1) }]);
-      await down.toUsers([{ userId: 1, message: message(2) }]);
+      await down.toUsers([{ userId: 1, seq: 1, body: body() }]);
+      await down.toUsers([{ userId: 1, seq: 2, body: body() }]);
       await settle();
       assert.deepEqual([...gw1.batches, ...gw2.batches], []);
       assert.equal(logs.warnings.length, 1, logs.warnings.join('\n'));
@@ -191,7 +209,7 @@ void describe('Fanout', () => {
     void it('resolves when publishing fails', async () => {
       await presence.setOnline(1, 11, { gatewayId: 'gw1', connId: 1 });
       const down = new Fanout(new FailingBus(), channels, presence);
-      await down.toUsers([{ userId: 1, message: message(1) }]);
+      await down.toUsers([{ userId: 1, seq: 1, body: body() }]);
       assert.equal(logs.warnings.length, 1);
       assert.match(logs.warnings[0]!, /Connection is closed/);
     });
@@ -212,7 +230,9 @@ void describe('Fanout', () => {
     const kick = { deviceId: 11, connId: 5, code: 10405, reason: 'elsewhere' };
     await fanout.kick('gw2', kick);
     await settle();
-    assert.deepEqual(gw2.batches, [{ pushes: [], kicks: [kick], appCloses: [], roomJoins: [] }]);
+    assert.deepEqual(gw2.batches, [
+      { pushes: [], kicks: [kick], appCloses: [], roomJoins: [], seqPushes: [] },
+    ]);
     assert.deepEqual(gw1.batches, []);
   });
 
@@ -220,7 +240,9 @@ void describe('Fanout', () => {
     const join = { deviceId: 11, connId: 5, roomId: 77, seq: 9 };
     await fanout.roomJoin('gw1', join);
     await settle();
-    assert.deepEqual(gw1.batches, [{ pushes: [], kicks: [], appCloses: [], roomJoins: [join] }]);
+    assert.deepEqual(gw1.batches, [
+      { pushes: [], kicks: [], appCloses: [], roomJoins: [join], seqPushes: [] },
+    ]);
     assert.deepEqual(gw2.batches, []);
   });
 });

@@ -3,17 +3,20 @@ import { Channels, FanoutBus } from '@gim/bus';
 import { connectInt } from '@gim/contracts';
 import { OutageLog } from '@gim/errors';
 import { encodePacket, Message, messagePacket } from '@gim/protocol';
+import { MessageBody, wireMessage } from './message';
 import { OnlineDevice, PresenceStore } from '../presence/presence';
 
-/** A message for one user's devices. */
+/** A message for one user's devices: `body` is shared by every recipient of the message, `seq` is the user's. */
 export interface UserDelivery {
   userId: number;
-  message: Message;
+  seq: number;
+  body: MessageBody;
 }
 
 /**
- * Live delivery: resolves users to their online devices, encodes each distinct packet once, and publishes
- * one batch per gateway on that gateway's channel. Best effort by design; sync is what guarantees delivery.
+ * Live delivery: resolves users to their online devices, encodes each message once (the bytes every recipient
+ * shares; each gateway appends each device's seq), and publishes one batch per gateway on that gateway's channel.
+ * Best effort by design; sync is what guarantees delivery.
  */
 export class Fanout {
   private readonly logger = new Logger('fanout');
@@ -60,30 +63,28 @@ export class Fanout {
         if (list) list.push(device);
         else byUser.set(device.userId, [device]);
       }
-      const batches = new Map<string, connectInt.FramedPush[]>();
-      for (const delivery of deliveries) {
-        const targets = byUser.get(delivery.userId);
-        if (!targets) continue;
-        const packet = encodePacket(messagePacket(delivery.message));
-        const perGateway = new Map<string, number[]>();
-        for (const device of targets) {
-          const ids = perGateway.get(device.gatewayId);
-          if (ids) ids.push(device.deviceId);
-          else perGateway.set(device.gatewayId, [device.deviceId]);
-        }
-        for (const [gatewayId, deviceIds] of perGateway) {
-          const pushes = batches.get(gatewayId);
-          const push = { deviceIds, packet, appId: 0 };
-          if (pushes) pushes.push(push);
-          else batches.set(gatewayId, [push]);
+      const encoded = new Map<MessageBody, Buffer>();
+      const bytesOf = (body: MessageBody): Buffer => {
+        let bytes = encoded.get(body);
+        if (bytes === undefined) encoded.set(body, (bytes = encodeWithoutSeq(body)));
+        return bytes;
+      };
+      const batches = new Map<string, Map<MessageBody, connectInt.SeqTarget[]>>();
+      for (const { userId, seq, body } of deliveries) {
+        for (const device of byUser.get(userId) ?? []) {
+          let gateway = batches.get(device.gatewayId);
+          if (!gateway) batches.set(device.gatewayId, (gateway = new Map()));
+          const targets = gateway.get(body);
+          if (targets) targets.push({ deviceId: device.deviceId, seq });
+          else gateway.set(body, [{ deviceId: device.deviceId, seq }]);
         }
       }
       await this.bus.publishMany(
-        [...batches].map(([gatewayId, pushes]) => [
+        [...batches].map(([gatewayId, messages]) => [
           this.channels.gateway(gatewayId),
-          Buffer.from(
-            connectInt.GatewayBatch.encode({ pushes, kicks: [], appCloses: [], roomJoins: [] }).finish(),
-          ),
+          gatewayBatch({
+            seqPushes: [...messages].map(([body, targets]) => ({ message: bytesOf(body), targets })),
+          }),
         ]),
       );
       this.outages.recovered('fan-out');
@@ -95,45 +96,35 @@ export class Fanout {
   /** Pushes a message to every connected device of one app through the broadcast channel. */
   async toAll(appId: number, message: Message): Promise<void> {
     const packet = encodePacket(messagePacket(message));
-    const batch = connectInt.GatewayBatch.encode({
-      pushes: [{ deviceIds: [], packet, appId }],
-      kicks: [],
-      appCloses: [],
-      roomJoins: [],
-    }).finish();
-    await this.bus.publish(this.channels.broadcast(), Buffer.from(batch));
+    await this.bus.publish(
+      this.channels.broadcast(),
+      gatewayBatch({ pushes: [{ deviceIds: [], packet, appId }] }),
+    );
   }
 
   /** Asks every gateway to close every connection of an app, with a reason the clients read. */
   async closeApp(close: connectInt.AppClose): Promise<void> {
-    const batch = connectInt.GatewayBatch.encode({
-      pushes: [],
-      kicks: [],
-      appCloses: [close],
-      roomJoins: [],
-    }).finish();
-    await this.bus.publish(this.channels.broadcast(), Buffer.from(batch));
+    await this.bus.publish(this.channels.broadcast(), gatewayBatch({ appCloses: [close] }));
   }
 
   /** Asks a gateway to close one connection, with a reason the client reads. */
   async kick(gatewayId: string, kick: connectInt.Kick): Promise<void> {
-    const batch = connectInt.GatewayBatch.encode({
-      pushes: [],
-      kicks: [kick],
-      appCloses: [],
-      roomJoins: [],
-    }).finish();
-    await this.bus.publish(this.channels.gateway(gatewayId), Buffer.from(batch));
+    await this.bus.publish(this.channels.gateway(gatewayId), gatewayBatch({ kicks: [kick] }));
   }
 
   /** Asks a gateway to move one connection into a room (or out of its room), as PC_SUBSCRIBE_ROOM would. */
   async roomJoin(gatewayId: string, join: connectInt.RoomJoin): Promise<void> {
-    const batch = connectInt.GatewayBatch.encode({
-      pushes: [],
-      kicks: [],
-      appCloses: [],
-      roomJoins: [join],
-    }).finish();
-    await this.bus.publish(this.channels.gateway(gatewayId), Buffer.from(batch));
+    await this.bus.publish(this.channels.gateway(gatewayId), gatewayBatch({ roomJoins: [join] }));
   }
+}
+
+/** A message's bytes without a seq, shared by all its recipients. */
+function encodeWithoutSeq(body: MessageBody): Buffer {
+  return Buffer.from(Message.encode(wireMessage(body, 0)).finish());
+}
+
+/** One GatewayBatch payload holding `parts`. */
+function gatewayBatch(parts: Partial<connectInt.GatewayBatch>): Buffer {
+  const batch = { pushes: [], kicks: [], appCloses: [], roomJoins: [], seqPushes: [], ...parts };
+  return Buffer.from(connectInt.GatewayBatch.encode(batch).finish());
 }

@@ -107,11 +107,20 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
     assert.equal(messageId, 0);
     const pushes = [...gw1.pushes(), ...gw2.pushes()];
     assert.deepEqual(
-      pushes.map((each) => [each.deviceIds, each.message.seq, each.message.messageId, each.packet.seq]),
+      pushes
+        .flatMap((each) =>
+          each.deviceIds.map((deviceId) => [
+            deviceId,
+            each.message.seq,
+            each.message.messageId,
+            each.packet.seq,
+          ]),
+        )
+        .sort(),
       [
-        [[11], 0, 0, 0],
-        [[12], 0, 0, 0],
-        [[21], 0, 0, 0],
+        [11, 0, 0, 0],
+        [12, 0, 0, 0],
+        [21, 0, 0, 0],
       ],
     );
     assert.equal(await storage.messages.currentSeq(1), 0);

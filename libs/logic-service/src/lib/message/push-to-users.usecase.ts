@@ -33,8 +33,8 @@ export class PushToUsersUseCase {
     const userIds = await this.users.requireInApp(appId, [...new Set(request.userIds)]);
     const { command, content } = request;
     if (!request.isPersist) {
-      const message = wireMessage({ command, content, createdAt: Date.now(), messageId: 0 }, 0);
-      await this.fanout.toUsers(userIds.map((userId) => ({ userId, message })));
+      const body = { command, content, createdAt: Date.now(), messageId: 0 };
+      await this.fanout.toUsers(userIds.map((userId) => ({ userId, seq: 0, body })));
       return 0;
     }
     const record = await this.delivery.deliver(

@@ -7,7 +7,7 @@ import { DeviceNames } from '../device/device-names';
 import { GroupUseCases } from '../group/group.usecases';
 import { UserDirectory } from '../user/user-directory';
 import { Fanout } from './fanout';
-import { checkContent, SendRecord, wireMessage } from './message';
+import { checkContent, SendRecord } from './message';
 import { StoreQueue } from './store-queue';
 import { SendUserMessageRequest } from './message.requests';
 
@@ -77,12 +77,13 @@ export class SendUserMessageUseCase {
     );
     if ('duplicate' in stored) return stored.duplicate;
 
-    await this.fanout.toUsers(
-      [...stored.seqs].map(([userId, seq]) => ({
-        userId,
-        message: wireMessage({ command: MessageCommand.MC_USER_CHAT, content, ...stored }, seq),
-      })),
-    );
+    const shared = {
+      command: MessageCommand.MC_USER_CHAT,
+      content,
+      createdAt: stored.createdAt,
+      messageId: stored.messageId,
+    };
+    await this.fanout.toUsers([...stored.seqs].map(([userId, seq]) => ({ userId, seq, body: shared })));
     return {
       messageId: stored.messageId,
       seq: stored.seqs.get(command.userId) ?? 0,
