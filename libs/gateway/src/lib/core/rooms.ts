@@ -51,6 +51,8 @@ export class GatewayRoom {
 
 /** History messages asked for per catch-up call. */
 const HISTORY_PAGE = 500;
+/** How long a join waits for the room's channel (the bus may be reconnecting) before answering 10500. */
+const CHANNEL_WAIT_MS = 5_000;
 /** Live messages a catching-up connection may hold back; past it the connection is told to resubscribe. */
 const MAX_HELD_WHILE_JOINING = 10_000;
 
@@ -108,7 +110,11 @@ export class Rooms {
     room.joining.set(connection, held);
     connection.room = room;
     try {
-      await room.ready;
+      await within(
+        room.ready,
+        CHANNEL_WAIT_MS,
+        `room ${roomId} unavailable: its channel is not listening yet; retry`,
+      );
       let after = seq;
       let page = await this.logic.readRoomHistory({
         appId: identity.appId,
@@ -241,4 +247,13 @@ export class Rooms {
     const packet = encodePacket({ requestId: '', command: PacketCommand.PC_MESSAGE, content: bytes, seq });
     return { seq, frame: this.framing.wrap(packet) };
   }
+}
+
+/** `promise`, or a 10500 GimError with `reason` once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number, reason: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new GimError(ErrorCode.Unavailable, reason)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
