@@ -8,14 +8,9 @@ import { ErrorCode } from '@gim/errors';
 import { MessageCommand, type Message } from '@gim/protocol';
 import { createGrpcClient, identityMetadata, type GrpcClient } from '@gim/rpc';
 import type { Metadata } from '@grpc/grpc-js';
-import { DEV_CODE, Deployment, startCluster, startStandalone } from './support/deployment';
+import { Deployment, startCluster, startStandalone } from './support/deployment';
+import { connectSignedIn, phoneSignIn, type Session } from './support/sessions';
 import { TestConnection } from './support/test-connection';
-
-interface Session {
-  userId: number;
-  deviceId: number;
-  token: string;
-}
 
 function groupText(message: Message): string {
   assert.equal(message.command, MessageCommand.MC_GROUP_CHAT);
@@ -34,27 +29,10 @@ for (const mode of ['cluster', 'standalone'] as const) {
     const open: TestConnection[] = [];
     let phone = 13_900_000_000 + Math.floor(Math.random() * 90_000_000);
 
-    const signIn = async (): Promise<Session> => {
-      const reply = await users.signIn({
-        phoneNumber: String(phone++),
-        code: DEV_CODE,
-        device: {
-          id: 0,
-          type: 1,
-          brand: 't',
-          model: 'e2e',
-          systemVersion: '1',
-          sdkVersion: '1',
-          branchPushId: '',
-        },
-      });
-      return { userId: reply.userId, deviceId: reply.deviceId, token: reply.token };
-    };
+    const signIn = (): Promise<Session> => phoneSignIn(users, String(phone++));
     const connect = async (transport: 'tcp' | 'ws', session: Session): Promise<TestConnection> => {
-      const connection =
-        transport === 'tcp' ? await TestConnection.tcp(gim.ports.tcp) : await TestConnection.ws(gim.ports.ws);
+      const connection = await connectSignedIn(gim, transport, session);
       open.push(connection);
-      assert.equal((await connection.signIn(session.userId, session.deviceId, session.token)).code, 0);
       return connection;
     };
     const as = (session: Session): Metadata => identityMetadata(session);

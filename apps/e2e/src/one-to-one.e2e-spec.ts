@@ -15,14 +15,9 @@ import {
   identityMetadata,
   INTERNAL_METADATA_KEY,
 } from '@gim/rpc';
-import { DEV_CODE, Deployment, startCluster, startStandalone } from './support/deployment';
+import { Deployment, startCluster, startStandalone } from './support/deployment';
+import { connectSignedIn, phoneSignIn, type Session } from './support/sessions';
 import { TestConnection } from './support/test-connection';
-
-interface Session {
-  userId: number;
-  deviceId: number;
-  token: string;
-}
 
 /** The text a pushed or synced one-to-one chat message carries. */
 function chatText(message: Message): string {
@@ -37,28 +32,11 @@ for (const mode of ['cluster', 'standalone'] as const) {
     let friends: GrpcClient<businessFriend.FriendExtServiceClient>;
     const open: TestConnection[] = [];
 
-    const signIn = async (phoneNumber: string, deviceType = 1, deviceId = 0): Promise<Session> => {
-      const reply = await users.signIn({
-        phoneNumber,
-        code: DEV_CODE,
-        device: {
-          id: deviceId,
-          type: deviceType,
-          brand: 'test',
-          model: 'e2e',
-          systemVersion: '1',
-          sdkVersion: '1',
-          branchPushId: '',
-        },
-      });
-      return { userId: reply.userId, deviceId: reply.deviceId, token: reply.token };
-    };
+    const signIn = (phoneNumber: string, deviceType = 1, deviceId = 0): Promise<Session> =>
+      phoneSignIn(users, phoneNumber, { id: deviceId, type: deviceType });
     const connectAs = async (transport: 'tcp' | 'ws', session: Session): Promise<TestConnection> => {
-      const connection =
-        transport === 'tcp' ? await TestConnection.tcp(gim.ports.tcp) : await TestConnection.ws(gim.ports.ws);
+      const connection = await connectSignedIn(gim, transport, session);
       open.push(connection);
-      const reply = await connection.signIn(session.userId, session.deviceId, session.token);
-      assert.equal(reply.code, 0, `sign-in failed: ${reply.message}`);
       return connection;
     };
 

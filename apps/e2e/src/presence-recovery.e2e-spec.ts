@@ -6,20 +6,15 @@ import assert from 'node:assert/strict';
 import { businessUserExt, logicPush } from '@gim/contracts';
 import { Message } from '@gim/protocol';
 import { createGrpcClient, GrpcClient } from '@gim/rpc';
-import { DEV_CODE, Deployment, startCluster } from './support/deployment';
+import { Deployment, startCluster } from './support/deployment';
 import { RedisServer } from './support/redis-server';
+import { connectSignedIn, phoneSignIn, type Session } from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 const LEASE_SECONDS = 3;
 const LEASE_MS = LEASE_SECONDS * 1_000;
 /** Time a live push takes once presence is back, with room for a loaded machine. */
 const PUSH_MS = 2_000;
-
-interface Session {
-  userId: number;
-  deviceId: number;
-  token: string;
-}
 
 function chatText(message: Message): string {
   return Buffer.from(logicPush.UserMessagePush.decode(message.content).content).toString();
@@ -42,28 +37,10 @@ describe('presence after Redis loses its data (cluster)', { timeout: 240_000 }, 
   let users: GrpcClient<businessUserExt.UserExtServiceClient>;
   const open: TestConnection[] = [];
 
-  const signIn = async (phoneNumber: string): Promise<Session> => {
-    const reply = await users.signIn({
-      phoneNumber,
-      code: DEV_CODE,
-      device: {
-        id: 0,
-        type: 1,
-        brand: 'test',
-        model: 'e2e',
-        systemVersion: '1',
-        sdkVersion: '1',
-        branchPushId: '',
-      },
-    });
-    return { userId: reply.userId, deviceId: reply.deviceId, token: reply.token };
-  };
+  const signIn = (phoneNumber: string): Promise<Session> => phoneSignIn(users, phoneNumber);
   const connectAs = async (transport: 'tcp' | 'ws', session: Session): Promise<TestConnection> => {
-    const connection =
-      transport === 'tcp' ? await TestConnection.tcp(gim.ports.tcp) : await TestConnection.ws(gim.ports.ws);
+    const connection = await connectSignedIn(gim, transport, session);
     open.push(connection);
-    const reply = await connection.signIn(session.userId, session.deviceId, session.token);
-    assert.equal(reply.code, 0, `sign-in failed: ${reply.message}`);
     return connection;
   };
 

@@ -17,17 +17,12 @@ import {
   SubscribeRoomReply,
 } from '@gim/protocol';
 import { createGrpcClient, type GrpcClient } from '@gim/rpc';
-import { DEV_CODE, Deployment, startCluster, startStandalone } from './support/deployment';
+import { Deployment, startCluster, startStandalone } from './support/deployment';
+import { connectSignedIn, phoneSignIn, type Session } from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 /** History bound of the deployments under test, so a test can outrun it. */
 const HISTORY = 20;
-
-interface Session {
-  userId: number;
-  deviceId: number;
-  token: string;
-}
 
 const text = (message: Message): string => Buffer.from(message.content).toString();
 
@@ -52,27 +47,10 @@ for (const mode of ['cluster', 'standalone'] as const) {
     let phone = 13_700_000_000 + Math.floor(Math.random() * 90_000_000);
     let nextRoom = 1000 + Math.floor(Math.random() * 1_000_000);
 
-    const signIn = async (): Promise<Session> => {
-      const reply = await users.signIn({
-        phoneNumber: String(phone++),
-        code: DEV_CODE,
-        device: {
-          id: 0,
-          type: 1,
-          brand: 't',
-          model: 'e2e',
-          systemVersion: '1',
-          sdkVersion: '1',
-          branchPushId: '',
-        },
-      });
-      return { userId: reply.userId, deviceId: reply.deviceId, token: reply.token };
-    };
+    const signIn = (): Promise<Session> => phoneSignIn(users, String(phone++));
     const connect = async (transport: 'tcp' | 'ws', session: Session): Promise<TestConnection> => {
-      const connection =
-        transport === 'tcp' ? await TestConnection.tcp(gim.ports.tcp) : await TestConnection.ws(gim.ports.ws);
+      const connection = await connectSignedIn(gim, transport, session);
       open.push(connection);
-      assert.equal((await connection.signIn(session.userId, session.deviceId, session.token)).code, 0);
       return connection;
     };
     const join = async (connection: TestConnection, roomId: number, seq = 0): Promise<SubscribeRoomReply> => {

@@ -1,16 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { OutageLog } from '@gim/errors';
+import { OutageLog, watchReconnecting } from '@gim/errors';
 import { BusHandler, FanoutBus } from './bus';
 
 const outages = new OutageLog((line) => new Logger('bus').warn(line));
-
-/** Reports a bus connection's outage once per burst (ioredis reconnects by itself) and its recovery. */
-function watch(redis: Redis, name: string): Redis {
-  redis.on('error', (error: Error) => outages.failed(name, `${error.message} (reconnecting)`));
-  redis.on('ready', () => outages.recovered(name));
-  return redis;
-}
 
 /** Redis pub/sub bus for cluster mode: one connection publishes (pipelined), one subscribes. */
 export class RedisBus extends FanoutBus {
@@ -20,9 +13,10 @@ export class RedisBus extends FanoutBus {
 
   constructor(private readonly url: string) {
     super();
-    this.publisher = watch(
+    this.publisher = watchReconnecting(
       new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 }),
       'fan-out Redis (publish)',
+      outages,
     );
   }
 
@@ -68,9 +62,10 @@ export class RedisBus extends FanoutBus {
   private ensureSubscriber(): Redis {
     if (!this.subscriber) {
       // ioredis re-subscribes to every channel by itself after a reconnect.
-      this.subscriber = watch(
+      this.subscriber = watchReconnecting(
         new Redis(this.url, { maxRetriesPerRequest: null }),
         'fan-out Redis (subscribe)',
+        outages,
       );
       this.subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => {
         this.handlers.get(channel.toString())?.forEach((handler) => handler(payload));

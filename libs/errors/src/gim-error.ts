@@ -25,3 +25,10 @@ export class GimError extends Error {
 export function badRequest(message: string): GimError {
   return new GimError(ErrorCode.BadRequest, `bad request: ${message}`);
 }
+
+/** A dependency's failure as a retryable GimError (10500) naming `what` failed; a GimError passes through. */
+export function unavailable(what: string, error: unknown): GimError {
+  if (error instanceof GimError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new GimError(ErrorCode.Unavailable, `${what} unavailable: ${detail}`);
+}

@@ -1,4 +1,4 @@
 // Error codes and the business error type shared by every gim service.
 export { ErrorCode, defaultMessage, isErrorCode } from './error-code';
-export { GimError, badRequest } from './gim-error';
-export { OutageLog, type OutageSink } from './outage-log';
+export { GimError, badRequest, unavailable } from './gim-error';
+export { OutageLog, watchReconnecting, type OutageSink, type ReconnectingClient } from './outage-log';

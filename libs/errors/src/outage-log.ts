@@ -49,3 +49,19 @@ export class OutageLog {
     this.sink(`${dependency} available again after ${this.now() - burst.startedAt} ms${folded}`);
   }
 }
+
+/** A client that reconnects by itself and says so with events (an ioredis connection). */
+export interface ReconnectingClient {
+  on(event: 'error' | 'ready', listener: (error: Error) => void): unknown;
+}
+
+/** Logs `client`'s outages through `outages` under `name` (once per burst) and its recovery; returns the client. */
+export function watchReconnecting<T extends ReconnectingClient>(
+  client: T,
+  name: string,
+  outages: OutageLog,
+): T {
+  client.on('error', (error: Error) => outages.failed(name, `${error.message} (reconnecting)`));
+  client.on('ready', () => outages.recovered(name));
+  return client;
+}

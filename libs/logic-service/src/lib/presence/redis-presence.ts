@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { ErrorCode, GimError } from '@gim/errors';
+import { OutageLog, unavailable, watchReconnecting } from '@gim/errors';
 import {
   decodeLocation,
   DeviceLocation,
@@ -52,13 +52,6 @@ interface PresencePipeline {
   gimRestore(key: string, deviceId: string, location: string): unknown;
 }
 
-/** A Redis failure as a retryable GimError (10500); GimErrors pass through. */
-function unavailable(error: unknown): GimError {
-  if (error instanceof GimError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new GimError(ErrorCode.Unavailable, `presence unavailable: ${detail}`);
-}
-
 /** The replies of a pipeline, throwing the first failed command's error. */
 function pipelineReplies(results: Array<[Error | null, unknown]> | null, expected: number): unknown[] {
   if (results === null || results.length !== expected) throw new Error('pipeline aborted');
@@ -87,15 +80,7 @@ export class RedisPresence extends PresenceStore {
     redis.defineCommand('gimSetOffline', { numberOfKeys: 1, lua: SET_OFFLINE });
     redis.defineCommand('gimRestore', { numberOfKeys: 1, lua: RESTORE });
     redis.defineCommand('gimRenewLease', { numberOfKeys: 1, lua: RENEW_LEASE });
-    let down = false;
-    redis.on('error', (error: Error) => {
-      if (!down) this.logger.warn(`presence Redis unreachable (reconnecting): ${error.message}`);
-      down = true;
-    });
-    redis.on('ready', () => {
-      if (down) this.logger.log('presence Redis reachable again');
-      down = false;
-    });
+    watchReconnecting(redis, 'presence Redis', new OutageLog((line) => this.logger.warn(line)));
     this.redis = redis as Redis & PresenceCommands;
   }
 
@@ -108,7 +93,7 @@ export class RedisPresence extends PresenceStore {
       const key = this.userKey(userId);
       return decodeLocation(await this.redis.gimSetOnline(key, String(deviceId), encodeLocation(location)));
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable('presence', error);
     }
   }
 
@@ -116,7 +101,7 @@ export class RedisPresence extends PresenceStore {
     try {
       await this.redis.gimSetOffline(this.userKey(userId), String(deviceId), encodeLocation(location));
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable('presence', error);
     }
   }
 
@@ -124,7 +109,7 @@ export class RedisPresence extends PresenceStore {
     try {
       return await this.lookUp(userIds);
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable('presence', error);
     }
   }
 
@@ -139,7 +124,7 @@ export class RedisPresence extends PresenceStore {
       this.liveness.set(gatewayId, { alive: true, checkedAt: Date.now() });
       return restored;
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable('presence', error);
     }
   }
 
@@ -158,7 +143,7 @@ export class RedisPresence extends PresenceStore {
         });
       }
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable('presence', error);
     }
     return moved;
   }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { ErrorCode, GimError } from '@gim/errors';
+import { OutageLog, unavailable, watchReconnecting } from '@gim/errors';
 import {
   Appended,
   ROOM_SEQ_PER_MS,
@@ -108,16 +108,9 @@ interface RoomCommands {
   gimRoomTakeSlot(key: string, limit: number): Promise<number>;
 }
 
-function unavailable(error: unknown): GimError {
-  if (error instanceof GimError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new GimError(ErrorCode.Unavailable, `room history unavailable: ${detail}`);
-}
-
 /** Rooms in Redis: a hash (seq, base) and a list (history) per room, one Lua script per append or read. */
 export class RedisRoomLog extends RoomLog {
   private readonly redis: Redis & RoomCommands;
-  private readonly logger = new Logger('rooms');
 
   constructor(
     url: string,
@@ -130,15 +123,7 @@ export class RedisRoomLog extends RoomLog {
     redis.defineCommand('gimRoomAppend', { lua: APPEND });
     redis.defineCommand('gimRoomRead', { numberOfKeys: 2, lua: READ });
     redis.defineCommand('gimRoomTakeSlot', { numberOfKeys: 1, lua: TAKE_SLOT });
-    let down = false;
-    redis.on('error', (error: Error) => {
-      if (!down) this.logger.warn(`room Redis unreachable (reconnecting): ${error.message}`);
-      down = true;
-    });
-    redis.on('ready', () => {
-      if (down) this.logger.log('room Redis reachable again');
-      down = false;
-    });
+    watchReconnecting(redis, 'room Redis', new OutageLog((line) => new Logger('rooms').warn(line)));
     this.redis = redis as Redis & RoomCommands;
   }
 
@@ -170,7 +155,7 @@ export class RedisRoomLog extends RoomLog {
     try {
       results = await this.redis.gimRoomAppend(keys.length, ...keys, ...args);
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable('room history', error);
     }
     return results.map((result) => {
       const [seq, createdAt] = result.split(':');
@@ -190,7 +175,7 @@ export class RedisRoomLog extends RoomLog {
         this.now() - this.limits.maxAgeMs,
       );
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable('room history', error);
     }
     const [last, base, length, ...messages] = reply;
     return {
@@ -211,7 +196,7 @@ export class RedisRoomLog extends RoomLog {
         )) === 1
       );
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable('room history', error);
     }
   }
 

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import type { businessUserExt } from '@gim/contracts';
+import type { GrpcClient } from '@gim/rpc';
+import { DEV_CODE, type Deployment } from './deployment';
+import { TestConnection } from './test-connection';
+
+/** A user signed in on one device through business, as a client holds it. */
+export interface Session {
+  userId: number;
+  deviceId: number;
+  token: string;
+}
+
+/** Signs a phone number in with the development code; device id 0 registers a new device. */
+export async function phoneSignIn(
+  users: GrpcClient<businessUserExt.UserExtServiceClient>,
+  phoneNumber: string,
+  device: { id?: number; type?: number } = {},
+): Promise<Session> {
+  const reply = await users.signIn({
+    phoneNumber,
+    code: DEV_CODE,
+    device: {
+      id: device.id ?? 0,
+      type: device.type ?? 1,
+      brand: 'test',
+      model: 'e2e',
+      systemVersion: '1',
+      sdkVersion: '1',
+      branchPushId: '',
+    },
+  });
+  return { userId: reply.userId, deviceId: reply.deviceId, token: reply.token };
+}
+
+/** Opens a long connection to one of the deployment's gateways and signs it in as `session` (asserting success). */
+export async function connectSignedIn(
+  gim: Deployment,
+  transport: 'tcp' | 'ws',
+  session: Session,
+): Promise<TestConnection> {
+  const connection =
+    transport === 'tcp' ? await TestConnection.tcp(gim.ports.tcp) : await TestConnection.ws(gim.ports.ws);
+  const reply = await connection.signIn(session.userId, session.deviceId, session.token);
+  if (reply.code !== 0) connection.close();
+  assert.equal(reply.code, 0, `sign-in failed: ${reply.message}`);
+  return connection;
+}
