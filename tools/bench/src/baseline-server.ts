@@ -1,5 +1,6 @@
 // The peers gim is compared with, one per child process, controlled by the bench over the IPC channel:
-//   socketio — a socket.io 4.8 server (WebSocket transport only); `emit` broadcasts with io.emit
+//   socketio — a socket.io 4.8 server (WebSocket transport only); `emit` broadcasts with io.emit, or with
+//              io.to(room).emit to the sockets that joined `room` (a client's 'join' event, acknowledged)
 //   ws       — a bare `ws` WebSocketServer holding its sockets
 //   net      — a bare `net` server holding its sockets
 // Started as: node --expose-gc -r @swc-node/register baseline-server.ts <kind>
@@ -10,8 +11,11 @@ import { WebSocketServer } from 'ws';
 
 export type BaselineKind = 'socketio' | 'ws' | 'net';
 
-/** What the bench asks: memory after a forced GC, or `count` broadcasts of a `size`-character string. */
-export type BaselineAsk = { type: 'memory' } | { type: 'emit'; count: number; size: number };
+/**
+ * What the bench asks: memory after a forced GC, or `count` broadcasts of a `size`-character string (to every
+ * socket, or only to those in `room`).
+ */
+export type BaselineAsk = { type: 'memory' } | { type: 'emit'; count: number; size: number; room?: string };
 
 /** A question with the id its answer repeats. */
 export type BaselineRequest = BaselineAsk & { id: number };
@@ -51,6 +55,11 @@ async function main(kind: BaselineKind): Promise<void> {
     io = new Server(http, { transports: ['websocket'], serveClient: false, perMessageDeflate: false });
     io.on('connection', (socket) => {
       held.add(socket);
+      socket.on('join', (room: unknown, ack: unknown) => {
+        void Promise.resolve(typeof room === 'string' ? socket.join(room) : undefined).then(() => {
+          if (typeof ack === 'function') (ack as () => void)();
+        });
+      });
       socket.on('disconnect', () => held.delete(socket));
     });
     port = await listen(http);
@@ -68,7 +77,9 @@ async function main(kind: BaselineKind): Promise<void> {
       return;
     }
     const payload = 'x'.repeat(request.size);
-    for (let i = 0; i < request.count; i++) io?.emit('m', payload);
+    const room = request.room;
+    if (room === undefined) for (let i = 0; i < request.count; i++) io?.emit('m', payload);
+    else for (let i = 0; i < request.count; i++) io?.to(room).emit('m', payload);
     answer({});
   });
   process.on('disconnect', () => process.exit(0));

@@ -147,3 +147,62 @@ export class GimClient {
     this.onClose?.();
   }
 }
+
+/** The fields of a pushed Message the scenarios check; absent fields are 0. */
+export interface MessageHead {
+  command: number;
+  seq: number;
+  roomId: number;
+  messageId: number;
+}
+
+/** An empty MessageHead to read into (one per handler, reused for every push). */
+export function messageHead(): MessageHead {
+  return { command: 0, seq: 0, roomId: 0, messageId: 0 };
+}
+
+let cursor = 0;
+
+function readVarint(bytes: Uint8Array): number {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    if (cursor >= bytes.length) throw new RangeError('truncated varint in a pushed Message');
+    const byte = bytes[cursor++] as number;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return value;
+    scale *= 128;
+  }
+}
+
+/**
+ * Reads command, seq, room_id and message_id of an encoded Message into `head`, skipping the content without
+ * copying or decoding it: a fraction of a full decode's cost, which matters at hundreds of thousands of pushes a
+ * second on the load generator's one core.
+ */
+export function readMessageHead(bytes: Uint8Array, head: MessageHead): MessageHead {
+  head.command = 0;
+  head.seq = 0;
+  head.roomId = 0;
+  head.messageId = 0;
+  cursor = 0;
+  while (cursor < bytes.length) {
+    const tag = readVarint(bytes);
+    const wireType = tag & 7;
+    if (wireType === 0) {
+      const value = readVarint(bytes);
+      const field = Math.floor(tag / 8);
+      if (field === 2) head.command = value;
+      else if (field === 4) head.seq = value;
+      else if (field === 6) head.roomId = value;
+      else if (field === 7) head.messageId = value;
+    } else if (wireType === 2) {
+      const length = readVarint(bytes);
+      cursor += length;
+    } else if (wireType === 1) cursor += 8;
+    else if (wireType === 5) cursor += 4;
+    else throw new RangeError(`wire type ${wireType} in a pushed Message`);
+  }
+  if (cursor > bytes.length) throw new RangeError('truncated field in a pushed Message');
+  return head;
+}

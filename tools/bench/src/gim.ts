@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { businessUserExt, logicMessageInt } from '@gim/contracts';
+import { businessUserExt, logicGroup, logicMessageInt, logicRoom } from '@gim/contracts';
 import { createGrpcClient, GrpcClient } from '@gim/rpc';
 // The deployment starter is shared with the e2e tests, which have no package alias: imported by path on purpose.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -65,6 +65,8 @@ function nextPhone(): string {
 export class Gim {
   private readonly users: GrpcClient<businessUserExt.UserExtServiceClient>;
   readonly messages: GrpcClient<logicMessageInt.MessageIntServiceClient>;
+  readonly groups: GrpcClient<logicGroup.GroupIntServiceClient>;
+  readonly rooms: GrpcClient<logicRoom.RoomIntServiceClient>;
 
   private constructor(
     readonly mode: Mode,
@@ -84,10 +86,32 @@ export class Gim {
       internalSecret: deployment.internalSecret,
       deadlineMs: 120_000,
     });
+    this.groups = createGrpcClient({
+      address: `127.0.0.1:${deployment.ports.logic}`,
+      files: ['logic/group.int.proto'],
+      service: 'logic.GroupIntService',
+      internalSecret: deployment.internalSecret,
+      deadlineMs: 120_000,
+    });
+    this.rooms = createGrpcClient({
+      address: `127.0.0.1:${deployment.ports.logic}`,
+      files: ['logic/room.int.proto'],
+      service: 'logic.RoomIntService',
+      internalSecret: deployment.internalSecret,
+      deadlineMs: 120_000,
+    });
   }
 
-  /** Starts gim; with `cpuProfDir`, every process writes a V8 CPU profile there when it stops. */
-  static async start(mode: Mode, pinning: Pinning, cpuProfDir?: string): Promise<Gim> {
+  /**
+   * Starts gim; with `cpuProfDir`, every process writes a V8 CPU profile there when it stops; `env` adds or
+   * overrides settings of every process.
+   */
+  static async start(
+    mode: Mode,
+    pinning: Pinning,
+    cpuProfDir?: string,
+    env: Record<string, string> = {},
+  ): Promise<Gim> {
     const probeDir = mkdtempSync(join(tmpdir(), 'gim-bench-probe-'));
     const profiling = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfDir)}`];
     const launch = {
@@ -102,6 +126,7 @@ export class Gim {
         GIM_MAX_UNAUTHENTICATED_PER_ADDRESS: '0',
         GIM_SIGN_IN_MAX_MISSES_PER_ADDRESS: String(1_000_000),
         GIM_SIGN_IN_MAX_MISSES_PER_PHONE: String(1_000),
+        ...env,
       },
     };
     progress(`starting gim (${mode})`);
@@ -185,6 +210,8 @@ export class Gim {
   async stop(): Promise<void> {
     this.users.close();
     this.messages.close();
+    this.groups.close();
+    this.rooms.close();
     try {
       await this.deployment.stop();
     } finally {

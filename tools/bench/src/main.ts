@@ -9,7 +9,9 @@ import { recentGimLogs } from './gim';
 import { Options, parseOptions } from './options';
 import { burstTable, runBurst } from './scenarios/burst';
 import { directTable, runDirect } from './scenarios/direct';
+import { groupTable, runGroup } from './scenarios/group';
 import { memoryTable, runMemory } from './scenarios/memory';
+import { roomTable, runRoom } from './scenarios/room';
 import { machine, pinCores } from './system';
 import { progress } from './util';
 
@@ -44,6 +46,14 @@ async function runScenario(options: Options, pinning: ReturnType<typeof pinCores
     case 'direct': {
       const result = await runDirect(options.mode, pinning, options);
       return { result, table: directTable(result) };
+    }
+    case 'group': {
+      const result = await runGroup(options.mode, pinning, options);
+      return { result, table: groupTable(result) };
+    }
+    case 'room': {
+      const result = await runRoom(options.mode, pinning, options);
+      return { result, table: roomTable(result) };
     }
   }
 }

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Mode } from './gim';
 
-export const SCENARIOS = ['memory', 'burst', 'direct'] as const;
+export const SCENARIOS = ['memory', 'burst', 'direct', 'group', 'room'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface Options {
@@ -17,27 +17,39 @@ export interface Options {
   connections: number;
   warmup: number;
   settleMs: number;
-  /** burst */
+  /** burst and room */
   clients: number;
   pushes: number;
   steady: boolean;
-  /** burst and direct */
+  /** room */
+  priority: boolean;
+  /** burst, direct, group and room */
   size: number;
   /** direct */
   pairs: number;
-  durationSeconds: number;
   messages: number | undefined;
   rates: number[];
+  /** direct and group */
+  durationSeconds: number;
+  /** group */
+  members: number;
+  senders: number;
+  rate: number;
 }
 
-export const USAGE = `usage: npm run bench -- <memory|burst|direct> [options]
+export const USAGE = `usage: npm run bench -- <memory|burst|direct|group|room> [options]
 
 common:   --mode standalone|cluster (standalone)  --no-pin  --no-baselines  --out <file.json>
           --cpu-prof <dir>  (a V8 CPU profile of every gim process, written there when it stops)
 memory:   --connections N (10000)  --warmup W (1000)  --settle-ms MS (2000)
 burst:    --clients M (5000)  --pushes P (200)  --size BYTES (100)  --steady
 direct:   --pairs K (100)  --size BYTES (100)  --duration S (20)  --rates R1,R2,… (500,1000,2000,5000; "" for none)
-          --messages N (closed loop: N messages per sender instead of --duration)`;
+          --messages N (closed loop: N messages per sender instead of --duration)
+group:    --members N (500)  --senders S (10)  --size BYTES (100)  --duration S (20)  --rate R (20)
+room:     --clients M (5000)  --pushes P (200)  --size BYTES (100)  --steady  --priority`;
+
+/** Most members logic accepts in a group (its GIM_GROUP_MAX_MEMBERS may be raised to this). */
+export const MAX_GROUP_MEMBERS = 100_000;
 
 function positive(name: string, text: string | undefined, fallback: number, min = 1): number {
   if (text === undefined) return fallback;
@@ -62,6 +74,10 @@ export function parseOptions(argv: string[]): Options {
       clients: { type: 'string' },
       pushes: { type: 'string' },
       steady: { type: 'boolean' },
+      priority: { type: 'boolean' },
+      members: { type: 'string' },
+      senders: { type: 'string' },
+      rate: { type: 'string' },
       size: { type: 'string' },
       pairs: { type: 'string' },
       duration: { type: 'string' },
@@ -78,6 +94,11 @@ export function parseOptions(argv: string[]): Options {
     .split(',')
     .filter((each) => each.trim() !== '')
     .map((each) => positive('rates', each.trim(), 0));
+  const members = positive('members', values.members, 500, 2);
+  if (members > MAX_GROUP_MEMBERS) throw new Error(`--members must be at most ${MAX_GROUP_MEMBERS}`);
+  const senders = positive('senders', values.senders, 10);
+  if (scenario === 'group' && senders > members)
+    throw new Error(`--senders (${senders}) must be at most --members (${members})`);
   return {
     scenario: scenario as Scenario,
     mode,
@@ -91,10 +112,14 @@ export function parseOptions(argv: string[]): Options {
     clients: positive('clients', values.clients, 5_000),
     pushes: positive('pushes', values.pushes, 200),
     steady: values.steady ?? false,
+    priority: values.priority ?? false,
     size: positive('size', values.size, 100, 40),
     pairs: positive('pairs', values.pairs, 100),
     durationSeconds: positive('duration', values.duration, 20),
     messages: values.messages === undefined ? undefined : positive('messages', values.messages, 0),
     rates,
+    members,
+    senders,
+    rate: positive('rate', values.rate, 20),
   };
 }

@@ -8,8 +8,12 @@ import type { BaselineKind } from './baseline-server';
 export interface PeerClient {
   /** Broadcast events received (socket.io only). */
   events: number;
+  /** Joins a room on the server and resolves once the server acknowledged it (socket.io only). */
+  join(room: string): Promise<void>;
   close(): void;
 }
+
+const noRooms = (): Promise<void> => Promise.reject(new Error('only socket.io clients join rooms'));
 
 export async function openPeer(kind: BaselineKind, port: number, onEvent?: () => void): Promise<PeerClient> {
   if (kind === 'socketio') {
@@ -18,7 +22,13 @@ export async function openPeer(kind: BaselineKind, port: number, onEvent?: () =>
       reconnection: false,
       forceNew: true,
     });
-    const client: PeerClient = { events: 0, close: () => socket.disconnect() };
+    const client: PeerClient = {
+      events: 0,
+      join: async (room) => {
+        await socket.timeout(30_000).emitWithAck('join', room);
+      },
+      close: () => socket.disconnect(),
+    };
     socket.on('m', () => {
       client.events++;
       onEvent?.();
@@ -33,10 +43,10 @@ export async function openPeer(kind: BaselineKind, port: number, onEvent?: () =>
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
     ws.on('error', () => undefined);
     await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    return { events: 0, close: () => ws.terminate() };
+    return { events: 0, join: noRooms, close: () => ws.terminate() };
   }
   const socket = connect({ host: '127.0.0.1', port });
   socket.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  return { events: 0, close: () => socket.destroy() };
+  return { events: 0, join: noRooms, close: () => socket.destroy() };
 }

@@ -41,3 +41,20 @@ export function kib(bytes: number): number {
 export function mib(bytes: number): number {
   return bytes / 2 ** 20;
 }
+
+/** A stated target next to what the run measured; `differs` says how the run's setting is not the target's. */
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean;
+  differs: string | undefined;
+}
+
+/** One line per goal: the target, the figure, met or not, and whether the run was made in the goal's setting. */
+export function goalLines(goals: Goal[]): string[] {
+  return goals.map(
+    (goal) =>
+      `goal: ${goal.goal} — measured ${goal.measured}: ${goal.met ? 'met' : 'not met'}` +
+      (goal.differs ? ` (not the goal's setting: ${goal.differs})` : ''),
+  );
+}

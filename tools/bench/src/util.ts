@@ -67,9 +67,14 @@ export class Samples {
     this.values[this.length++] = value;
   }
 
+  /** A sorted copy of the samples so far. */
+  sorted(): Float64Array {
+    return this.values.slice(0, this.length).sort();
+  }
+
   /** p50, p90, p99 and max of the samples so far. */
   summary(): { count: number; p50: number; p90: number; p99: number; max: number } {
-    const sorted = this.values.slice(0, this.length).sort();
+    const sorted = this.sorted();
     return {
       count: this.length,
       p50: percentile(sorted, 50),

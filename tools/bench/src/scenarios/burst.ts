@@ -60,7 +60,7 @@ export interface BurstResult {
 }
 
 /** Counts deliveries across all clients and resolves when the expected number has arrived. */
-class DeliveryCounter {
+export class DeliveryCounter {
   received = 0;
   private target = Infinity;
   private done: (() => void) | undefined;
@@ -94,7 +94,8 @@ class DeliveryCounter {
   }
 }
 
-interface Target {
+/** A server under measurement, as measure() drives it. */
+export interface Target {
   server: string;
   processes: string[];
   pids: number[];
@@ -108,9 +109,10 @@ interface Target {
   broken(): string | undefined;
 }
 
-async function measure(
+/** One warm-up push, then P pushes all at once or one at a time, measured from the first push to the last delivery. */
+export async function measure(
   target: Target,
-  options: BurstOptions,
+  options: Pick<BurstOptions, 'pushes'>,
   variant: 'burst' | 'steady',
 ): Promise<BurstRun> {
   const { counter } = target;
@@ -242,25 +244,27 @@ async function runSocketIo(pinning: Pinning, options: BurstOptions): Promise<Bur
 export async function runBurst(mode: Mode, pinning: Pinning, options: BurstOptions): Promise<BurstResult> {
   const runs = [await runGim(mode, pinning, options)];
   if (options.baselines) runs.push(await runSocketIo(pinning, options));
-  const [gim, socketio] = runs;
+  return { runs, ...compareRuns(runs) };
+}
+
+/** gim's rate and CPU per delivery over the baseline's, when both ran (the first run is gim's). */
+export function compareRuns(runs: BurstRun[]): Pick<BurstResult, 'comparison'> {
+  const [gim, baseline] = runs;
+  if (!gim || !baseline) return {};
   return {
-    runs,
-    ...(gim && socketio
-      ? {
-          comparison: {
-            deliveriesPerSecondRatio: round(gim.deliveriesPerSecond / socketio.deliveriesPerSecond, 2),
-            cpuPerDeliveryRatio: round(
-              gim.serverCpuSecondsPer100kDeliveries / socketio.serverCpuSecondsPer100kDeliveries,
-              2,
-            ),
-          },
-        }
-      : {}),
+    comparison: {
+      deliveriesPerSecondRatio: round(gim.deliveriesPerSecond / baseline.deliveriesPerSecond, 2),
+      cpuPerDeliveryRatio: round(
+        gim.serverCpuSecondsPer100kDeliveries / baseline.serverCpuSecondsPer100kDeliveries,
+        2,
+      ),
+    },
   };
 }
 
-export function burstTable(result: BurstResult): string {
-  const gim = at(result.runs, 0);
+/** The table of delivery runs, gim's first; the last two columns compare gim with each other row. */
+export function deliveryTable(runs: BurstRun[]): string {
+  const gim = at(runs, 0);
   return table(
     [
       'server',
@@ -277,7 +281,7 @@ export function burstTable(result: BurstResult): string {
       'gim/this rate',
       'gim/this CPU',
     ],
-    result.runs.map((run) => [
+    runs.map((run) => [
       run.server,
       run.variant,
       run.clients,
@@ -293,4 +297,9 @@ export function burstTable(result: BurstResult): string {
       run === gim ? '' : ratio(gim.serverCpuSecondsPer100kDeliveries, run.serverCpuSecondsPer100kDeliveries),
     ]),
   );
+}
+
+/** The burst runs as text. */
+export function burstTable(result: BurstResult): string {
+  return deliveryTable(result.runs);
 }

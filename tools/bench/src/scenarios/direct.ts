@@ -278,7 +278,7 @@ export async function runDirect(mode: Mode, pinning: Pinning, options: DirectOpt
 }
 
 /** Sends at `rate` per second in total for `seconds`, round-robin over the pairs, without waiting for replies. */
-async function openLoop(
+export async function openLoop(
   rate: number,
   seconds: number,
   pairs: number,
@@ -356,7 +356,8 @@ function verify(sent: Map<string, SentMessage>, inboxes: Inbox[]) {
   };
 }
 
-function roundSummary(summary: Summary): Summary {
+/** A latency summary with its figures rounded to hundredths of a millisecond. */
+export function roundSummary(summary: Summary): Summary {
   return {
     count: summary.count,
     p50: round(summary.p50, 2),
