@@ -300,10 +300,13 @@ export class GroupUseCases {
 
   // The group in the caller's app, and who acts: the integrator, or the calling user as a member (10201 otherwise).
   private async load(caller: GroupCaller, groupId: number): Promise<{ group: Group; actor: GroupActor }> {
-    const group = await this.groups.find(caller.appId, groupId);
+    // One round trip: the caller's membership is read beside the group (and ignored when the group is not the app's).
+    const [group, member] = await Promise.all([
+      this.groups.find(caller.appId, groupId),
+      caller.kind === 'user' ? this.groups.member(groupId, caller.userId) : undefined,
+    ]);
     if (!group) throw new GimError(ErrorCode.GroupNotFound, `group ${groupId} not found`);
     if (caller.kind === 'integrator') return { group, actor: { kind: 'integrator' } };
-    const member = await this.groups.member(groupId, caller.userId);
     if (!member)
       throw new GimError(ErrorCode.UserNotInGroup, `the caller is not a member of group ${groupId}`);
     return { group, actor: { kind: 'member', member } };
