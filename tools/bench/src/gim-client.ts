@@ -1,7 +1,7 @@
 // A lean gim client connection for load generation: no per-push storage, only counters and a hook, so that
 // thousands of them in one process cost little more than their sockets.
 import { connect, Socket } from 'node:net';
-import WebSocket from 'ws';
+import { randomBytes } from 'node:crypto';
 import {
   decodePacket,
   encodePacket,
@@ -12,6 +12,92 @@ import {
   Reply,
   SignInRequest,
 } from '@gim/protocol';
+
+/** Opens a socket to the ws-gateway on 127.0.0.1 and completes the WebSocket upgrade; `rest` is what followed it. */
+async function upgrade(port: number): Promise<{ socket: Socket; rest: Buffer }> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.setNoDelay(true);
+  const key = randomBytes(16).toString('base64');
+  socket.write(
+    `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  return new Promise((resolve, reject) => {
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData).off('error', reject);
+      const status = head.subarray(0, head.indexOf('\r\n')).toString();
+      if (!status.startsWith('HTTP/1.1 101')) {
+        socket.destroy();
+        reject(new Error(`WebSocket upgrade refused: ${status}`));
+        return;
+      }
+      resolve({ socket, rest: head.subarray(end + 4) });
+    };
+    socket.on('data', onData).once('error', reject);
+  });
+}
+
+/** A client → server binary frame: FIN, opcode 2, the payload masked with a random key (RFC 6455 §5.3). */
+function maskedFrame(payload: Buffer): Buffer {
+  const size = payload.length < 126 ? 2 : payload.length < 65_536 ? 4 : 10;
+  const frame = Buffer.alloc(size + 4 + payload.length);
+  frame[0] = 0x82;
+  if (size === 2) frame[1] = 0x80 | payload.length;
+  else if (size === 4) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(payload.length, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeBigUInt64BE(BigInt(payload.length), 2);
+  }
+  const mask = randomBytes(4);
+  mask.copy(frame, size);
+  for (let i = 0; i < payload.length; i++)
+    frame[size + 4 + i] = (payload[i] as number) ^ (mask[i & 3] as number);
+  return frame;
+}
+
+/** Cuts the server's unmasked frames out of the byte stream: binary payloads to `onBinary`, a close to `onClose`. */
+class WsFrames {
+  private pending: Buffer | undefined;
+
+  constructor(
+    private readonly onBinary: (payload: Buffer) => void,
+    private readonly onClose: () => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    const bytes = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pending = undefined;
+    let at = 0;
+    while (bytes.length - at >= 2) {
+      const opcode = (bytes[at] as number) & 0x0f;
+      let length = (bytes[at + 1] as number) & 0x7f;
+      let start = at + 2;
+      if (length === 126) {
+        if (bytes.length - at < 4) break;
+        length = bytes.readUInt16BE(at + 2);
+        start = at + 4;
+      } else if (length === 127) {
+        if (bytes.length - at < 10) break;
+        length = Number(bytes.readBigUInt64BE(at + 2));
+        start = at + 10;
+      }
+      if (bytes.length < start + length) break;
+      const payload = bytes.subarray(start, start + length);
+      at = start + length;
+      if (opcode === 2) this.onBinary(payload);
+      else if (opcode === 8) this.onClose();
+      else if (opcode !== 9 && opcode !== 10) throw new RangeError(`unexpected WebSocket opcode ${opcode}`);
+    }
+    if (at < bytes.length) this.pending = Buffer.from(bytes.subarray(at));
+  }
+}
 
 /** What business SignIn gave a device: enough to open its long connection. */
 export interface Session {
@@ -49,8 +135,8 @@ export class GimClient {
   private nextRequest = 0;
 
   private constructor(
-    private readonly socket: Socket | undefined,
-    private readonly ws: WebSocket | undefined,
+    private readonly socket: Socket,
+    private readonly transport: Transport,
   ) {}
 
   /** Opens a connection to a gateway on 127.0.0.1. */
@@ -59,7 +145,7 @@ export class GimClient {
       const socket = connect({ host: '127.0.0.1', port });
       await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
       socket.setNoDelay(true);
-      const client = new GimClient(socket, undefined);
+      const client = new GimClient(socket, 'tcp');
       const decoder = new FrameDecoder();
       socket.on('data', (chunk: Buffer) => {
         try {
@@ -73,23 +159,35 @@ export class GimClient {
       socket.on('close', () => client.onClosed());
       return client;
     }
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false });
-    await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    const client = new GimClient(undefined, ws);
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary) return;
-      let packet: Packet;
+    // WebSocket over a raw socket (see WsFrames): the `ws` library's per-message work would make the load
+    // generator, not the server, set the pace at hundreds of thousands of pushes a second.
+    const { socket, rest } = await upgrade(port);
+    const client = new GimClient(socket, 'ws');
+    const frames = new WsFrames(
+      (payload) => {
+        let packet: Packet;
+        try {
+          packet = decodePacket(payload);
+        } catch (error) {
+          noteMalformed(payload, error);
+          socket.destroy();
+          return;
+        }
+        client.onPacket(packet);
+      },
+      () => socket.end(),
+    );
+    socket.on('data', (chunk: Buffer) => {
       try {
-        packet = decodePacket(data);
+        frames.push(chunk);
       } catch (error) {
-        noteMalformed(data, error);
-        ws.terminate();
-        return;
+        noteMalformed(chunk, error);
+        socket.destroy();
       }
-      client.onPacket(packet);
     });
-    ws.on('error', () => undefined);
-    ws.on('close', () => client.onClosed());
+    socket.on('error', () => undefined);
+    socket.on('close', () => client.onClosed());
+    if (rest.length > 0) frames.push(rest);
     return client;
   }
 
@@ -114,13 +212,13 @@ export class GimClient {
   }
 
   close(): void {
-    this.socket?.destroy();
-    this.ws?.terminate();
+    this.socket.destroy();
   }
 
   private write(packet: Packet): void {
-    if (this.socket) this.socket.write(encodePacketFrame(packet));
-    else this.ws?.send(encodePacket(packet));
+    this.socket.write(
+      this.transport === 'tcp' ? encodePacketFrame(packet) : maskedFrame(encodePacket(packet)),
+    );
   }
 
   private onPacket(packet: Packet): void {
