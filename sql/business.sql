@@ -64,3 +64,26 @@ CREATE TABLE IF NOT EXISTS `auth_token` (
   PRIMARY KEY (`device_id`),
   KEY `idx_auth_token_user_id` (`user_id`)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+-- Friends: a request is the asker's row (status 1); a friendship is a row per side (status 2).
+CREATE TABLE IF NOT EXISTS `friend` (
+  `user_id`     BIGINT UNSIGNED NOT NULL COMMENT 'the user whose side this is (user id inside gim)',
+  `friend_id`   BIGINT UNSIGNED NOT NULL COMMENT 'the other user (user id inside gim)',
+  `status`      TINYINT         NOT NULL COMMENT '1 user_id asked friend_id, 2 friends',
+  `remarks`     VARCHAR(64)     NOT NULL DEFAULT '' COMMENT 'what user_id calls friend_id',
+  `extra`       VARCHAR(1024)   NOT NULL DEFAULT '' COMMENT 'free-form data of the relation, set by user_id',
+  `description` VARCHAR(255)    NOT NULL DEFAULT '' COMMENT 'the request''s note (status 1)',
+  `created_at`  DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  `updated_at`  DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3) COMMENT 'last update time (UTC)',
+  PRIMARY KEY (`user_id`, `friend_id`),
+  KEY `idx_friend_friend_id` (`friend_id`)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+-- Blocks: blocked_id's requests and messages to user_id are refused.
+CREATE TABLE IF NOT EXISTS `user_block` (
+  `user_id`    BIGINT UNSIGNED NOT NULL COMMENT 'the user who blocks (user id inside gim)',
+  `blocked_id` BIGINT UNSIGNED NOT NULL COMMENT 'the user blocked (user id inside gim)',
+  `created_at` DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  PRIMARY KEY (`user_id`, `blocked_id`),
+  KEY `idx_user_block_blocked_id` (`blocked_id`)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;

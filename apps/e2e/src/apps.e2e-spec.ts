@@ -241,6 +241,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
           command: MessageCommand.MC_USER_MESSAGE,
           content: Buffer.from('shop notice'),
           isPersist: true,
+          appId: 0,
         });
         const [pushed] = await shop70.waitForPushes(1);
         assert.equal(text(pushed!), 'shop notice');
@@ -254,8 +255,20 @@ for (const mode of ['cluster', 'standalone'] as const) {
             command: MessageCommand.MC_USER_MESSAGE,
             content: Buffer.from('x'),
             isPersist: true,
+            appId: 0,
           }),
           { code: ErrorCode.UserNotFound },
+        );
+        // An app's credential may not name another app.
+        await assert.rejects(
+          shop.pushToUsers({
+            userIds: [70],
+            command: MessageCommand.MC_USER_MESSAGE,
+            content: Buffer.from('x'),
+            isPersist: true,
+            appId: es.id,
+          }),
+          { code: ErrorCode.Unauthorized },
         );
         // The deployment's internal credential acts in the default app: app users' gim ids are not ids there.
         await assert.rejects(
@@ -264,9 +277,21 @@ for (const mode of ['cluster', 'standalone'] as const) {
             command: MessageCommand.MC_USER_MESSAGE,
             content: Buffer.from('x'),
             isPersist: true,
+            appId: 0,
           }),
           { code: ErrorCode.UserNotFound },
         );
+        // ...unless it names the app: then the app's ids count (how gim's own services notify app users).
+        await internal.pushToUsers({
+          userIds: [70],
+          command: MessageCommand.MC_USER_MESSAGE,
+          content: Buffer.from('clinic notice'),
+          isPersist: true,
+          appId: es.id,
+        });
+        const [clinicNotice] = await clinic70.waitForPushes(1);
+        assert.equal(text(clinicNotice!), 'clinic notice');
+        clinic70.pushes.length = 0;
         await clinic.pushToAll({
           command: MessageCommand.MC_USER_MESSAGE,
           content: Buffer.from('clinic closes at six'),

@@ -306,6 +306,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
               command: MessageCommand.MC_USER_MESSAGE,
               content: Buffer.from('notice'),
               isPersist: true,
+              appId: 0,
             };
             await assert.rejects(
               outsider.pushToUsers(push),

@@ -2,9 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { status as GrpcStatus } from '@grpc/grpc-js';
 import { loadConfig } from '@gim/config';
-import { businessFriend, businessUserExt, businessUserInt } from '@gim/contracts';
+import { businessFriend, businessFriendInt, businessUserExt, businessUserInt } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
 import { createGrpcClient, GrpcClient, identityMetadata } from '@gim/rpc';
 import { createTestDatabase, freePort, startTcpProxy, tempDir, TcpProxy } from '@gim/testing';
@@ -17,6 +16,7 @@ const CODE = '246810';
 const USER_EXT = ['business/user.ext.proto'];
 const USER_INT = ['business/user.int.proto'];
 const FRIEND_EXT = ['business/friend.ext.proto'];
+const FRIEND_INT = ['business/friend.int.proto'];
 
 const device = {
   id: 0,
@@ -85,6 +85,8 @@ for (const backend of BACKENDS)
     let userIntWithoutCredential: GrpcClient<businessUserInt.UserIntServiceClient>;
     let userIntWrongCredential: GrpcClient<businessUserInt.UserIntServiceClient>;
     let friendExt: GrpcClient<businessFriend.FriendExtServiceClient>;
+    let friendInt: GrpcClient<businessFriendInt.FriendIntServiceClient>;
+    let friendIntWithoutCredential: GrpcClient<businessFriendInt.FriendIntServiceClient>;
     const clients: { close(): void }[] = [];
 
     const signIn = (phoneNumber = newPhone(), deviceId = 0) =>
@@ -113,6 +115,8 @@ for (const backend of BACKENDS)
         'not-the-internal-secret',
       );
       friendExt = client(main.address, FRIEND_EXT, 'business.FriendExtService');
+      friendInt = client(main.address, FRIEND_INT, 'business.FriendIntService', INTERNAL_SECRET);
+      friendIntWithoutCredential = client(main.address, FRIEND_INT, 'business.FriendIntService');
     });
 
     after(async () => {
@@ -343,20 +347,40 @@ for (const backend of BACKENDS)
       }
     });
 
-    void it('answers the friend calls that do not exist yet with UNIMPLEMENTED', async () => {
-      const alice = await signIn();
-      const asAlice = identityMetadata({
-        userId: alice.userId,
-        deviceId: alice.deviceId,
-        token: alice.token,
-      });
-      const unimplemented = (error: unknown) =>
-        (error as { code?: number }).code === GrpcStatus.UNIMPLEMENTED;
-      await assert.rejects(
-        friendExt.add({ friendId: alice.userId, remarks: '', description: '' }, asAlice),
-        unimplemented,
+    void it('keeps friendships and blocks, tells the other side through logic, and answers CheckSends', async () => {
+      const [alice, bob, carol] = [await signIn(), await signIn(), await signIn()];
+      const as = (user: { userId: number; deviceId: number; token: string }) =>
+        identityMetadata({ userId: user.userId, deviceId: user.deviceId, token: user.token });
+      const pushesBefore = logic.pushes.length;
+      await friendExt.add({ friendId: bob.userId, remarks: 'Bob', description: 'hello' }, as(alice));
+      await friendExt.agree({ userId: alice.userId, remarks: 'Alice' }, as(bob));
+      const notices = logic.pushes.slice(pushesBefore);
+      assert.deepEqual(
+        notices.map((push) => [push.appId, push.userIds, push.command, push.isPersist]),
+        [
+          [1, [bob.userId], 110, true],
+          [1, [alice.userId], 111, true],
+        ],
       );
-      await assert.rejects(friendExt.getFriends({}, asAlice), unimplemented);
+      assert.deepEqual(
+        (await friendExt.getFriends({}, as(alice))).friends.map((friend) => [friend.userId, friend.remarks]),
+        [[bob.userId, 'Bob']],
+      );
+      await friendExt.block({ userId: carol.userId }, as(bob));
+      const pairs = [
+        { senderId: alice.userId, receiverId: bob.userId },
+        { senderId: carol.userId, receiverId: bob.userId },
+        { senderId: bob.userId, receiverId: carol.userId },
+        { senderId: carol.userId, receiverId: alice.userId },
+      ];
+      assert.deepEqual((await friendInt.checkSends({ pairs })).codes, [0, 10213, 10213, 0]);
+      await assert.rejects(friendIntWithoutCredential.checkSends({ pairs }), { code: 10000 });
+      await assert.rejects(
+        friendExt.add({ friendId: alice.userId, remarks: '', description: '' }, as(alice)),
+        {
+          code: 10214,
+        },
+      );
     });
   });
 

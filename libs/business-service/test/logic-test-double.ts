@@ -1,5 +1,5 @@
 // TEST DOUBLE of the logic service for the business integration tests: an in-memory gRPC server with just
-// DeviceIntService.Save and MessageIntService.SendUserMessage. The real logic service is tested elsewhere.
+// DeviceIntService.Save and MessageIntService.SendUserMessage and PushToUsers. The real logic service is tested elsewhere.
 import { loadPackageDefinition, Server, ServerCredentials, ServiceDefinition, status } from '@grpc/grpc-js';
 import type { handleUnaryCall, Metadata, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -11,6 +11,8 @@ export interface LogicTestDouble {
   address: string;
   saves: logicDevice.DeviceSaveRequest[];
   sends: logicMessageInt.SendUserMessageRequest[];
+  /** PushToUsers calls (business's notices), in order. */
+  pushes: logicMessageInt.PushToUsersRequest[];
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startLogicTestDouble(internalSecret: string): Promise<Logi
   const saves: logicDevice.DeviceSaveRequest[] = [];
   const sends: logicMessageInt.SendUserMessageRequest[] = [];
   const sent = new Map<string, logicMessageInt.SendUserMessageReply>();
+  const pushes: logicMessageInt.PushToUsersRequest[] = [];
   let nextDeviceId = 50000;
   let nextMessageId = 70000;
   const server = new Server();
@@ -52,6 +55,13 @@ export async function startLogicTestDouble(internalSecret: string): Promise<Logi
     }),
   });
   server.addService(serviceDefinition(root, 'logic.MessageIntService'), {
+    PushToUsers: guarded(
+      internalSecret,
+      (request: logicMessageInt.PushToUsersRequest): logicMessageInt.PushToUsersReply => {
+        pushes.push(request);
+        return { messageId: nextMessageId++ };
+      },
+    ),
     SendUserMessage: guarded(
       internalSecret,
       (request: logicMessageInt.SendUserMessageRequest): logicMessageInt.SendUserMessageReply => {
@@ -76,6 +86,7 @@ export async function startLogicTestDouble(internalSecret: string): Promise<Logi
     address: `127.0.0.1:${port}`,
     saves,
     sends,
+    pushes,
     close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
 }

@@ -11,5 +11,6 @@ export * as businessUserExt from './gen/business/user.ext';
 export * as businessAppInt from './gen/business/app.int';
 export * as businessUserInt from './gen/business/user.int';
 export * as businessFriend from './gen/business/friend.ext';
+export * as businessFriendInt from './gen/business/friend.int';
 export { Empty } from './gen/google/protobuf/empty';
 export { protoRoot, protoFiles, PROTO_LOADER_OPTIONS } from './proto-files';

@@ -10,6 +10,10 @@ export enum ErrorCode {
   UserAlreadyInGroup = 10203,
   FriendNotFound = 10210,
   AlreadyFriends = 10211,
+  // gim additions: friends.
+  FriendRequestWaiting = 10212,
+  Blocked = 10213,
+  FriendSelf = 10214,
   GroupNotFound = 10220,
   // gim additions: group refusals.
   GroupDissolved = 10221,
@@ -60,6 +64,9 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   [ErrorCode.UserAlreadyInGroup]: 'user already in group',
   [ErrorCode.FriendNotFound]: 'friend relation not found',
   [ErrorCode.AlreadyFriends]: 'already friends',
+  [ErrorCode.FriendRequestWaiting]: 'a friend request to this user is already waiting',
+  [ErrorCode.Blocked]: 'one of the two users blocks the other',
+  [ErrorCode.FriendSelf]: 'a user cannot befriend or block itself',
   [ErrorCode.GroupNotFound]: 'group not found',
   [ErrorCode.GroupDissolved]: 'the group was dissolved',
   [ErrorCode.GroupRoleRefused]: "the member's role does not allow this",

@@ -3,7 +3,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Channels, MemoryBus } from '@gim/bus';
 import { loadConfig } from '@gim/config';
-import { businessUserExt, businessUserInt, connectInt, Empty } from '@gim/contracts';
+import { businessFriendInt, businessUserExt, businessUserInt, connectInt, Empty } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
 import { decodePacket, encodeSeqPush, Message, Packet } from '@gim/protocol';
 import { PromiseClient } from '@gim/rpc';
@@ -14,6 +14,7 @@ import { DeviceRepository } from '../src/lib/device/device.repository';
 import { LogicConfig } from '../src/lib/logic.config';
 import { Fanout } from '../src/lib/message/fanout';
 import { MessageRepository } from '../src/lib/message/message.repository';
+import { MessagingPolicy } from '../src/lib/message/messaging-policy';
 import { StoreQueue } from '../src/lib/message/store-queue';
 import { MemoryPresence } from '../src/lib/presence/memory-presence';
 import { UserDirectory } from '../src/lib/user/user-directory';
@@ -179,6 +180,21 @@ export class ChannelTap {
   }
 }
 
+/** FriendIntService as a test sets it: every send allowed but the pairs given a refusal code. */
+export class FakeFriends implements PromiseClient<businessFriendInt.FriendIntServiceClient> {
+  /** `sender:receiver` → the code CheckSends answers. */
+  readonly refusals = new Map<string, number>();
+  /** Every CheckSends call's pairs. */
+  readonly calls: businessFriendInt.SendPair[][] = [];
+
+  async checkSends(request: businessFriendInt.CheckSendsRequest): Promise<businessFriendInt.CheckSendsReply> {
+    this.calls.push(request.pairs);
+    return {
+      codes: request.pairs.map((pair) => this.refusals.get(`${pair.senderId}:${pair.receiverId}`) ?? 0),
+    };
+  }
+}
+
 /** The in-process parts of logic around its use cases: bus, presence, fan-out and the user directory. */
 export class LogicWorld {
   readonly bus = new MemoryBus();
@@ -187,6 +203,8 @@ export class LogicWorld {
   readonly fanout = new Fanout(this.bus, this.channels, this.presence);
   readonly business = new FakeBusiness();
   readonly users = new UserDirectory(this.business);
+  readonly friends = new FakeFriends();
+  readonly policy = new MessagingPolicy(this.friends);
   private readonly taps = new Map<string, ChannelTap>();
 
   /** A gateway with a live lease; its channel is recorded. */

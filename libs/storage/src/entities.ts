@@ -2,6 +2,7 @@ import { AppCredentialEntity } from './business/app-credential.entity';
 import { AppKeyEntity } from './business/app-key.entity';
 import { AppEntity } from './business/app.entity';
 import { AuthTokenEntity } from './business/auth-token.entity';
+import { FriendEntity, UserBlockEntity } from './business/friend.entity';
 import { UserEntity } from './business/user.entity';
 import type { EntityClass } from './columns';
 import { SchemaVersionEntity } from './common/schema-version.entity';
@@ -20,6 +21,8 @@ export const BUSINESS_ENTITIES: readonly EntityClass[] = [
   AppKeyEntity,
   UserEntity,
   AuthTokenEntity,
+  FriendEntity,
+  UserBlockEntity,
   SchemaVersionEntity,
 ];
 

@@ -53,6 +53,10 @@ export class BusinessConfig extends CommonConfig {
   })
   GIM_DEV_VERIFICATION_CODE: string = '';
 
+  /** Who may send one-to-one messages to whom: anyone (default) or friends (the Go gim's rule: others get 10210). Blocks apply under both. */
+  @IsIn(['anyone', 'friends'], { message: 'GIM_MESSAGING_RULE must be anyone or friends' })
+  GIM_MESSAGING_RULE: string = 'anyone';
+
   /** Where sign-in misses are counted: redis (shared by every business process) or memory (one process only). */
   @IsIn(['redis', 'memory'], { message: 'GIM_SIGN_IN_LIMITER must be redis or memory' })
   GIM_SIGN_IN_LIMITER: string = 'redis';

@@ -15,6 +15,7 @@ export const BUSINESS_PROTO_FILES = [
   'business/user.ext.proto',
   'business/user.int.proto',
   'business/friend.ext.proto',
+  'business/friend.int.proto',
 ];
 
 /** How to start the business service besides its config. */

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ClientGrpc, ClientsModule } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
 import { Channels, FanoutBus } from '@gim/bus';
-import { businessAppInt, businessUserInt } from '@gim/contracts';
+import { businessAppInt, businessFriendInt, businessUserInt } from '@gim/contracts';
 import {
   AppCredentialVerifier,
   grpcClientOptions,
@@ -27,6 +27,7 @@ import { LogicConfig } from './logic.config';
 import { Fanout } from './message/fanout';
 import { MessageExtGrpc, MessageIntGrpc } from './message/message.grpc';
 import { MessageRepository } from './message/message.repository';
+import { MessagingPolicy } from './message/messaging-policy';
 import { StoreQueue } from './message/store-queue';
 import { PushToAllUseCase, PushToUsersUseCase } from './message/push-to-users.usecase';
 import { SendUserMessageUseCase } from './message/send-user-message.usecase';
@@ -67,7 +68,7 @@ export class LogicModule {
             ...grpcClientOptions(
               runtime.config.GIM_BUSINESS_GRPC_ADDR,
               ['business'],
-              ['business/user.int.proto', 'business/app.int.proto'],
+              ['business/user.int.proto', 'business/app.int.proto', 'business/friend.int.proto'],
             ),
           },
         ]),
@@ -111,6 +112,18 @@ export class LogicModule {
               promiseClient<businessAppInt.AppIntServiceClient>(
                 grpc,
                 businessAppInt.APP_INT_SERVICE_NAME,
+                settings,
+              ),
+            ),
+        },
+        {
+          provide: MessagingPolicy,
+          inject: [BUSINESS_GRPC],
+          useFactory: (grpc: ClientGrpc) =>
+            new MessagingPolicy(
+              promiseClient<businessFriendInt.FriendIntServiceClient>(
+                grpc,
+                businessFriendInt.FRIEND_INT_SERVICE_NAME,
                 settings,
               ),
             ),

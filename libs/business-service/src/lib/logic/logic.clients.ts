@@ -3,7 +3,7 @@ import { ClientGrpc } from '@nestjs/microservices';
 import { logicDevice, logicMessageInt } from '@gim/contracts';
 import { PromiseClient, promiseClient } from '@gim/rpc';
 import { BUSINESS_INTERNAL_SECRET, LOGIC_GRPC } from '../business.tokens';
-import { MessageSender, OutgoingUserMessage, SentMessage } from '../friend/friend';
+import { MessageSender, OutgoingUserMessage, SentMessage, UserNotifier } from '../friend/friend';
 import { AppConnections } from '../app/app';
 import { DeviceInfo, DeviceRegistry } from '../user/user';
 
@@ -93,5 +93,38 @@ export class GrpcAppConnections extends AppConnections {
 
   override async closeAll(appId: number, reason: string): Promise<void> {
     await this.client.closeApp({ appId, reason });
+  }
+}
+
+/** UserNotifier backed by logic's `MessageIntService.PushToUsers` (stored), called with the internal credential. */
+@Injectable()
+export class GrpcUserNotifier extends UserNotifier {
+  private readonly client: PromiseClient<logicMessageInt.MessageIntServiceClient>;
+
+  constructor(
+    @Inject(LOGIC_GRPC) grpc: ClientGrpc,
+    @Inject(BUSINESS_INTERNAL_SECRET) internalSecret: string,
+  ) {
+    super();
+    this.client = promiseClient<logicMessageInt.MessageIntServiceClient>(
+      grpc,
+      logicMessageInt.MESSAGE_INT_SERVICE_NAME,
+      { internalSecret },
+    );
+  }
+
+  override async notify(
+    appId: number,
+    appUserId: number,
+    command: number,
+    content: Uint8Array,
+  ): Promise<void> {
+    await this.client.pushToUsers({
+      appId,
+      userIds: [appUserId],
+      command,
+      content: Buffer.from(content),
+      isPersist: true,
+    });
   }
 }

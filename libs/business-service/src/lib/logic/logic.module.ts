@@ -3,12 +3,12 @@ import { ClientsModule } from '@nestjs/microservices';
 import { grpcClientOptions } from '@gim/rpc';
 import { BusinessConfig } from '../business.config';
 import { LOGIC_GRPC } from '../business.tokens';
-import { MessageSender } from '../friend/friend';
+import { MessageSender, UserNotifier } from '../friend/friend';
 import { DeviceRegistry } from '../user/user';
 import { AppConnections } from '../app/app';
-import { GrpcAppConnections, GrpcDeviceRegistry, GrpcMessageSender } from './logic.clients';
+import { GrpcAppConnections, GrpcDeviceRegistry, GrpcMessageSender, GrpcUserNotifier } from './logic.clients';
 
-/** The business service's gRPC clients of the logic service (devices, connections, one-to-one messages); Nest closes them. */
+/** The business service's gRPC clients of the logic service (devices, connections, one-to-one messages, notices); Nest closes them. */
 @Module({
   imports: [
     ClientsModule.registerAsync([
@@ -28,7 +28,8 @@ import { GrpcAppConnections, GrpcDeviceRegistry, GrpcMessageSender } from './log
     { provide: DeviceRegistry, useClass: GrpcDeviceRegistry },
     { provide: MessageSender, useClass: GrpcMessageSender },
     { provide: AppConnections, useClass: GrpcAppConnections },
+    { provide: UserNotifier, useClass: GrpcUserNotifier },
   ],
-  exports: [DeviceRegistry, MessageSender, AppConnections],
+  exports: [DeviceRegistry, MessageSender, AppConnections, UserNotifier],
 })
 export class LogicModule {}

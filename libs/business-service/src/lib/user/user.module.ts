@@ -29,6 +29,6 @@ import { TypeOrmUserRepository, UserRepository } from './user.repository';
     UpdateAppUserUseCase,
     RevokeTokensUseCase,
   ],
-  exports: [GetUserUseCase],
+  exports: [GetUserUseCase, UserRepository],
 })
 export class UserModule {}

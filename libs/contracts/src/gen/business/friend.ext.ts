@@ -75,6 +75,52 @@ export interface GetFriendsReply {
   friends: Friend[];
 }
 
+/** Turns down a request. */
+export interface FriendRefuseRequest {
+  /** the user who asked */
+  userId: number;
+}
+
+/** Ends a friendship or withdraws a request. */
+export interface FriendDeleteRequest {
+  /** the friend, or the user the caller asked */
+  friendId: number;
+}
+
+/** The requests waiting for an answer. */
+export interface GetFriendRequestsReply {
+  /** asked of the caller, newest first */
+  received: FriendRequest[];
+  /** asked by the caller, newest first */
+  sent: FriendRequest[];
+}
+
+/** One request waiting for an answer. */
+export interface FriendRequest {
+  /** the other user */
+  userId: number;
+  /** their display name */
+  nickname: string;
+  /** their avatar */
+  avatarUrl: string;
+  /** the request's note */
+  description: string;
+  /** when it was asked, milliseconds since the Unix epoch */
+  createdAt: number;
+}
+
+/** Blocks or unblocks a user. */
+export interface FriendBlockRequest {
+  /** the user */
+  userId: number;
+}
+
+/** The users the caller blocks. */
+export interface GetBlockedReply {
+  /** newest block first */
+  userIds: number[];
+}
+
 /** A friend as the caller sees them. */
 export interface Friend {
   /** the friend */
@@ -565,6 +611,351 @@ export const GetFriendsReply: MessageFns<GetFriendsReply> = {
   },
 };
 
+function createBaseFriendRefuseRequest(): FriendRefuseRequest {
+  return { userId: 0 };
+}
+
+export const FriendRefuseRequest: MessageFns<FriendRefuseRequest> = {
+  encode(message: FriendRefuseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).uint64(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FriendRefuseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFriendRefuseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseFriendDeleteRequest(): FriendDeleteRequest {
+  return { friendId: 0 };
+}
+
+export const FriendDeleteRequest: MessageFns<FriendDeleteRequest> = {
+  encode(message: FriendDeleteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.friendId !== 0) {
+      writer.uint32(8).uint64(message.friendId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FriendDeleteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFriendDeleteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.friendId = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetFriendRequestsReply(): GetFriendRequestsReply {
+  return { received: [], sent: [] };
+}
+
+export const GetFriendRequestsReply: MessageFns<GetFriendRequestsReply> = {
+  encode(message: GetFriendRequestsReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.received) {
+      FriendRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.sent) {
+      FriendRequest.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFriendRequestsReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFriendRequestsReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.received.push(FriendRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sent.push(FriendRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseFriendRequest(): FriendRequest {
+  return { userId: 0, nickname: '', avatarUrl: '', description: '', createdAt: 0 };
+}
+
+export const FriendRequest: MessageFns<FriendRequest> = {
+  encode(message: FriendRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).uint64(message.userId);
+    }
+    if (message.nickname !== '') {
+      writer.uint32(18).string(message.nickname);
+    }
+    if (message.avatarUrl !== '') {
+      writer.uint32(26).string(message.avatarUrl);
+    }
+    if (message.description !== '') {
+      writer.uint32(34).string(message.description);
+    }
+    if (message.createdAt !== 0) {
+      writer.uint32(40).int64(message.createdAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FriendRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFriendRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nickname = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.avatarUrl = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.createdAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseFriendBlockRequest(): FriendBlockRequest {
+  return { userId: 0 };
+}
+
+export const FriendBlockRequest: MessageFns<FriendBlockRequest> = {
+  encode(message: FriendBlockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== 0) {
+      writer.uint32(8).uint64(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FriendBlockRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFriendBlockRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.userId = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetBlockedReply(): GetBlockedReply {
+  return { userIds: [] };
+}
+
+export const GetBlockedReply: MessageFns<GetBlockedReply> = {
+  encode(message: GetBlockedReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userIds.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.userIds) {
+        writer.uint64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetBlockedReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetBlockedReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.userIds.push(longToNumber(reader.uint64()));
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.userIds.push(longToNumber(reader.uint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseFriend(): Friend {
   return {
     userId: 0,
@@ -945,7 +1336,7 @@ export const UpdateGroupPush: MessageFns<UpdateGroupPush> = {
   },
 };
 
-/** Client-facing: friends and one-to-one messages. */
+/** Client-facing: friends and one-to-one messages. User ids are the caller's app's. */
 
 export interface FriendExtServiceClient {
   /** Sends a one-to-one message from the caller; idempotent by client_msg_id. */
@@ -967,9 +1358,33 @@ export interface FriendExtServiceClient {
   /** Lists the caller's friends. */
 
   getFriends(request: Empty, metadata?: Metadata): Observable<GetFriendsReply>;
+
+  /** Turns down a request the caller received (gim addition). */
+
+  refuse(request: FriendRefuseRequest, metadata?: Metadata): Observable<Empty>;
+
+  /** Ends a friendship, for both sides, or withdraws a request the caller sent (gim addition). */
+
+  delete(request: FriendDeleteRequest, metadata?: Metadata): Observable<Empty>;
+
+  /** Lists the requests waiting: received and sent (gim addition). */
+
+  getRequests(request: Empty, metadata?: Metadata): Observable<GetFriendRequestsReply>;
+
+  /** Blocks a user: its requests and messages to the caller are refused, and neither may befriend the other (gim addition). */
+
+  block(request: FriendBlockRequest, metadata?: Metadata): Observable<Empty>;
+
+  /** Lifts a block (gim addition). */
+
+  unblock(request: FriendBlockRequest, metadata?: Metadata): Observable<Empty>;
+
+  /** Lists the users the caller blocks (gim addition). */
+
+  getBlocked(request: Empty, metadata?: Metadata): Observable<GetBlockedReply>;
 }
 
-/** Client-facing: friends and one-to-one messages. */
+/** Client-facing: friends and one-to-one messages. User ids are the caller's app's. */
 
 export interface FriendExtServiceController {
   /** Sends a one-to-one message from the caller; idempotent by client_msg_id. */
@@ -1000,11 +1415,53 @@ export interface FriendExtServiceController {
     request: Empty,
     metadata?: Metadata,
   ): Promise<GetFriendsReply> | Observable<GetFriendsReply> | GetFriendsReply;
+
+  /** Turns down a request the caller received (gim addition). */
+
+  refuse(request: FriendRefuseRequest, metadata?: Metadata): void | Promise<void>;
+
+  /** Ends a friendship, for both sides, or withdraws a request the caller sent (gim addition). */
+
+  delete(request: FriendDeleteRequest, metadata?: Metadata): void | Promise<void>;
+
+  /** Lists the requests waiting: received and sent (gim addition). */
+
+  getRequests(
+    request: Empty,
+    metadata?: Metadata,
+  ): Promise<GetFriendRequestsReply> | Observable<GetFriendRequestsReply> | GetFriendRequestsReply;
+
+  /** Blocks a user: its requests and messages to the caller are refused, and neither may befriend the other (gim addition). */
+
+  block(request: FriendBlockRequest, metadata?: Metadata): void | Promise<void>;
+
+  /** Lifts a block (gim addition). */
+
+  unblock(request: FriendBlockRequest, metadata?: Metadata): void | Promise<void>;
+
+  /** Lists the users the caller blocks (gim addition). */
+
+  getBlocked(
+    request: Empty,
+    metadata?: Metadata,
+  ): Promise<GetBlockedReply> | Observable<GetBlockedReply> | GetBlockedReply;
 }
 
 export function FriendExtServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ['sendMessage', 'add', 'agree', 'set', 'getFriends'];
+    const grpcMethods: string[] = [
+      'sendMessage',
+      'add',
+      'agree',
+      'set',
+      'getFriends',
+      'refuse',
+      'delete',
+      'getRequests',
+      'block',
+      'unblock',
+      'getBlocked',
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod('FriendExtService', method)(constructor.prototype[method], method, descriptor);

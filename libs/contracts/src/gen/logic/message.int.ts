@@ -25,6 +25,8 @@ export interface PushToUsersRequest {
   content: Buffer;
   /** true stores it and gives it a seq per user; false only pushes to online devices */
   isPersist: boolean;
+  /** gim addition: the app whose users user_ids name; 0 is the credential's app (the default app for the internal credential); only the internal credential may name another app */
+  appId: number;
 }
 
 /** The stored message. */
@@ -134,7 +136,7 @@ export interface DeviceAckRequest {
 }
 
 function createBasePushToUsersRequest(): PushToUsersRequest {
-  return { userIds: [], command: 0, content: Buffer.alloc(0), isPersist: false };
+  return { userIds: [], command: 0, content: Buffer.alloc(0), isPersist: false, appId: 0 };
 }
 
 export const PushToUsersRequest: MessageFns<PushToUsersRequest> = {
@@ -154,6 +156,9 @@ export const PushToUsersRequest: MessageFns<PushToUsersRequest> = {
     }
     if (message.isPersist !== false) {
       writer.uint32(32).bool(message.isPersist);
+    }
+    if (message.appId !== 0) {
+      writer.uint32(40).uint64(message.appId);
     }
     return writer;
   },
@@ -211,6 +216,14 @@ export const PushToUsersRequest: MessageFns<PushToUsersRequest> = {
             }
 
             message.isPersist = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.appId = longToNumber(reader.uint64());
             continue;
           }
         }

@@ -44,15 +44,21 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
     private readonly ackUseCase: AckMessagesUseCase,
   ) {}
 
-  /** Integrator call: the internal credential pushes to the default app's users, an app's credential to its own. */
+  /** Integrator call: an app's credential pushes to its own app's users; the internal credential to app_id's (default: the default app). */
   @UseGuards(IntegratorGuard)
   async pushToUsers(
     request: logicMessageInt.PushToUsersRequest,
     metadata?: Metadata,
     call?: unknown,
   ): Promise<logicMessageInt.PushToUsersReply> {
-    const { appId } = integratorScope(metadata);
+    const scope = integratorScope(metadata);
     const command = validated(PushToUsersRequest, request);
+    if (command.appId !== 0 && command.appId !== scope.appId && !scope.internal)
+      throw new GimError(
+        ErrorCode.Unauthorized,
+        "unauthorized: an app's credential pushes to its own app only",
+      );
+    const appId = command.appId === 0 ? scope.appId : command.appId;
     return { messageId: await this.pushToUsersUseCase.execute(appId, command, callDeadline(call)) };
   }
 

@@ -51,6 +51,8 @@ export class PushToUsersRequest {
   @IsInt() @Min(0) @Max(2 ** 31 - 1) command!: number;
   content!: Buffer;
   @IsBoolean() isPersist!: boolean;
+  /** 0: the credential's app */
+  @IsInt() @Min(0) @Max(MAX_ID) appId!: number;
 }
 
 /** MessageIntService.PushToAll arguments. */

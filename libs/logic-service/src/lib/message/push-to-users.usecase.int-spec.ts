@@ -34,6 +34,7 @@ void describe('PushToUsersUseCase / PushToAllUseCase', () => {
     command: COMMAND,
     content: Buffer.from('notice'),
     isPersist: true,
+    appId: 0,
     ...overrides,
   });
 

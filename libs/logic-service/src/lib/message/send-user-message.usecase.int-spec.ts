@@ -78,7 +78,15 @@ void describe('SendUserMessageUseCase', () => {
       names,
       world.fanout,
     );
-    send = new SendUserMessageUseCase(config, storage.store, world.users, names, world.fanout, groups);
+    send = new SendUserMessageUseCase(
+      config,
+      storage.store,
+      world.users,
+      names,
+      world.fanout,
+      groups,
+      world.policy,
+    );
   });
 
   afterEach(async () => {
@@ -104,6 +112,27 @@ void describe('SendUserMessageUseCase', () => {
     await assert.rejects(send.execute(request({ userId: 4040 })), failsWith(ErrorCode.UserNotFound));
     await assert.rejects(send.execute(request({ toUserId: 4040 })), failsWith(ErrorCode.UserNotFound));
     await nothingStoredOrPushed();
+  });
+
+  void it('asks business once for the sends of an I/O phase and stores none it refuses (10210, 10213)', async () => {
+    world.friends.refusals.set(`${ALICE}:${BOB}`, ErrorCode.FriendNotFound);
+    world.friends.refusals.set(`${ALICE}:${CAROL}`, ErrorCode.Blocked);
+    const results = await Promise.allSettled([
+      send.execute(request({ clientMsgId: 'to-bob' })),
+      send.execute(request({ clientMsgId: 'to-carol', toUserId: CAROL })),
+      send.execute(request({ clientMsgId: 'to-self', toUserId: ALICE })),
+    ]);
+    assert.deepEqual(
+      results.map((result) => (result.status === 'rejected' ? (result.reason as GimError).code : 0)),
+      [ErrorCode.FriendNotFound, ErrorCode.Blocked, 0],
+    );
+    assert.equal(
+      world.friends.calls.length,
+      1,
+      'one CheckSends for the phase; a note to oneself is not asked about',
+    );
+    assert.deepEqual(await storage.messages.inbox(BOB, 0, 10), []);
+    assert.deepEqual(await storage.messages.inbox(CAROL, 0, 10), []);
   });
 
   void it("pushes to every online device of both users, each with that user's seq and the same message id", async () => {

@@ -7,6 +7,7 @@ import { DeviceNames } from '../device/device-names';
 import { GroupUseCases } from '../group/group.usecases';
 import { UserDirectory } from '../user/user-directory';
 import { Fanout } from './fanout';
+import { MessagingPolicy } from './messaging-policy';
 import { checkContent, SendRecord } from './message';
 import { StoreQueue } from './store-queue';
 import { SendUserMessageRequest } from './message.requests';
@@ -26,6 +27,7 @@ export class SendUserMessageUseCase {
     private readonly devices: DeviceNames,
     private readonly fanout: Fanout,
     private readonly groups: GroupUseCases,
+    private readonly policy: MessagingPolicy,
   ) {}
 
   /** Sends; `deadline` (epoch ms) is when the caller gives up: a send still waiting to be stored then is not stored. */
@@ -51,6 +53,7 @@ export class SendUserMessageUseCase {
     ]);
     if (receiverId === undefined)
       throw new GimError(ErrorCode.UserNotFound, `user not found: ${command.toUserId}`);
+    await this.policy.check(command.userId, receiverId);
 
     const body = logicPush.UserMessagePush.encode({
       fromUser: {

@@ -1,0 +1,238 @@
+// Friends, against both deployments under the friends-only messaging rule, and the default rule (anyone) on
+// standalone: a request reaches a TCP device live and a WebSocket device by sync, agreement, lists, remarks,
+// refusal, deletion, blocks, and who may message whom on the socket and over gRPC.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Metadata } from '@grpc/grpc-js';
+import { businessFriend, businessUserExt } from '@gim/contracts';
+import { ErrorCode } from '@gim/errors';
+import { type Message, MessageCommand } from '@gim/protocol';
+import { createGrpcClient, identityMetadata, type GrpcClient } from '@gim/rpc';
+import { Deployment, startCluster, startStandalone } from './support/deployment';
+import { connectSignedIn, phoneSignIn, type Session } from './support/sessions';
+import { TestConnection } from './support/test-connection';
+
+const notices = (messages: readonly Message[], command: MessageCommand): Message[] =>
+  messages.filter((message) => message.command === command);
+
+const runs = [
+  { mode: 'cluster', rule: 'friends' },
+  { mode: 'standalone', rule: 'friends' },
+  { mode: 'standalone', rule: 'anyone' },
+] as const;
+
+for (const { mode, rule } of runs) {
+  describe(`friends (${mode}, messaging rule ${rule})`, { timeout: 240_000 }, () => {
+    let gim: Deployment;
+    let users: GrpcClient<businessUserExt.UserExtServiceClient>;
+    let friends: GrpcClient<businessFriend.FriendExtServiceClient>;
+    const open: TestConnection[] = [];
+    let phone = 13_600_000_000 + Math.floor(Math.random() * 90_000_000);
+
+    const signIn = (number = String(phone++)): Promise<Session> => phoneSignIn(users, number);
+    const connect = async (transport: 'tcp' | 'ws', session: Session): Promise<TestConnection> => {
+      const connection = await connectSignedIn(gim, transport, session);
+      open.push(connection);
+      return connection;
+    };
+    const as = (session: Session): Metadata => identityMetadata(session);
+    const sendCode = async (connection: TestConnection, to: number, id: string): Promise<number> =>
+      connection.send(to, id, `text ${id}`).then(
+        () => 0,
+        (error: Error) => Number(/send failed: (\d+)/.exec(error.message)?.[1] ?? -1),
+      );
+
+    before(async () => {
+      const env: Record<string, string> = rule === 'friends' ? { GIM_MESSAGING_RULE: 'friends' } : {};
+      gim = mode === 'cluster' ? await startCluster({ env }) : await startStandalone({ env });
+      const address = `127.0.0.1:${gim.ports.business}`;
+      users = createGrpcClient({
+        address,
+        files: ['business/user.ext.proto'],
+        service: 'business.UserExtService',
+      });
+      friends = createGrpcClient({
+        address,
+        files: ['business/friend.ext.proto'],
+        service: 'business.FriendExtService',
+      });
+    });
+
+    after(async () => {
+      for (const connection of open) connection.close();
+      users?.close();
+      friends?.close();
+      await gim?.stop();
+    });
+
+    if (rule === 'friends') {
+      void it('makes two users friends: request live and by sync, agreement, lists, and the messaging rule both ways', async () => {
+        const annPhone = String(phone++);
+        const benPhone = String(phone++);
+        const ann = await signIn(annPhone);
+        const ben = await signIn(benPhone);
+        const benLaptop = await signIn(benPhone);
+        const annTcp = await connect('tcp', ann);
+        const benTcp = await connect('tcp', ben);
+
+        assert.equal(await sendCode(annTcp, ben.userId, 'early'), ErrorCode.FriendNotFound);
+        await assert.rejects(
+          friends.sendMessage(
+            { userId: ben.userId, content: Buffer.from('x'), clientMsgId: 'grpc-early' },
+            as(ann),
+          ),
+          { code: ErrorCode.FriendNotFound },
+        );
+
+        await friends.add({ friendId: ben.userId, remarks: 'Ben', description: 'hi, it is Ann' }, as(ann));
+        const [request] = await benTcp.waitForPushes(1);
+        assert.equal(request?.command, MessageCommand.MC_ADD_FRIEND);
+        const asked = businessFriend.AddFriendPush.decode(request?.content ?? Buffer.alloc(0));
+        assert.deepEqual([asked.friendId, asked.description], [ann.userId, 'hi, it is Ann']);
+        const benWs = await connect('ws', benLaptop);
+        const synced = notices((await benWs.syncAll(0, 0)).messages, MessageCommand.MC_ADD_FRIEND);
+        assert.equal(synced.length, 1, 'the other device gets the request by sync');
+        assert.equal(synced[0]?.seq, request?.seq);
+
+        const waiting = await friends.getRequests({}, as(ben));
+        assert.deepEqual(
+          waiting.received.map((each) => [each.userId, each.description]),
+          [[ann.userId, 'hi, it is Ann']],
+        );
+        assert.deepEqual(
+          (await friends.getRequests({}, as(ann))).sent.map((each) => each.userId),
+          [ben.userId],
+        );
+        await assert.rejects(friends.add({ friendId: ben.userId, remarks: '', description: '' }, as(ann)), {
+          code: ErrorCode.FriendRequestWaiting,
+        });
+        await assert.rejects(friends.add({ friendId: ann.userId, remarks: '', description: '' }, as(ann)), {
+          code: ErrorCode.FriendSelf,
+        });
+        await assert.rejects(friends.add({ friendId: 9_999_999, remarks: '', description: '' }, as(ann)), {
+          code: ErrorCode.UserNotFound,
+        });
+        await assert.rejects(friends.agree({ userId: ben.userId, remarks: '' }, as(ann)), {
+          code: ErrorCode.FriendNotFound,
+        });
+
+        await friends.agree({ userId: ann.userId, remarks: 'Ann' }, as(ben));
+        const [agreed] = notices(await annTcp.waitForPushes(1), MessageCommand.MC_AGREE_ADD_FRIEND);
+        assert.equal(
+          businessFriend.AgreeAddFriendPush.decode(agreed?.content ?? Buffer.alloc(0)).friendId,
+          ben.userId,
+        );
+        const annFriends = await friends.getFriends({}, as(ann));
+        assert.deepEqual(
+          annFriends.friends.map((each) => [each.userId, each.remarks]),
+          [[ben.userId, 'Ben']],
+        );
+        assert.deepEqual(
+          (await friends.getFriends({}, as(ben))).friends.map((each) => [each.userId, each.remarks]),
+          [[ann.userId, 'Ann']],
+        );
+        assert.deepEqual((await friends.getRequests({}, as(ben))).received, []);
+        await assert.rejects(friends.add({ friendId: ben.userId, remarks: '', description: '' }, as(ann)), {
+          code: ErrorCode.AlreadyFriends,
+        });
+
+        assert.equal(await sendCode(annTcp, ben.userId, 'a-1'), 0);
+        assert.equal(await sendCode(benTcp, ann.userId, 'b-1'), 0);
+        const sent = await friends.sendMessage(
+          { userId: ben.userId, content: Buffer.from('over gRPC'), clientMsgId: 'grpc-1' },
+          as(ann),
+        );
+        assert.ok(sent.messageId > 0);
+
+        const set = await friends.set(
+          { friendId: ben.userId, remarks: 'Benjamin', extra: '{"star":true}' },
+          as(ann),
+        );
+        assert.deepEqual([set.remarks, set.extra], ['Benjamin', '{"star":true}']);
+        assert.equal((await friends.getFriends({}, as(ann))).friends[0]?.remarks, 'Benjamin');
+        await assert.rejects(friends.set({ friendId: 9_999_999, remarks: '', extra: '' }, as(ann)), {
+          code: ErrorCode.UserNotFound,
+        });
+
+        await friends.delete({ friendId: ann.userId }, as(ben));
+        assert.deepEqual((await friends.getFriends({}, as(ann))).friends, []);
+        assert.equal(await sendCode(annTcp, ben.userId, 'a-2'), ErrorCode.FriendNotFound);
+        await assert.rejects(friends.delete({ friendId: ann.userId }, as(ben)), {
+          code: ErrorCode.FriendNotFound,
+        });
+      });
+
+      void it('refuses, withdraws and blocks: a blocked user can neither ask nor message, both ways', async () => {
+        const [cat, dan, eve] = [await signIn(), await signIn(), await signIn()];
+        const catTcp = await connect('tcp', cat);
+        const danWs = await connect('ws', dan);
+
+        await friends.add({ friendId: dan.userId, remarks: '', description: 'cat here' }, as(cat));
+        await friends.refuse({ userId: cat.userId }, as(dan));
+        assert.deepEqual((await friends.getRequests({}, as(cat))).sent, []);
+        await assert.rejects(friends.refuse({ userId: cat.userId }, as(dan)), {
+          code: ErrorCode.FriendNotFound,
+        });
+
+        await friends.add({ friendId: dan.userId, remarks: '', description: 'again' }, as(eve));
+        await friends.delete({ friendId: dan.userId }, as(eve));
+        assert.deepEqual(
+          (await friends.getRequests({}, as(dan))).received,
+          [],
+          'a withdrawn request is gone',
+        );
+
+        await friends.add({ friendId: dan.userId, remarks: '', description: '' }, as(cat));
+        await friends.add({ friendId: cat.userId, remarks: '', description: '' }, as(dan));
+        assert.deepEqual(
+          (await friends.getFriends({}, as(cat))).friends.map((each) => each.userId),
+          [dan.userId],
+          'asking someone who already asked you makes you friends',
+        );
+        assert.equal(await sendCode(catTcp, dan.userId, 'c-1'), 0);
+
+        await friends.block({ userId: cat.userId }, as(dan));
+        assert.deepEqual((await friends.getBlocked({}, as(dan))).userIds, [cat.userId]);
+        assert.equal(await sendCode(catTcp, dan.userId, 'c-2'), ErrorCode.Blocked);
+        assert.equal(await sendCode(danWs, cat.userId, 'd-1'), ErrorCode.Blocked);
+        await friends.delete({ friendId: cat.userId }, as(dan));
+        await assert.rejects(friends.add({ friendId: dan.userId, remarks: '', description: '' }, as(cat)), {
+          code: ErrorCode.Blocked,
+        });
+        await assert.rejects(friends.block({ userId: dan.userId }, as(dan)), { code: ErrorCode.FriendSelf });
+
+        await friends.unblock({ userId: cat.userId }, as(dan));
+        assert.deepEqual((await friends.getBlocked({}, as(dan))).userIds, []);
+        await friends.add({ friendId: dan.userId, remarks: '', description: 'after the block' }, as(cat));
+        await assert.rejects(friends.unblock({ userId: cat.userId }, as(dan)), {
+          code: ErrorCode.FriendNotFound,
+        });
+      });
+
+      void it('refuses every call without a valid sign-in', async () => {
+        const fay = await signIn();
+        const wrong = identityMetadata({ ...fay, token: 'not-the-token' });
+        await assert.rejects(friends.getFriends({}, wrong), { code: ErrorCode.Unauthorized });
+        await assert.rejects(friends.add({ friendId: fay.userId, remarks: '', description: '' }, wrong), {
+          code: ErrorCode.Unauthorized,
+        });
+      });
+    } else {
+      void it('lets anyone message anyone by default, and still refuses a blocked user', async () => {
+        const [gus, hal] = [await signIn(), await signIn()];
+        const gusTcp = await connect('tcp', gus);
+        const halWs = await connect('ws', hal);
+        assert.equal(await sendCode(gusTcp, hal.userId, 'g-1'), 0, 'no friendship needed');
+        await friends.block({ userId: gus.userId }, as(hal));
+        assert.equal(await sendCode(gusTcp, hal.userId, 'g-2'), ErrorCode.Blocked);
+        assert.equal(await sendCode(halWs, gus.userId, 'h-1'), ErrorCode.Blocked);
+        await assert.rejects(
+          friends.sendMessage({ userId: hal.userId, content: Buffer.from('x'), clientMsgId: 'g-3' }, as(gus)),
+          { code: ErrorCode.Blocked },
+        );
+        await friends.unblock({ userId: gus.userId }, as(hal));
+        assert.equal(await sendCode(gusTcp, hal.userId, 'g-4'), 0);
+      });
+    }
+  });
+}

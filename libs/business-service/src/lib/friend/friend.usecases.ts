@@ -1,0 +1,235 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { businessFriend } from '@gim/contracts';
+import { ErrorCode, GimError } from '@gim/errors';
+import { MessageCommand } from '@gim/protocol';
+import { Caller } from '../auth/auth';
+import { BusinessConfig } from '../business.config';
+import { User } from '../user/user';
+import { UserRepository } from '../user/user.repository';
+import { FriendRow, FriendStatus, MessagingRule, UserNotifier } from './friend';
+import { FriendRepository } from './friend.repository';
+
+/** A friend as the caller sees it: the relation and the friend's profile. */
+export interface FriendView {
+  user: User;
+  row: FriendRow;
+}
+
+/** A waiting request as the caller sees it: the other user's profile and the request. */
+export interface RequestView {
+  user: User;
+  description: string;
+  createdAt: number;
+}
+
+/** The verdict on one send: 0 allowed, else the refusing code. */
+export type SendVerdict = 0 | ErrorCode.FriendNotFound | ErrorCode.Blocked;
+
+/** The relation rules, one function per decision, each throwing its refusal's code. */
+export const friendRules = {
+  /** Nobody befriends or blocks itself. */
+  notSelf(caller: Caller, other: User): void {
+    if (other.id === caller.userId)
+      throw new GimError(ErrorCode.FriendSelf, 'a user cannot befriend or block itself');
+  },
+
+  /** Nothing new happens between two users while one blocks the other. */
+  notBlocked(blocked: boolean): void {
+    if (blocked) throw new GimError(ErrorCode.Blocked, 'one of the two users blocks the other');
+  },
+
+  /** Whether a send may go: blocks refuse it under any rule; under `friends` only friends (or oneself) may send. */
+  send(rule: MessagingRule, self: boolean, friends: boolean, blocked: boolean): SendVerdict {
+    if (self) return 0;
+    if (blocked) return ErrorCode.Blocked;
+    if (rule === 'friends' && !friends) return ErrorCode.FriendNotFound;
+    return 0;
+  },
+};
+
+/**
+ * Friends and blocks inside an app: requests, answers, friendships, and who may message whom. Ids from clients are
+ * the app's and are looked up in the caller's app only; the other side learns of a request and of its acceptance
+ * as stored MC_ADD_FRIEND / MC_AGREE_ADD_FRIEND messages on every device.
+ */
+@Injectable()
+export class FriendUseCases {
+  private readonly logger = new Logger('friends');
+
+  constructor(
+    private readonly config: BusinessConfig,
+    private readonly relations: FriendRepository,
+    private readonly users: UserRepository,
+    private readonly notifier: UserNotifier,
+  ) {}
+
+  /** Asks `appUserId` to become a friend; when that user already asked the caller, they become friends at once. */
+  async add(caller: Caller, appUserId: number, remarks: string, description: string): Promise<void> {
+    const other = await this.other(caller, appUserId);
+    friendRules.notSelf(caller, other);
+    friendRules.notBlocked(await this.isBlocked(caller.userId, other.id));
+    const [mine, theirs] = await this.relations.between(caller.userId, other.id);
+    if (mine?.status === FriendStatus.Friends)
+      throw new GimError(ErrorCode.AlreadyFriends, `already friends with user ${appUserId}`);
+    if (theirs?.status === FriendStatus.Requested) {
+      await this.relations.befriend(other.id, caller.userId, remarks);
+      await this.tellAgreed(caller, other);
+      return;
+    }
+    if (mine?.status === FriendStatus.Requested)
+      throw new GimError(ErrorCode.FriendRequestWaiting, `a request to user ${appUserId} is already waiting`);
+    await this.relations.request(caller.userId, other.id, remarks, description);
+    const me = await this.self(caller);
+    await this.tell(
+      other,
+      MessageCommand.MC_ADD_FRIEND,
+      businessFriend.AddFriendPush.encode({
+        friendId: me.appUserId,
+        nickname: me.nickname,
+        avatarUrl: me.avatarUrl,
+        description,
+      }).finish(),
+    );
+  }
+
+  /** Accepts the request `appUserId` sent the caller (10210 when there is none). */
+  async agree(caller: Caller, appUserId: number, remarks: string): Promise<void> {
+    const other = await this.other(caller, appUserId);
+    const [, theirs] = await this.relations.between(caller.userId, other.id);
+    if (theirs?.status !== FriendStatus.Requested)
+      throw new GimError(ErrorCode.FriendNotFound, `no friend request from user ${appUserId}`);
+    friendRules.notBlocked(await this.isBlocked(caller.userId, other.id));
+    await this.relations.befriend(other.id, caller.userId, remarks);
+    await this.tellAgreed(caller, other);
+  }
+
+  /** Turns down the request `appUserId` sent the caller (10210 when there is none); the asker is not told. */
+  async refuse(caller: Caller, appUserId: number): Promise<void> {
+    const other = await this.other(caller, appUserId);
+    if (!(await this.relations.removeOne(other.id, caller.userId, FriendStatus.Requested)))
+      throw new GimError(ErrorCode.FriendNotFound, `no friend request from user ${appUserId}`);
+  }
+
+  /** Ends a friendship (both sides) or withdraws the caller's request (10210 when neither exists). */
+  async remove(caller: Caller, appUserId: number): Promise<void> {
+    const other = await this.other(caller, appUserId);
+    const [mine] = await this.relations.between(caller.userId, other.id);
+    if (mine === undefined)
+      throw new GimError(ErrorCode.FriendNotFound, `no friend or request for user ${appUserId}`);
+    if (mine.status === FriendStatus.Friends) await this.relations.removeBoth(caller.userId, other.id);
+    else await this.relations.removeOne(caller.userId, other.id, FriendStatus.Requested);
+  }
+
+  /** Sets what the caller calls a friend and the relation's extra data (10210 when they are not friends). */
+  async set(caller: Caller, appUserId: number, remarks: string, extra: string): Promise<void> {
+    const other = await this.other(caller, appUserId);
+    if (!(await this.relations.update(caller.userId, other.id, remarks, extra)))
+      throw new GimError(ErrorCode.FriendNotFound, `not friends with user ${appUserId}`);
+  }
+
+  /** The caller's friends with their profiles, oldest friendship first. */
+  async friends(caller: Caller): Promise<FriendView[]> {
+    const rows = await this.relations.friends(caller.userId);
+    const profiles = await this.profiles(rows.map((row) => row.friendId));
+    return rows.flatMap((row) => {
+      const user = profiles.get(row.friendId);
+      return user ? [{ user, row }] : [];
+    });
+  }
+
+  /** Requests waiting for an answer, received and sent, newest first. */
+  async requests(caller: Caller): Promise<{ received: RequestView[]; sent: RequestView[] }> {
+    const pending = await this.relations.pending(caller.userId);
+    const profiles = await this.profiles([...pending.received, ...pending.sent].map((row) => row.other));
+    const view = (rows: typeof pending.received): RequestView[] =>
+      rows.flatMap((row) => {
+        const user = profiles.get(row.other);
+        return user ? [{ user, description: row.description, createdAt: row.createdAt }] : [];
+      });
+    return { received: view(pending.received), sent: view(pending.sent) };
+  }
+
+  /** Blocks a user: waiting requests between the two are dropped; a friendship stays but carries no message. */
+  async block(caller: Caller, appUserId: number): Promise<void> {
+    const other = await this.other(caller, appUserId);
+    friendRules.notSelf(caller, other);
+    await this.relations.block(caller.userId, other.id);
+    await this.relations.removeOne(caller.userId, other.id, FriendStatus.Requested);
+    await this.relations.removeOne(other.id, caller.userId, FriendStatus.Requested);
+  }
+
+  /** Lifts a block (10210 when there was none). */
+  async unblock(caller: Caller, appUserId: number): Promise<void> {
+    const other = await this.other(caller, appUserId);
+    if (!(await this.relations.unblock(caller.userId, other.id)))
+      throw new GimError(ErrorCode.FriendNotFound, `user ${appUserId} is not blocked`);
+  }
+
+  /** The app's ids of the users the caller blocks, newest first. */
+  async blocked(caller: Caller): Promise<number[]> {
+    const ids = await this.relations.blocked(caller.userId);
+    const profiles = await this.profiles(ids);
+    return ids.flatMap((id) => {
+      const user = profiles.get(id);
+      return user ? [user.appUserId] : [];
+    });
+  }
+
+  /** The verdict on each (sender, receiver) send, by gim's ids, under the deployment's rule and the blocks. */
+  async checkSends(pairs: ReadonlyArray<readonly [number, number]>): Promise<SendVerdict[]> {
+    const rule = this.config.GIM_MESSAGING_RULE as MessagingRule;
+    const others = pairs.filter(([sender, receiver]) => sender !== receiver);
+    const [blocks, friends] = await Promise.all([
+      this.relations.blocksAmong(others),
+      rule === 'friends' ? this.relations.friendsAmong(others) : Promise.resolve(new Set<string>()),
+    ]);
+    return pairs.map(([sender, receiver]) => {
+      const key = `${sender}:${receiver}`;
+      return friendRules.send(rule, sender === receiver, friends.has(key), blocks.has(key));
+    });
+  }
+
+  // The caller's app's user `appUserId` (10301 when the app has none).
+  private async other(caller: Caller, appUserId: number): Promise<User> {
+    const [user] = await this.users.findInApp(caller.appId, [appUserId]);
+    if (!user) throw new GimError(ErrorCode.UserNotFound, `user not found: ${appUserId}`);
+    return user;
+  }
+
+  private async self(caller: Caller): Promise<User> {
+    const user = await this.users.findById(caller.userId);
+    if (!user) throw new GimError(ErrorCode.UserNotFound, 'user not found: the caller');
+    return user;
+  }
+
+  private async isBlocked(a: number, b: number): Promise<boolean> {
+    return (await this.relations.blocksAmong([[a, b]])).size > 0;
+  }
+
+  private async profiles(ids: readonly number[]): Promise<Map<number, User>> {
+    if (ids.length === 0) return new Map();
+    return new Map((await this.users.findByIds(ids)).map((user) => [user.id, user]));
+  }
+
+  private async tellAgreed(caller: Caller, asker: User): Promise<void> {
+    const me = await this.self(caller);
+    await this.tell(
+      asker,
+      MessageCommand.MC_AGREE_ADD_FRIEND,
+      businessFriend.AgreeAddFriendPush.encode({
+        friendId: me.appUserId,
+        nickname: me.nickname,
+        avatarUrl: me.avatarUrl,
+      }).finish(),
+    );
+  }
+
+  // The relation is stored already: a notice that cannot be stored now is logged; GetRequests/GetFriends show it.
+  private async tell(user: User, command: number, content: Uint8Array): Promise<void> {
+    try {
+      await this.notifier.notify(user.appId, user.appUserId, command, content);
+    } catch (error) {
+      this.logger.warn(`notice ${command} to user ${user.id} not stored: ${String(error)}`);
+    }
+  }
+}
