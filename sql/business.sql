@@ -87,3 +87,34 @@ CREATE TABLE IF NOT EXISTS `user_block` (
   PRIMARY KEY (`user_id`, `blocked_id`),
   KEY `idx_user_block_blocked_id` (`blocked_id`)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+-- Moments: short posts the author's friends see in their timeline, with likes and comments.
+CREATE TABLE IF NOT EXISTS `moment` (
+  `id`            BIGINT UNSIGNED NOT NULL AUTO_INCREMENT COMMENT 'moment id',
+  `app_id`        BIGINT UNSIGNED NOT NULL COMMENT 'app of the author',
+  `user_id`       BIGINT UNSIGNED NOT NULL COMMENT 'author (user id inside gim)',
+  `text`          VARCHAR(2000)   NOT NULL DEFAULT '' COMMENT 'what the author wrote',
+  `files`         VARCHAR(4096)   NOT NULL DEFAULT '[]' COMMENT 'file URLs, a JSON array of strings',
+  `like_count`    INT             NOT NULL DEFAULT 0 COMMENT 'likes',
+  `comment_count` INT             NOT NULL DEFAULT 0 COMMENT 'comments',
+  `created_at`    DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  PRIMARY KEY (`id`),
+  KEY `idx_moment_user_id` (`user_id`, `id`)
+) ENGINE = InnoDB AUTO_INCREMENT = 10000 DEFAULT CHARSET = utf8mb4;
+
+CREATE TABLE IF NOT EXISTS `moment_like` (
+  `moment_id`  BIGINT UNSIGNED NOT NULL COMMENT 'the moment',
+  `user_id`    BIGINT UNSIGNED NOT NULL COMMENT 'who liked it (user id inside gim)',
+  `created_at` DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  PRIMARY KEY (`moment_id`, `user_id`)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+CREATE TABLE IF NOT EXISTS `moment_comment` (
+  `id`         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT COMMENT 'comment id',
+  `moment_id`  BIGINT UNSIGNED NOT NULL COMMENT 'the moment',
+  `user_id`    BIGINT UNSIGNED NOT NULL COMMENT 'who wrote it (user id inside gim)',
+  `text`       VARCHAR(500)    NOT NULL COMMENT 'what they wrote',
+  `created_at` DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
+  PRIMARY KEY (`id`),
+  KEY `idx_moment_comment_moment_id` (`moment_id`, `id`)
+) ENGINE = InnoDB AUTO_INCREMENT = 10000 DEFAULT CHARSET = utf8mb4;

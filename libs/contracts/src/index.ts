@@ -12,5 +12,6 @@ export * as businessAppInt from './gen/business/app.int';
 export * as businessUserInt from './gen/business/user.int';
 export * as businessFriend from './gen/business/friend.ext';
 export * as businessFriendInt from './gen/business/friend.int';
+export * as businessMoment from './gen/business/moment.ext';
 export { Empty } from './gen/google/protobuf/empty';
 export { protoRoot, protoFiles, PROTO_LOADER_OPTIONS } from './proto-files';

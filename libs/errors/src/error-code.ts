@@ -25,6 +25,8 @@ export enum ErrorCode {
   RoomNotJoined = 10230,
   RoomHistoryGap = 10231,
   RoomRateLimited = 10232,
+  // gim additions: moments.
+  MomentNotFound = 10240,
   BadVerificationCode = 10300,
   UserNotFound = 10301,
   TooManyAttempts = 10302,
@@ -77,6 +79,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   [ErrorCode.RoomHistoryGap]:
     'subscribed, but messages after the given seq are no longer in the room history',
   [ErrorCode.RoomRateLimited]: 'too many room messages; retry later',
+  [ErrorCode.MomentNotFound]: 'moment or comment not found',
   [ErrorCode.BadVerificationCode]: 'bad verification code',
   [ErrorCode.UserNotFound]: 'user not found',
   [ErrorCode.TooManyAttempts]: 'too many sign-in attempts; retry later',

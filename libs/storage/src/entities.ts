@@ -3,6 +3,7 @@ import { AppKeyEntity } from './business/app-key.entity';
 import { AppEntity } from './business/app.entity';
 import { AuthTokenEntity } from './business/auth-token.entity';
 import { FriendEntity, UserBlockEntity } from './business/friend.entity';
+import { MomentCommentEntity, MomentEntity, MomentLikeEntity } from './business/moment.entity';
 import { UserEntity } from './business/user.entity';
 import type { EntityClass } from './columns';
 import { SchemaVersionEntity } from './common/schema-version.entity';
@@ -23,6 +24,9 @@ export const BUSINESS_ENTITIES: readonly EntityClass[] = [
   AuthTokenEntity,
   FriendEntity,
   UserBlockEntity,
+  MomentEntity,
+  MomentLikeEntity,
+  MomentCommentEntity,
   SchemaVersionEntity,
 ];
 

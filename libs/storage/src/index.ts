@@ -6,6 +6,7 @@ export { SchemaVersionEntity } from './common/schema-version.entity';
 export { AuthTokenEntity } from './business/auth-token.entity';
 export { UserEntity } from './business/user.entity';
 export { FriendEntity, UserBlockEntity } from './business/friend.entity';
+export { MomentCommentEntity, MomentEntity, MomentLikeEntity } from './business/moment.entity';
 export { DeviceAckEntity } from './logic/device-ack.entity';
 export { DeviceEntity } from './logic/device.entity';
 export { GroupEntity, GroupMemberEntity } from './logic/group.entity';

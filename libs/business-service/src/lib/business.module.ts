@@ -7,6 +7,7 @@ import { CodeVerifier, DevelopmentCodeVerifier } from './auth/code-verifier';
 import { BusinessConfig } from './business.config';
 import { BUSINESS_DATA_SOURCE, BUSINESS_INTERNAL_SECRET } from './business.tokens';
 import { FriendModule } from './friend/friend.module';
+import { MomentModule } from './moment/moment.module';
 import { UserModule } from './user/user.module';
 
 /** What the business service's Nest modules are built from. */
@@ -43,13 +44,20 @@ class BusinessCoreModule {
   }
 }
 
-/** The whole business service (AppInt, UserExt, UserInt, FriendExt) as one Nest module. */
+/** The whole business service (AppInt, UserExt, UserInt, FriendExt, FriendInt, MomentExt) as one Nest module. */
 @Module({})
 export class BusinessModule {
   static forRoot(options: BusinessModuleOptions): DynamicModule {
     return {
       module: BusinessModule,
-      imports: [BusinessCoreModule.forRoot(options), AppModule, AuthModule, UserModule, FriendModule],
+      imports: [
+        BusinessCoreModule.forRoot(options),
+        AppModule,
+        AuthModule,
+        UserModule,
+        FriendModule,
+        MomentModule,
+      ],
     };
   }
 }

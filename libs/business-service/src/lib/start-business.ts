@@ -16,6 +16,7 @@ export const BUSINESS_PROTO_FILES = [
   'business/user.int.proto',
   'business/friend.ext.proto',
   'business/friend.int.proto',
+  'business/moment.ext.proto',
 ];
 
 /** How to start the business service besides its config. */

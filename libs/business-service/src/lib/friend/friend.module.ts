@@ -19,5 +19,6 @@ import { SendMessageUseCase } from './send-message.usecase';
     FriendUseCases,
     { provide: INTERNAL_SECRET, useExisting: BUSINESS_INTERNAL_SECRET },
   ],
+  exports: [FriendRepository],
 })
 export class FriendModule {}

@@ -61,6 +61,10 @@ export enum MessageCommand {
   MC_ADD_GROUP_MEMBERS = 121,
   /** MC_REMOVE_GROUP_MEMBER - a member was removed from a group */
   MC_REMOVE_GROUP_MEMBER = 122,
+  /** MC_MOMENT_LIKED - content business.MomentNoticePush: someone liked the receiver's moment */
+  MC_MOMENT_LIKED = 130,
+  /** MC_MOMENT_COMMENTED - content business.MomentNoticePush: someone commented on the receiver's moment */
+  MC_MOMENT_COMMENTED = 131,
 }
 
 /** One unit on the wire: a TCP frame body or one binary WebSocket message. */

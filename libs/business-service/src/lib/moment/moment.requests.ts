@@ -1,0 +1,41 @@
+import { ArrayMaxSize, IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+/** A URL the file service returned: its path is /file/<name>, optionally after scheme and host. */
+const FILE_URL = /^(https?:\/\/[^\s/?#]+)?\/file\/[A-Za-z0-9._-]{1,128}$/;
+
+/** MomentExtService.Post arguments. */
+export class PostMomentFields {
+  @IsString() @MaxLength(2000) text!: string;
+  @ArrayMaxSize(9)
+  @IsString({ each: true })
+  @MaxLength(512, { each: true })
+  @Matches(FILE_URL, {
+    each: true,
+    message: 'fileUrls must be URLs the file service returned (…/file/<name>)',
+  })
+  fileUrls!: string[];
+}
+
+/** Arguments naming a moment. */
+export class MomentIdFields {
+  @IsInt() @Min(1) @Max(MAX_ID) momentId!: number;
+}
+
+/** MomentExtService.Comment arguments. */
+export class CommentFields extends MomentIdFields {
+  @IsString() @Length(1, 500) text!: string;
+}
+
+/** MomentExtService.DeleteComment arguments. */
+export class CommentIdFields {
+  @IsInt() @Min(1) @Max(MAX_ID) commentId!: number;
+}
+
+/** MomentExtService.Timeline arguments. */
+export class TimelineFields {
+  @IsInt() @Min(0) @Max(MAX_ID) beforeId!: number;
+  /** 0 asks for the default page; anything above the maximum is capped */
+  @IsInt() @Min(0) @Max(2 ** 32 - 1) limit!: number;
+}
