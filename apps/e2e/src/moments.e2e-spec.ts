@@ -1,5 +1,6 @@
-// Moments, against both deployments: a friend's moment with a picture shows in the timeline with its like and
+// Moments, against both deployments: a friend's moment with an uploaded picture shows in the timeline with its like and
 // comment, the author learns of both live, a stranger and a blocked user see nothing, and deletions hold.
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Metadata } from '@grpc/grpc-js';
@@ -59,7 +60,22 @@ for (const mode of ['cluster', 'standalone'] as const) {
       const annTcp = await connectSignedIn(gim, 'tcp', ann);
       open.push(annTcp);
 
-      const picture = '/file/4f1c2a9e8b7d6c5f4e3d2c1b0a9f8e7d.png';
+      const form = new FormData();
+      const png = Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        randomBytes(64),
+      ]);
+      form.append('file', new Blob([png], { type: 'image/png' }), 'sunset.png');
+      const uploadedReply = await fetch(`http://127.0.0.1:${gim.ports.file}/upload`, {
+        method: 'POST',
+        headers: { user_id: String(ann.userId), device_id: String(ann.deviceId), token: ann.token },
+        body: form,
+      });
+      const uploadBody = (await uploadedReply.json()) as { code: number; data: { url: string } };
+      assert.equal(uploadBody.code, 0);
+      const picture = uploadBody.data.url;
+      const served = await fetch(new URL(picture, `http://127.0.0.1:${gim.ports.file}`));
+      assert.deepEqual(Buffer.from(await served.arrayBuffer()), png, 'the picture is served');
       const posted = await moments.post({ text: 'sunset', fileUrls: [picture] }, as(ann));
       const own = await moments.post({ text: 'by ben', fileUrls: [] }, as(ben));
 

@@ -1,10 +1,12 @@
-// Standalone gim: business, logic and both gateways in one process, SQLite files under GIM_DATA_DIR and an
-// in-process bus instead of Redis. Same services as the cluster; only storage and bus adapters differ.
+// Standalone gim: business, logic, both gateways and the file service in one process, SQLite files (and the
+// uploaded files) under GIM_DATA_DIR and an in-process bus instead of Redis. Same services as the cluster; only
+// storage and bus adapters differ.
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { MemoryBus } from '@gim/bus';
 import { Closable, loadConfig, runApp } from '@gim/config';
 import { BusinessConfig, startBusiness } from '@gim/business-service';
+import { FileConfig, startFile } from '@gim/file-service';
 import { GatewayConfig, startGateway } from '@gim/gateway';
 import { LogicConfig, startLogic } from '@gim/logic-service';
 import { resolveInternalSecret } from '@gim/rpc';
@@ -43,6 +45,13 @@ runApp('gim', async () => {
       GIM_GATEWAY_GRPC_URL: `${host}:${grpcPort}`,
       GIM_LOGIC_GRPC_ADDR: logicAddr,
     });
+  const file = loadConfig(FileConfig, {
+    ...env,
+    GIM_FILE_HTTP_URL: `${host}:${standalone.GIM_FILE_PORT}`,
+    GIM_FILE_DB_URL: `sqlite:${dataDir}/file.sqlite`,
+    GIM_FILE_DIR: `${dataDir}/files`,
+    GIM_BUSINESS_GRPC_ADDR: businessAddr,
+  });
   const tcp = gateway(standalone.GIM_TCP_PORT, standalone.GIM_TCP_GATEWAY_GRPC_PORT);
   const ws = gateway(standalone.GIM_WS_PORT, standalone.GIM_WS_GATEWAY_GRPC_PORT);
 
@@ -53,9 +62,11 @@ runApp('gim', async () => {
     started.push(tcpGateway);
     const wsGateway = await startGateway(ws, { transport: 'ws', internalSecret, bus });
     started.push(wsGateway);
+    const files = await startFile(file, { internalSecret });
+    started.push(files);
     console.log(
       `gim standalone ready: TCP ${host}:${tcpGateway.clientPort}, WebSocket ws://${host}:${wsGateway.clientPort}/ws, ` +
-        `business gRPC ${businessAddr}, logic gRPC ${logicAddr}, data in ${dataDir}`,
+        `business gRPC ${businessAddr}, logic gRPC ${logicAddr}, files http://${host}:${files.port}, data in ${dataDir}`,
     );
   } catch (error) {
     await closeAll(started);

@@ -3,7 +3,7 @@ import { CommonConfig } from '@gim/config';
 
 /** Standalone settings: where data lives and which ports the one process listens on. */
 export class StandaloneConfig extends CommonConfig {
-  /** Folder for the SQLite files; created when missing. */
+  /** Folder for the SQLite files and the uploaded files (files/); created when missing. */
   @IsString() @MinLength(1) GIM_DATA_DIR: string = './data';
   /** Interface every listener binds to. */
   @IsString() @MinLength(1) GIM_HOST: string = '127.0.0.1';
@@ -19,4 +19,6 @@ export class StandaloneConfig extends CommonConfig {
   @IsInt() @Min(1) @Max(65535) GIM_LOGIC_GRPC_PORT: number = 8010;
   /** business's gRPC port (clients call UserExtService.SignIn here). */
   @IsInt() @Min(1) @Max(65535) GIM_BUSINESS_GRPC_PORT: number = 8020;
+  /** The file service's HTTP port (POST /upload, GET /file/<name>). */
+  @IsInt() @Min(0) @Max(65535) GIM_FILE_PORT: number = 8085;
 }

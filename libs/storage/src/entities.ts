@@ -7,6 +7,7 @@ import { MomentCommentEntity, MomentEntity, MomentLikeEntity } from './business/
 import { UserEntity } from './business/user.entity';
 import type { EntityClass } from './columns';
 import { SchemaVersionEntity } from './common/schema-version.entity';
+import { FileEntity } from './file/file.entity';
 import { DeviceAckEntity } from './logic/device-ack.entity';
 import { DeviceEntity } from './logic/device.entity';
 import { GroupEntity, GroupMemberEntity } from './logic/group.entity';
@@ -42,3 +43,6 @@ export const LOGIC_ENTITIES: readonly EntityClass[] = [
   GroupMemberEntity,
   SchemaVersionEntity,
 ];
+
+/** Entities of the file service's database (sql/file.sql). */
+export const FILE_ENTITIES: readonly EntityClass[] = [FileEntity, SchemaVersionEntity];

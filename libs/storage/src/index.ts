@@ -15,6 +15,8 @@ export { SendDedupEntity } from './logic/send-dedup.entity';
 export { SeqEntity, SeqObjectType } from './logic/seq.entity';
 export { UserMessageEntity } from './logic/user-message.entity';
 export { BUSINESS_ENTITIES, LOGIC_ENTITIES } from './entities';
+export { FILE_ENTITIES } from './entities';
+export { FileEntity } from './file/file.entity';
 export { bigintAsNumber, entitySchemasFor, type Dialect, type EntityClass } from './columns';
 export {
   createDataSource,

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@gim/testing';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from './data-source';
 import { applySchemaFile, type SchemaName } from './schema';
-import { BUSINESS_ENTITIES, LOGIC_ENTITIES } from './entities';
+import { BUSINESS_ENTITIES, FILE_ENTITIES, LOGIC_ENTITIES } from './entities';
 import { DeviceEntity } from './logic/device.entity';
 import { SeqEntity, SeqObjectType } from './logic/seq.entity';
 
@@ -22,6 +22,13 @@ const schemas: readonly {
     table: 'user',
   },
   { name: 'logic', entities: LOGIC_ENTITIES, insertOne: 'INSERT INTO device () VALUES ()', table: 'device' },
+  {
+    name: 'file',
+    entities: FILE_ENTITIES,
+    insertOne:
+      "INSERT INTO file (name, app_id, user_id, size, content_type, sha256) VALUES ('a.png', 1, 10000, 1, 'image/png', UNHEX(REPEAT('00', 32)))",
+    table: 'file',
+  },
 ];
 
 for (const schema of schemas) {

@@ -5,10 +5,10 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import type { Dialect } from './columns';
 
 /** The schema files under `sql/`. */
-export type SchemaName = 'business' | 'logic';
+export type SchemaName = 'business' | 'logic' | 'file';
 
 /** A table every database of the schema has had since version 1: how a database from before versions is told apart. */
-const FIRST_TABLE: Record<SchemaName, string> = { business: 'user', logic: 'device' };
+const FIRST_TABLE: Record<SchemaName, string> = { business: 'user', logic: 'device', file: 'file' };
 
 /** One file of `sql/migrations/<schema>/`: `NNN-what.<dialect>.sql` brings a database to version NNN. */
 interface Migration {

@@ -16,6 +16,8 @@ export interface Ports {
   ws: number;
   logic: number;
   business: number;
+  /** the file app's HTTP port (POST /upload, GET /file/<name>) */
+  file: number;
 }
 
 /**
@@ -122,20 +124,23 @@ export interface Deployment {
   mode: 'cluster' | 'standalone';
   ports: Ports;
   internalSecret: string;
+  /** The folder the file app keeps uploaded files in. */
+  filesDir: string;
   /** Cluster only: the Redis the deployment uses and the prefix of its keys and channels. */
   redis?: { url: string; prefix: string };
   /** Kills (SIGKILL) what holds WebSocket connections — the ws-gateway process, or the whole standalone process — and starts it again. */
   killAndRestartWsGateway(): Promise<void>;
   /** Stops everything and removes its data. */
   stop(): Promise<void>;
-  /** The running app processes by name (`standalone`, or `business`, `logic`, `tcp-gateway`, `ws-gateway`). */
+  /** The running app processes by name (`standalone`, or `business`, `logic`, `tcp-gateway`, `ws-gateway`, `file`). */
   processes(): Array<{ name: string; pid: number }>;
   /** Every process's recent output. */
   logs(): string;
 }
 
 async function allocatePorts(): Promise<Ports & { tcpGrpc: number; wsGrpc: number }> {
-  const [tcp, ws, tcpGrpc, wsGrpc, logic, business] = [
+  const [tcp, ws, tcpGrpc, wsGrpc, logic, business, file] = [
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -143,7 +148,15 @@ async function allocatePorts(): Promise<Ports & { tcpGrpc: number; wsGrpc: numbe
     await freePort(),
     await freePort(),
   ];
-  return { tcp: tcp!, ws: ws!, tcpGrpc: tcpGrpc!, wsGrpc: wsGrpc!, logic: logic!, business: business! };
+  return {
+    tcp: tcp!,
+    ws: ws!,
+    tcpGrpc: tcpGrpc!,
+    wsGrpc: wsGrpc!,
+    logic: logic!,
+    business: business!,
+    file: file!,
+  };
 }
 
 /** What a test may choose about the cluster it starts. */
@@ -168,7 +181,7 @@ async function retryOnPortClash(start: () => Promise<Deployment>, attempts = 3):
   }
 }
 
-/** Starts business, logic, tcp-gateway and ws-gateway as four processes on MariaDB + Redis. */
+/** Starts business, logic, tcp-gateway, ws-gateway and file as five processes on MariaDB + Redis. */
 export function startCluster(options: ClusterOptions & LaunchOptions = {}): Promise<Deployment> {
   return retryOnPortClash(() => startClusterOnce(options));
 }
@@ -188,6 +201,7 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
   const label = options.label ?? 'e2e';
   const ports = await allocatePorts();
   const database = await createTestDatabase(label);
+  const files = await tempDir(`${label}-files`);
   const prefix = uniquePrefix(label);
   const internalSecret = randomBytes(24).toString('base64url');
   const common = {
@@ -233,29 +247,44 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
     );
   const tcpGateway = gateway('tcp-gateway', ports.tcp, ports.tcpGrpc);
   const wsGateway = gateway('ws-gateway', ports.ws, ports.wsGrpc);
-  const all = [business, logic, tcpGateway, wsGateway];
+  const file = new AppProcess(
+    'file',
+    'apps/file/src/main.ts',
+    {
+      ...common,
+      GIM_FILE_HTTP_URL: `127.0.0.1:${ports.file}`,
+      GIM_FILE_DB_URL: database.url,
+      GIM_FILE_DIR: files.path,
+    },
+    [ports.file],
+    options,
+  );
+  const all = [business, logic, tcpGateway, wsGateway, file];
   try {
-    // Start logic and business together (business applies its schema; logic its own), then the gateways.
-    await Promise.all([business.start(), logic.start()]);
+    // Start logic, business and file together (each applies its own schema), then the gateways.
+    await Promise.all([business.start(), logic.start(), file.start()]);
     await Promise.all([tcpGateway.start(), wsGateway.start()]);
   } catch (error) {
     await Promise.all(all.map((app) => app.stop('SIGKILL')));
     await database.drop();
+    await files.remove();
     throw error;
   }
   return {
     mode: 'cluster',
     ports,
     internalSecret,
+    filesDir: files.path,
     redis: { url: redisUrl, prefix },
     async killAndRestartWsGateway() {
       await wsGateway.stop('SIGKILL');
       await wsGateway.start();
     },
     async stop() {
-      await Promise.all([tcpGateway.stop(), wsGateway.stop()]);
+      await Promise.all([tcpGateway.stop(), wsGateway.stop(), file.stop()]);
       await Promise.all([business.stop(), logic.stop()]);
       await database.drop();
+      await files.remove();
       await deleteKeys(prefix, redisUrl);
     },
     processes: () => running(all),
@@ -281,9 +310,10 @@ async function startStandaloneOnce(options: LaunchOptions): Promise<Deployment> 
       GIM_WS_GATEWAY_GRPC_PORT: String(ports.wsGrpc),
       GIM_LOGIC_GRPC_PORT: String(ports.logic),
       GIM_BUSINESS_GRPC_PORT: String(ports.business),
+      GIM_FILE_PORT: String(ports.file),
       GIM_DEV_VERIFICATION_CODE: DEV_CODE,
     },
-    [ports.tcp, ports.ws, ports.logic, ports.business],
+    [ports.tcp, ports.ws, ports.logic, ports.business, ports.file],
     options,
   );
   await app.start().catch(async (error: unknown) => {
@@ -294,6 +324,7 @@ async function startStandaloneOnce(options: LaunchOptions): Promise<Deployment> 
     mode: 'standalone',
     ports,
     internalSecret,
+    filesDir: join(data.path, 'files'),
     async killAndRestartWsGateway() {
       await app.stop('SIGKILL');
       await app.start();

@@ -1,0 +1,316 @@
+// The file service booted on a SQLite file and a temp folder, with a stand-in for business's token check:
+// the HTTP details the end-to-end suite does not go into (Expect: 100-continue, multipart edge cases, a client
+// that goes away mid-upload, app-only downloads, CORS, the public URL).
+import assert from 'node:assert/strict';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '@gim/config';
+import { ErrorCode, GimError } from '@gim/errors';
+import { tempDir, type TempDir } from '@gim/testing';
+import { Caller, CallerAuthenticator, Credentials, FileConfig, startFile, type RunningFile } from '../src';
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4, 5, 6, 7, 8]);
+
+/** Accepts tokens `app:<app id>:<user id>`. */
+class TokenNamesCaller extends CallerAuthenticator {
+  override async authenticate(credentials: Credentials): Promise<Caller> {
+    const match = /^app:(\d+):(\d+)$/.exec(credentials.token);
+    if (!match) throw new GimError(ErrorCode.Unauthorized, 'unauthorized: unknown token');
+    return { appId: Number(match[1]), userId: Number(match[2]) };
+  }
+}
+
+const signedIn = (appId: number, userId: number) => ({
+  user_id: String(userId),
+  device_id: '1',
+  token: `app:${appId}:${userId}`,
+});
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** whether the server asked for the body (100 Continue) */
+  continued: boolean;
+}
+
+/** One request over a fresh connection; `body` goes after a 100 Continue when `expect` is set. */
+function send(
+  port: number,
+  options: {
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: Buffer;
+    expect?: boolean;
+  },
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        agent: false,
+        headers: {
+          ...(options.body ? { 'content-length': String(options.body.length) } : {}),
+          ...(options.expect ? { expect: '100-continue' } : {}),
+          ...options.headers,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks),
+            continued,
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+    if (options.expect) {
+      request.on('continue', () => {
+        continued = true;
+        request.end(options.body);
+      });
+      request.flushHeaders();
+    } else {
+      request.end(options.body);
+    }
+  });
+}
+
+const BOUNDARY = 'gim-test-boundary';
+
+/** A multipart/form-data body of the given parts. */
+function form(parts: { name: string; file?: boolean; content: Buffer | string }[], end = true): Buffer {
+  const pieces: Buffer[] = [];
+  for (const part of parts) {
+    const disposition = `form-data; name="${part.name}"${part.file ? '; filename="x.bin"' : ''}`;
+    pieces.push(Buffer.from(`--${BOUNDARY}\r\ncontent-disposition: ${disposition}\r\n\r\n`));
+    pieces.push(Buffer.isBuffer(part.content) ? part.content : Buffer.from(part.content));
+    pieces.push(Buffer.from('\r\n'));
+  }
+  if (end) pieces.push(Buffer.from(`--${BOUNDARY}--\r\n`));
+  return Buffer.concat(pieces);
+}
+
+const MULTIPART = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+}
+
+function json(answer: Answer): { code: number; message: string; data?: Record<string, unknown> } {
+  return JSON.parse(answer.body.toString()) as {
+    code: number;
+    message: string;
+    data?: Record<string, unknown>;
+  };
+}
+
+async function start(dir: TempDir, env: Record<string, string>): Promise<RunningFile> {
+  const config = loadConfig(FileConfig, {
+    NODE_ENV: 'test',
+    GIM_LOG_LEVEL: 'error',
+    GIM_FILE_HTTP_URL: '127.0.0.1:0',
+    GIM_FILE_DB_URL: `sqlite:${join(dir.path, 'file.sqlite')}`,
+    GIM_FILE_DIR: join(dir.path, 'files'),
+    GIM_FILE_RESERVE_BYTES: '0',
+    ...env,
+  });
+  return startFile(config, {
+    internalSecret: 'unused-by-the-stand-in',
+    authenticator: new TokenNamesCaller(),
+  });
+}
+
+void describe('file service over HTTP (SQLite, stand-in token check)', () => {
+  let dir: TempDir;
+  let files: RunningFile;
+  const stored = () => filesUnder(join(dir.path, 'files'));
+
+  before(async () => {
+    dir = await tempDir('file-service');
+    files = await start(dir, {
+      GIM_FILE_MAX_BYTES: '100000',
+      GIM_FILE_PUBLIC_URL: 'https://files.example.com/chat/',
+      GIM_FILE_CORS_ORIGINS: 'https://app.example.com',
+    });
+  });
+
+  after(async () => {
+    await files?.close();
+    await dir?.remove();
+  });
+
+  const upload = (body: Buffer, extra: { expect?: boolean; headers?: Record<string, string> } = {}) =>
+    send(files.port, {
+      method: 'POST',
+      path: '/upload',
+      headers: { ...MULTIPART, ...signedIn(1, 10001), ...extra.headers },
+      body,
+      expect: extra.expect,
+    });
+
+  void it('answers with a URL under GIM_FILE_PUBLIC_URL and serves HEAD and If-Modified-Since', async () => {
+    const answer = await upload(form([{ name: 'file', file: true, content: PNG }]));
+    assert.equal(answer.status, 200, answer.body.toString());
+    const { data } = json(answer);
+    assert.match(String(data?.['url']), /^https:\/\/files\.example\.com\/chat\/file\/[0-9a-f]{32}\.png$/);
+    const path = `/file/${String(data?.['name'])}`;
+    const head = await send(files.port, { method: 'HEAD', path });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers['content-length'], String(PNG.length));
+    assert.equal(head.body.length, 0);
+    const since = await send(files.port, {
+      path,
+      headers: { 'if-modified-since': String(head.headers['last-modified']) },
+    });
+    assert.equal(since.status, 304);
+  });
+
+  void it('asks for the body (100 Continue) only once the sign-in and the declared length pass', async () => {
+    const big = Buffer.alloc(300_000, 1);
+    const refused = await upload(big, { expect: true });
+    assert.equal(refused.status, 413);
+    assert.equal(refused.continued, false);
+    const anonymous = await send(files.port, {
+      method: 'POST',
+      path: '/upload',
+      headers: MULTIPART,
+      body: big,
+      expect: true,
+    });
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.continued, false);
+    const accepted = await upload(form([{ name: 'file', file: true, content: PNG }]), { expect: true });
+    assert.equal(accepted.status, 200);
+    assert.equal(accepted.continued, true);
+  });
+
+  void it('takes the first "file" field and ignores every other field', async () => {
+    const before = (await stored()).length;
+    const answer = await upload(
+      form([
+        { name: 'note', content: 'hello' },
+        { name: 'other', file: true, content: Buffer.from('%PDF-1.7') },
+        { name: 'file', file: true, content: PNG },
+        { name: 'file', file: true, content: Buffer.from('%PDF-1.7') },
+      ]),
+    );
+    assert.equal(answer.status, 200, answer.body.toString());
+    assert.equal(json(answer).data?.['content_type'], 'image/png');
+    assert.equal((await stored()).length, before + 1);
+  });
+
+  void it('refuses bodies that carry no usable file with 400, keeping nothing', async () => {
+    const before = await stored();
+    const cases: [string, Answer][] = [
+      ['no file field', await upload(form([{ name: 'note', content: 'hello' }]))],
+      ['an empty file', await upload(form([{ name: 'file', file: true, content: Buffer.alloc(0) }]))],
+      ['a form cut short', await upload(form([{ name: 'file', file: true, content: PNG }], false))],
+      ['not multipart', await upload(PNG, { headers: { 'content-type': 'image/png' } })],
+    ];
+    for (const [what, answer] of cases) {
+      assert.equal(answer.status, 400, `${what}: ${answer.body.toString()}`);
+      assert.equal(json(answer).code, ErrorCode.BadRequest, what);
+    }
+    assert.deepEqual(await stored(), before);
+  });
+
+  void it('counts ignored fields against the limit too', async () => {
+    const answer = await upload(
+      form([
+        { name: 'padding', file: true, content: Buffer.alloc(90_000) },
+        { name: 'file', file: true, content: Buffer.concat([PNG, Buffer.alloc(90_000)]) },
+      ]),
+    );
+    assert.equal(answer.status, 413);
+  });
+
+  void it('keeps nothing of an upload whose client goes away in the middle', async () => {
+    const before = await stored();
+    const body = form([{ name: 'file', file: true, content: Buffer.concat([PNG, Buffer.alloc(50_000)]) }]);
+    await new Promise<void>((resolve) => {
+      const request = httpRequest({
+        host: '127.0.0.1',
+        port: files.port,
+        method: 'POST',
+        path: '/upload',
+        headers: { ...MULTIPART, ...signedIn(1, 10001), 'content-length': String(body.length) },
+      });
+      request.on('error', () => resolve());
+      request.write(body.subarray(0, 30_000), () => setTimeout(() => (request.destroy(), resolve()), 100));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(await stored(), before);
+  });
+
+  void it('answers other methods with 405 and unknown paths with 404, as JSON', async () => {
+    const put = await send(files.port, { method: 'PUT', path: '/upload' });
+    assert.equal(put.status, 405);
+    assert.match(String(put.headers['allow']), /POST/);
+    const unknown = await send(files.port, { path: '/etc/passwd' });
+    assert.equal(unknown.status, 404);
+    assert.equal(json(unknown).code, 10600);
+  });
+
+  void it('lets the configured web origin call it, and no other', async () => {
+    const preflight = await send(files.port, {
+      method: 'OPTIONS',
+      path: '/upload',
+      headers: { origin: 'https://app.example.com', 'access-control-request-headers': 'token' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers['access-control-allow-origin'], 'https://app.example.com');
+    assert.match(String(preflight.headers['access-control-allow-headers']), /\btoken\b/);
+    const stranger = await send(files.port, {
+      method: 'OPTIONS',
+      path: '/upload',
+      headers: { origin: 'https://evil.example' },
+    });
+    assert.equal(stranger.headers['access-control-allow-origin'], undefined);
+  });
+});
+
+void describe('file service with GIM_FILE_DOWNLOADS=app', () => {
+  let dir: TempDir;
+  let files: RunningFile;
+
+  before(async () => {
+    dir = await tempDir('file-service-app');
+    files = await start(dir, { GIM_FILE_DOWNLOADS: 'app' });
+  });
+
+  after(async () => {
+    await files?.close();
+    await dir?.remove();
+  });
+
+  void it("serves a file only to signed-in users of the uploader's app, privately cached", async () => {
+    const answer = await send(files.port, {
+      method: 'POST',
+      path: '/upload',
+      headers: { ...MULTIPART, ...signedIn(7, 10001) },
+      body: form([{ name: 'file', file: true, content: PNG }]),
+    });
+    assert.equal(answer.status, 200, answer.body.toString());
+    const path = `/file/${String(json(answer).data?.['name'])}`;
+    assert.equal((await send(files.port, { path })).status, 401);
+    assert.equal((await send(files.port, { path, headers: signedIn(8, 10001) })).status, 404);
+    const sameApp = await send(files.port, { path, headers: signedIn(7, 10002) });
+    assert.equal(sameApp.status, 200);
+    assert.deepEqual(sameApp.body, PNG);
+    assert.match(String(sameApp.headers['cache-control']), /^private/);
+  });
+});
