@@ -44,9 +44,12 @@ export class GrpcDeviceRegistry extends DeviceRegistry {
   }
 }
 
-/** MessageSender backed by logic's `MessageIntService.SendUserMessage`, called with the internal credential. */
+/**
+ * MessageSender and UserNotifier backed by logic's `MessageIntService` (SendUserMessage; PushToUsers, stored),
+ * called with the internal credential.
+ */
 @Injectable()
-export class GrpcMessageSender extends MessageSender {
+export class GrpcMessageSender extends MessageSender implements UserNotifier {
   private readonly client: PromiseClient<logicMessageInt.MessageIntServiceClient>;
 
   constructor(
@@ -72,6 +75,16 @@ export class GrpcMessageSender extends MessageSender {
     });
     return { messageId: reply.messageId, seq: reply.seq };
   }
+
+  async notify(appId: number, appUserId: number, command: number, content: Uint8Array): Promise<void> {
+    await this.client.pushToUsers({
+      appId,
+      userIds: [appUserId],
+      command,
+      content: Buffer.from(content),
+      isPersist: true,
+    });
+  }
 }
 
 /** AppConnections backed by logic's `DeviceIntService.CloseApp`, called with the internal credential. */
@@ -93,38 +106,5 @@ export class GrpcAppConnections extends AppConnections {
 
   override async closeAll(appId: number, reason: string): Promise<void> {
     await this.client.closeApp({ appId, reason });
-  }
-}
-
-/** UserNotifier backed by logic's `MessageIntService.PushToUsers` (stored), called with the internal credential. */
-@Injectable()
-export class GrpcUserNotifier extends UserNotifier {
-  private readonly client: PromiseClient<logicMessageInt.MessageIntServiceClient>;
-
-  constructor(
-    @Inject(LOGIC_GRPC) grpc: ClientGrpc,
-    @Inject(BUSINESS_INTERNAL_SECRET) internalSecret: string,
-  ) {
-    super();
-    this.client = promiseClient<logicMessageInt.MessageIntServiceClient>(
-      grpc,
-      logicMessageInt.MESSAGE_INT_SERVICE_NAME,
-      { internalSecret },
-    );
-  }
-
-  override async notify(
-    appId: number,
-    appUserId: number,
-    command: number,
-    content: Uint8Array,
-  ): Promise<void> {
-    await this.client.pushToUsers({
-      appId,
-      userIds: [appUserId],
-      command,
-      content: Buffer.from(content),
-      isPersist: true,
-    });
   }
 }

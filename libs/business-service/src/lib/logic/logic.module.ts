@@ -6,7 +6,7 @@ import { LOGIC_GRPC } from '../business.tokens';
 import { MessageSender, UserNotifier } from '../friend/friend';
 import { DeviceRegistry } from '../user/user';
 import { AppConnections } from '../app/app';
-import { GrpcAppConnections, GrpcDeviceRegistry, GrpcMessageSender, GrpcUserNotifier } from './logic.clients';
+import { GrpcAppConnections, GrpcDeviceRegistry, GrpcMessageSender } from './logic.clients';
 
 /** The business service's gRPC clients of the logic service (devices, connections, one-to-one messages, notices); Nest closes them. */
 @Module({
@@ -26,9 +26,10 @@ import { GrpcAppConnections, GrpcDeviceRegistry, GrpcMessageSender, GrpcUserNoti
   ],
   providers: [
     { provide: DeviceRegistry, useClass: GrpcDeviceRegistry },
-    { provide: MessageSender, useClass: GrpcMessageSender },
+    GrpcMessageSender,
+    { provide: MessageSender, useExisting: GrpcMessageSender },
     { provide: AppConnections, useClass: GrpcAppConnections },
-    { provide: UserNotifier, useClass: GrpcUserNotifier },
+    { provide: UserNotifier, useExisting: GrpcMessageSender },
   ],
   exports: [DeviceRegistry, MessageSender, AppConnections, UserNotifier],
 })
