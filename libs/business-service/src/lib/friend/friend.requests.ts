@@ -1,5 +1,4 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsInt, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsInt, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 /** Sends one CheckSends call may ask about. */
@@ -32,16 +31,28 @@ export class FriendSetFields extends FriendIdFields {
   @IsString() @MaxLength(1024) extra!: string;
 }
 
-/** One send to check, by gim's ids. */
-export class SendPairFields {
-  @IsInt() @Min(1) @Max(MAX_ID) senderId!: number;
-  @IsInt() @Min(1) @Max(MAX_ID) receiverId!: number;
+/** Whether every pair names two ids (safe integers above 0); checked in one pass, as a batch may hold 10,000. */
+function arePairsOfIds(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  const isId = (id: unknown): boolean => typeof id === 'number' && Number.isSafeInteger(id) && id > 0;
+  return value.every(
+    (pair: unknown) =>
+      typeof pair === 'object' &&
+      pair !== null &&
+      isId((pair as { senderId?: unknown }).senderId) &&
+      isId((pair as { receiverId?: unknown }).receiverId),
+  );
 }
 
 /** FriendIntService.CheckSends arguments. */
 export class CheckSendsFields {
   @ArrayMaxSize(MAX_CHECKED_SENDS)
-  @ValidateNested({ each: true })
-  @Type(() => SendPairFields)
-  pairs!: SendPairFields[];
+  @ValidateBy({
+    name: 'pairsOfIds',
+    validator: {
+      validate: arePairsOfIds,
+      defaultMessage: () => 'pairs: every pair needs a sender_id and a receiver_id from 1 to 2^53-1',
+    },
+  })
+  pairs!: Array<{ senderId: number; receiverId: number }>;
 }
