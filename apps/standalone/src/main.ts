@@ -56,7 +56,7 @@ runApp('gim', async () => {
   const ws = gateway(standalone.GIM_WS_PORT, standalone.GIM_WS_GATEWAY_GRPC_PORT);
 
   try {
-    started.push(await startBusiness(business, { internalSecret }));
+    started.push(await startBusiness(business, { internalSecret, bus }));
     started.push(await startLogic(logic, { internalSecret, bus }));
     const tcpGateway = await startGateway(tcp, { transport: 'tcp', internalSecret, bus });
     started.push(tcpGateway);

@@ -33,6 +33,11 @@ export class Channels {
     return `${this.prefix}all`;
   }
 
+  /** The channel on which business announces changed friendships and blocks (payload `userA:userB`). */
+  relations(): string {
+    return `${this.prefix}relations`;
+  }
+
   /** A room's channel: only gateways holding a subscriber of the room listen on it. */
   room(appId: number, roomId: number): string {
     return `${this.prefix}room:${appId}:${roomId}`;

@@ -1,11 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Channels, FanoutBus } from '@gim/bus';
 import { AppModule } from './app/app.module';
 import { AttemptStore } from './auth/attempt-store';
 import { AuthModule } from './auth/auth.module';
 import { CodeVerifier, DevelopmentCodeVerifier } from './auth/code-verifier';
 import { BusinessConfig } from './business.config';
 import { BUSINESS_DATA_SOURCE, BUSINESS_INTERNAL_SECRET } from './business.tokens';
+import { BusRelationChanges } from './friend/bus-relation-changes';
+import { RelationChanges } from './friend/friend';
 import { FriendModule } from './friend/friend.module';
 import { MomentModule } from './moment/moment.module';
 import { UserModule } from './user/user.module';
@@ -21,6 +24,8 @@ export interface BusinessModuleOptions {
   codeVerifier?: CodeVerifier;
   /** where sign-in misses are counted (createAttemptStore(config)); the caller closes it */
   attemptStore: AttemptStore;
+  /** where relation changes are announced to logic; the caller closes it */
+  bus: FanoutBus;
 }
 
 /** Settings, storage, the code verifier and the attempt counters, visible to every business module. */
@@ -38,8 +43,19 @@ class BusinessCoreModule {
         { provide: BUSINESS_DATA_SOURCE, useValue: options.dataSource },
         { provide: CodeVerifier, useValue: codeVerifier },
         { provide: AttemptStore, useValue: options.attemptStore },
+        {
+          provide: RelationChanges,
+          useValue: new BusRelationChanges(options.bus, new Channels(options.config.GIM_REDIS_PREFIX)),
+        },
       ],
-      exports: [BusinessConfig, BUSINESS_INTERNAL_SECRET, BUSINESS_DATA_SOURCE, CodeVerifier, AttemptStore],
+      exports: [
+        BusinessConfig,
+        BUSINESS_INTERNAL_SECRET,
+        BUSINESS_DATA_SOURCE,
+        CodeVerifier,
+        AttemptStore,
+        RelationChanges,
+      ],
     };
   }
 }

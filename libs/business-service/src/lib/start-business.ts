@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { FanoutBus, RedisBus } from '@gim/bus';
 import { logLevels } from '@gim/config';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
@@ -25,6 +26,8 @@ export interface StartBusinessOptions {
   internalSecret: string;
   /** an SMS-backed verifier; without one only GIM_DEV_VERIFICATION_CODE (development) is accepted */
   codeVerifier?: CodeVerifier;
+  /** the fan-out bus shared with logic (standalone); without one a Redis bus on GIM_REDIS_URL is opened */
+  bus?: FanoutBus;
 }
 
 /** A running business service. */
@@ -43,6 +46,12 @@ export async function startBusiness(
     schema: 'business',
   });
   const attemptStore = createAttemptStore(config);
+  const ownBus = options.bus === undefined;
+  const bus = options.bus ?? new RedisBus(config.GIM_REDIS_URL);
+  const closeOwned = async (): Promise<void> => {
+    await attemptStore.close();
+    if (ownBus) await bus.close();
+  };
   try {
     if (config.GIM_BUSINESS_APPLY_SCHEMA) await applySchemaFile(dataSource, 'business');
     const app = await NestFactory.createMicroservice<MicroserviceOptions>(
@@ -52,6 +61,7 @@ export async function startBusiness(
         dataSource,
         codeVerifier: options.codeVerifier,
         attemptStore,
+        bus,
       }),
       {
         ...grpcServerOptions(config.GIM_BUSINESS_GRPC_URL, ['business'], BUSINESS_PROTO_FILES),
@@ -80,13 +90,13 @@ export async function startBusiness(
           try {
             await app.close();
           } finally {
-            await attemptStore.close();
+            await closeOwned();
             await dataSource.destroy();
           }
         })()),
     };
   } catch (error) {
-    await attemptStore.close();
+    await closeOwned();
     await dataSource.destroy();
     throw error;
   }

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { ClientGrpc, ClientsModule } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
 import { Channels, FanoutBus } from '@gim/bus';
@@ -119,14 +119,22 @@ export class LogicModule {
         {
           provide: MessagingPolicy,
           inject: [BUSINESS_GRPC],
-          useFactory: (grpc: ClientGrpc) =>
-            new MessagingPolicy(
+          useFactory: (grpc: ClientGrpc) => {
+            const policy = new MessagingPolicy(
               promiseClient<businessFriendInt.FriendIntServiceClient>(
                 grpc,
                 businessFriendInt.FRIEND_INT_SERVICE_NAME,
                 settings,
               ),
-            ),
+            );
+            // Not awaited: logic starts while Redis is away; verdicts kept meanwhile expire after 30 s at most.
+            policy
+              .listen(runtime.bus, new Channels(runtime.config.GIM_REDIS_PREFIX).relations())
+              .catch((error: unknown) =>
+                new Logger('messaging').warn(`relation changes not heard: ${String(error)}`),
+              );
+            return policy;
+          },
         },
         { provide: MessageRepository, useFactory: () => new MessageRepository(db) },
         { provide: GroupRepository, useFactory: () => new GroupRepository(db) },

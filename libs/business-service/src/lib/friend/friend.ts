@@ -49,3 +49,9 @@ export abstract class UserNotifier {
   /** Stores `content` (a `command` message) in the inbox of the app's user `appUserId` and pushes it live. */
   abstract notify(appId: number, appUserId: number, command: number, content: Uint8Array): Promise<void>;
 }
+
+/** Announces that the relation between two users changed, so that cached messaging verdicts are dropped. */
+export abstract class RelationChanges {
+  /** Tells every logic process that what may pass between `a` and `b` (gim's ids) may have changed. */
+  abstract changed(a: number, b: number): Promise<void>;
+}

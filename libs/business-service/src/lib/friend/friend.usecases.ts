@@ -6,7 +6,7 @@ import { Caller } from '../auth/auth';
 import { BusinessConfig } from '../business.config';
 import { User } from '../user/user';
 import { UserRepository } from '../user/user.repository';
-import { FriendRow, FriendStatus, MessagingRule, UserNotifier } from './friend';
+import { FriendRow, FriendStatus, MessagingRule, RelationChanges, UserNotifier } from './friend';
 import { FriendRepository } from './friend.repository';
 
 /** A friend as the caller sees it: the relation and the friend's profile. */
@@ -61,6 +61,7 @@ export class FriendUseCases {
     private readonly relations: FriendRepository,
     private readonly users: UserRepository,
     private readonly notifier: UserNotifier,
+    private readonly changes: RelationChanges,
   ) {}
 
   /** Asks `appUserId` to become a friend; when that user already asked the caller, they become friends at once. */
@@ -73,6 +74,7 @@ export class FriendUseCases {
       throw new GimError(ErrorCode.AlreadyFriends, `already friends with user ${appUserId}`);
     if (theirs?.status === FriendStatus.Requested) {
       await this.relations.befriend(other.id, caller.userId, remarks);
+      await this.changes.changed(caller.userId, other.id);
       await this.tellAgreed(caller, other);
       return;
     }
@@ -100,6 +102,7 @@ export class FriendUseCases {
       throw new GimError(ErrorCode.FriendNotFound, `no friend request from user ${appUserId}`);
     friendRules.notBlocked(await this.isBlocked(caller.userId, other.id));
     await this.relations.befriend(other.id, caller.userId, remarks);
+    await this.changes.changed(caller.userId, other.id);
     await this.tellAgreed(caller, other);
   }
 
@@ -116,8 +119,10 @@ export class FriendUseCases {
     const [mine] = await this.relations.between(caller.userId, other.id);
     if (mine === undefined)
       throw new GimError(ErrorCode.FriendNotFound, `no friend or request for user ${appUserId}`);
-    if (mine.status === FriendStatus.Friends) await this.relations.removeBoth(caller.userId, other.id);
-    else await this.relations.removeOne(caller.userId, other.id, FriendStatus.Requested);
+    if (mine.status === FriendStatus.Friends) {
+      await this.relations.removeBoth(caller.userId, other.id);
+      await this.changes.changed(caller.userId, other.id);
+    } else await this.relations.removeOne(caller.userId, other.id, FriendStatus.Requested);
   }
 
   /** Sets what the caller calls a friend and the relation's extra data (10210 when they are not friends). */
@@ -154,6 +159,7 @@ export class FriendUseCases {
     const other = await this.other(caller, appUserId);
     friendRules.notSelf(caller, other);
     await this.relations.block(caller.userId, other.id);
+    await this.changes.changed(caller.userId, other.id);
     await this.relations.removeOne(caller.userId, other.id, FriendStatus.Requested);
     await this.relations.removeOne(other.id, caller.userId, FriendStatus.Requested);
   }
@@ -163,6 +169,7 @@ export class FriendUseCases {
     const other = await this.other(caller, appUserId);
     if (!(await this.relations.unblock(caller.userId, other.id)))
       throw new GimError(ErrorCode.FriendNotFound, `user ${appUserId} is not blocked`);
+    await this.changes.changed(caller.userId, other.id);
   }
 
   /** The app's ids of the users the caller blocks, newest first. */
