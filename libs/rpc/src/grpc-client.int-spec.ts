@@ -3,6 +3,13 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import {
+  ClientDuplexStream,
+  credentials,
+  loadPackageDefinition,
+  ServiceClientConstructor,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Controller, INestMicroservice, Inject, Injectable, Module, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -115,6 +122,38 @@ void describe('gRPC promise clients through @nestjs/microservices', () => {
   after(async () => {
     for (const each of clients) each.close();
     await server?.close();
+  });
+
+  void it('describes its services through gRPC server reflection', async () => {
+    const definition = loadSync(
+      require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto'),
+      {
+        keepCase: true,
+      },
+    );
+    const reflection = (
+      loadPackageDefinition(definition) as unknown as {
+        grpc: { reflection: { v1: { ServerReflection: ServiceClientConstructor } } };
+      }
+    ).grpc.reflection.v1.ServerReflection;
+    const stub = new reflection(address, credentials.createInsecure());
+    try {
+      const services = await new Promise<string[]>((resolve, reject) => {
+        const call = stub['ServerReflectionInfo']() as ClientDuplexStream<
+          object,
+          { list_services_response?: { service: { name: string }[] } }
+        >;
+        call.on('data', (reply: { list_services_response?: { service: { name: string }[] } }) => {
+          resolve(reply.list_services_response?.service.map((service) => service.name) ?? []);
+          call.end();
+        });
+        call.on('error', reject);
+        call.write({ list_services: '' });
+      });
+      assert.ok(services.includes('logic.DeviceIntService'), services.join(', '));
+    } finally {
+      stub.close();
+    }
   });
 
   void it('carries the internal credential, which the guard accepts', async () => {

@@ -1,3 +1,4 @@
+import { ReflectionService } from '@grpc/reflection';
 import { GrpcOptions, Transport } from '@nestjs/microservices';
 import { PROTO_LOADER_OPTIONS, protoFiles, protoRoot } from '@gim/contracts';
 
@@ -20,7 +21,22 @@ export function grpcTransportOptions(
   };
 }
 
-/** Nest microservice options serving the given proto packages (e.g. ['logic']) on `url` (host:port). */
+/**
+ * Nest microservice options serving the given proto packages (e.g. ['logic']) on `url` (host:port), with gRPC
+ * server reflection (grpc.reflection.v1 and v1alpha) describing them, so grpcurl-style tools list and call them.
+ */
 export function grpcServerOptions(url: string, packages: string[], files: string[]): GrpcOptions {
-  return { transport: Transport.GRPC, options: grpcTransportOptions(url, packages, files) };
+  return {
+    transport: Transport.GRPC,
+    options: {
+      ...grpcTransportOptions(url, packages, files),
+      onLoadPackageDefinition: (
+        definition: ConstructorParameters<typeof ReflectionService>[0],
+        server: unknown,
+      ) =>
+        new ReflectionService(definition).addToServer(
+          server as Parameters<ReflectionService['addToServer']>[0],
+        ),
+    },
+  };
 }
