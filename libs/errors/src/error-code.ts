@@ -53,6 +53,12 @@ export enum ErrorCode {
   // gim additions: a dependency (database, Redis, another service) is down, or the server is busy; the caller may retry.
   Unavailable = 10500,
   Busy = 10501,
+  // gim additions: the file app's answers (each with its HTTP status there).
+  FileNotFound = 10600,
+  FileTooLarge = 10601,
+  FileTypeNotAllowed = 10602,
+  FileRangeNotSatisfiable = 10603,
+  FileStorageFull = 10604,
 }
 
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
@@ -103,6 +109,11 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   [ErrorCode.TooManyConnections]: 'too many connections not yet signed in from this address',
   [ErrorCode.Unavailable]: 'temporarily unavailable; retry',
   [ErrorCode.Busy]: 'server busy; retry (a send with the same client_msg_id is stored at most once)',
+  [ErrorCode.FileNotFound]: 'file not found',
+  [ErrorCode.FileTooLarge]: 'file too large',
+  [ErrorCode.FileTypeNotAllowed]: 'this type of file is not accepted',
+  [ErrorCode.FileRangeNotSatisfiable]: 'range not satisfiable',
+  [ErrorCode.FileStorageFull]: 'no room left for files; retry later',
 };
 
 /** The standard message for a code. */

@@ -1,32 +1,35 @@
-import { ErrorCode, GimError } from '@gim/errors';
+import { defaultMessage, ErrorCode, GimError } from '@gim/errors';
 
-/** The file service's own outcomes (gim additions, 10600–10699), each with its HTTP status. */
-export enum FileErrorCode {
+/** The file service's own outcomes: its codes in the one gim registry (@gim/errors, 10600–10699). */
+export const FileErrorCode = {
   /** 404: no such file, or not one the caller may see or delete */
-  NotFound = 10600,
+  NotFound: ErrorCode.FileNotFound,
   /** 413: the upload is over GIM_FILE_MAX_BYTES */
-  TooLarge = 10601,
+  TooLarge: ErrorCode.FileTooLarge,
   /** 415: the bytes are of no type in GIM_FILE_ALLOWED_TYPES */
-  TypeNotAllowed = 10602,
+  TypeNotAllowed: ErrorCode.FileTypeNotAllowed,
   /** 416: the Range header asks for bytes the file does not have */
-  RangeNotSatisfiable = 10603,
+  RangeNotSatisfiable: ErrorCode.FileRangeNotSatisfiable,
   /** 507: the file store has no room left */
-  StorageFull = 10604,
-}
+  StorageFull: ErrorCode.FileStorageFull,
+} as const;
+/** One of the file service's own outcomes. */
+export type FileErrorCode = (typeof FileErrorCode)[keyof typeof FileErrorCode];
 
-const DEFAULTS: Record<FileErrorCode, { status: number; message: string }> = {
-  [FileErrorCode.NotFound]: { status: 404, message: 'file not found' },
-  [FileErrorCode.TooLarge]: { status: 413, message: 'file too large' },
-  [FileErrorCode.TypeNotAllowed]: { status: 415, message: 'this type of file is not accepted' },
-  [FileErrorCode.RangeNotSatisfiable]: { status: 416, message: 'range not satisfiable' },
-  [FileErrorCode.StorageFull]: { status: 507, message: 'no room left for files; retry later' },
+/** The HTTP status each file outcome is answered with. */
+const STATUS: Record<FileErrorCode, number> = {
+  [ErrorCode.FileNotFound]: 404,
+  [ErrorCode.FileTooLarge]: 413,
+  [ErrorCode.FileTypeNotAllowed]: 415,
+  [ErrorCode.FileRangeNotSatisfiable]: 416,
+  [ErrorCode.FileStorageFull]: 507,
 };
 
 /** An expected outcome of a file request; answered with its status and `{code, message}`, never logged. */
 export class FileError extends Error {
   constructor(
     readonly code: FileErrorCode,
-    message: string = DEFAULTS[code].message,
+    message: string = defaultMessage(code),
   ) {
     super(message);
     this.name = 'FileError';
@@ -34,7 +37,7 @@ export class FileError extends Error {
 
   /** The HTTP status the code is answered with. */
   get status(): number {
-    return DEFAULTS[this.code].status;
+    return STATUS[this.code];
   }
 }
 
