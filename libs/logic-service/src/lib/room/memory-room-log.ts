@@ -9,6 +9,8 @@ import {
   RoomLog,
   RoomLogLimits,
   RoomWindow,
+  SEND_WINDOW_US,
+  sendInterval,
 } from './room-log';
 
 interface StoredEntry {
@@ -33,7 +35,8 @@ const SWEEP_MS = 60_000;
 export class MemoryRoomLog extends RoomLog {
   private readonly rooms = new Map<string, MemoryRoom>();
   private readonly dedupe = new Map<string, { result: Appended; expiresAt: number }>();
-  private readonly slots = new Map<string, { second: number; count: number }>();
+  /** Each user's GCRA theoretical arrival time in µs. */
+  private readonly slots = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -104,15 +107,12 @@ export class MemoryRoomLog extends RoomLog {
   }
 
   async takeSendSlot(appId: number, userId: number, perSecond: number): Promise<boolean> {
-    const second = Math.floor(this.now() / 1000);
+    const now = this.now() * 1000;
     const key = `${appId}:${userId}`;
-    const slot = this.slots.get(key);
-    if (slot === undefined || slot.second !== second) {
-      this.slots.set(key, { second, count: 1 });
-      return perSecond >= 1;
-    }
-    slot.count += 1;
-    return slot.count <= perSecond;
+    const next = Math.max(this.slots.get(key) ?? 0, now) + sendInterval(perSecond);
+    if (next - now > SEND_WINDOW_US) return false;
+    this.slots.set(key, next);
+    return true;
   }
 
   async close(): Promise<void> {
@@ -144,7 +144,6 @@ export class MemoryRoomLog extends RoomLog {
       else this.trim(room, now);
     }
     for (const [key, entry] of this.dedupe) if (entry.expiresAt <= now) this.dedupe.delete(key);
-    const second = Math.floor(now / 1000);
-    for (const [key, slot] of this.slots) if (slot.second < second) this.slots.delete(key);
+    for (const [key, due] of this.slots) if (due <= now * 1000) this.slots.delete(key);
   }
 }

@@ -9,6 +9,8 @@ import {
   RoomLog,
   RoomLogLimits,
   RoomWindow,
+  SEND_WINDOW_US,
+  sendInterval,
 } from './room-log';
 
 // Lua numbers are doubles: seqs stay below 2^53, and are turned into strings with %d (tostring would print 1e+15).
@@ -96,16 +98,22 @@ for i = 1, #entries do
 end
 return out`;
 
-/** KEYS: 1 the user's counter for the current second. ARGV: 1 limit. 1 when the send may go, else 0. */
-const TAKE_SLOT = `local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], 2000) end
-if count > tonumber(ARGV[1]) then return 0 end
+/**
+ * GCRA: KEYS 1 the user's theoretical arrival time (µs). ARGV: 1 now (µs), 2 interval (µs), 3 window (µs).
+ * 1 when the send may go (and it is counted), else 0.
+ */
+const TAKE_SLOT = `local now = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local next = tat + tonumber(ARGV[2])
+if next - now > tonumber(ARGV[3]) then return 0 end
+redis.call('SET', KEYS[1], string.format('%d', next), 'PX', math.ceil((next - now) / 1000) + 1)
 return 1`;
 
 interface RoomCommands {
   gimRoomAppend(...args: Array<string | number | Buffer>): Promise<string[]>;
   gimRoomReadBuffer(...args: Array<string | number>): Promise<Array<Buffer | number>>;
-  gimRoomTakeSlot(key: string, limit: number): Promise<number>;
+  gimRoomTakeSlot(key: string, now: number, interval: number, window: number): Promise<number>;
 }
 
 /** Rooms in Redis: a hash (seq, base) and a list (history) per room, one Lua script per append or read. */
@@ -187,12 +195,13 @@ export class RedisRoomLog extends RoomLog {
   }
 
   async takeSendSlot(appId: number, userId: number, perSecond: number): Promise<boolean> {
-    const second = Math.floor(this.now() / 1000);
     try {
       return (
         (await this.redis.gimRoomTakeSlot(
-          `${this.prefix}room-rate:${appId}:${userId}:${second}`,
-          perSecond,
+          `${this.prefix}room-rate:${appId}:${userId}`,
+          this.now() * 1000,
+          sendInterval(perSecond),
+          SEND_WINDOW_US,
         )) === 1
       );
     } catch (error) {

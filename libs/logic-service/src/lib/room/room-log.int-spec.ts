@@ -179,13 +179,25 @@ for (const [name, create] of subjects) {
       await feed.stop();
     });
 
-    it('limits sends per user per second', async () => {
+    it('limits sends per user to the rate in any second, across second boundaries too', async () => {
+      clock.now = Math.ceil(clock.now / 1000) * 1000 + 900;
       const taken: boolean[] = [];
       for (let i = 0; i < 4; i++) taken.push(await subject.log.takeSendSlot(1, 42, 3));
       assert.deepEqual(taken, [true, true, true, false]);
       assert.equal(await subject.log.takeSendSlot(1, 43, 3), true, 'another user has its own count');
+      clock.now += 200;
+      assert.equal(
+        await subject.log.takeSendSlot(1, 42, 3),
+        false,
+        'a new calendar second gives no new burst',
+      );
+      clock.now += 140;
+      assert.equal(await subject.log.takeSendSlot(1, 42, 3), true, 'a slot frees every third of a second');
+      assert.equal(await subject.log.takeSendSlot(1, 42, 3), false);
       clock.now += 1000;
-      assert.equal(await subject.log.takeSendSlot(1, 42, 3), true, 'a new second starts a new count');
+      const after: boolean[] = [];
+      for (let i = 0; i < 4; i++) after.push(await subject.log.takeSendSlot(1, 42, 3));
+      assert.deepEqual(after, [true, true, true, false], 'a quiet second gives the whole burst back');
     });
 
     it('replays after a seq, tells a seq older than the history or from a lost history, and pages', async () => {

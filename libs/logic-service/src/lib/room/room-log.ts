@@ -59,10 +59,18 @@ export abstract class RoomLog {
   ): Promise<Appended[]>;
   /** The room's state and up to `limit` history messages with a seq above `after` (limit 0: the state only). */
   abstract read(appId: number, roomId: number, after: number, limit: number): Promise<RoomWindow>;
-  /** Counts one send of a user in the current second; false when it is over `perSecond`. */
+  /** Takes one of a user's send slots (at most `perSecond` in any second, a burst included); false when none is free. */
   abstract takeSendSlot(appId: number, userId: number, perSecond: number): Promise<boolean>;
   /** Releases connections and timers. */
   abstract close(): Promise<void>;
+}
+
+/** The send-rate window in microseconds: a user's sends never get further ahead of the clock than this. */
+export const SEND_WINDOW_US = 1_000_000;
+
+/** Microseconds one send takes of a user's window (GCRA's emission interval). */
+export function sendInterval(perSecond: number): number {
+  return Math.floor(SEND_WINDOW_US / perSecond);
 }
 
 /** The seq the first message of a history starting at `now` gets. */
