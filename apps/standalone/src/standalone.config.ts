@@ -21,4 +21,6 @@ export class StandaloneConfig extends CommonConfig {
   @IsInt() @Min(1) @Max(65535) GIM_BUSINESS_GRPC_PORT: number = 8020;
   /** The file service's HTTP port (POST /upload, GET /file/<name>). */
   @IsInt() @Min(0) @Max(65535) GIM_FILE_PORT: number = 8085;
+  /** The operations HTTP port (/healthz, /readyz, /metrics) of the one process. */
+  @IsInt() @Min(0) @Max(65535) GIM_OPS_PORT: number = 9000;
 }

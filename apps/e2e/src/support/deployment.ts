@@ -18,6 +18,8 @@ export interface Ports {
   business: number;
   /** the file app's HTTP port (POST /upload, GET /file/<name>) */
   file: number;
+  /** each process's operations HTTP port (/healthz, /readyz, /metrics), by process name */
+  ops: Record<string, number>;
 }
 
 /**
@@ -138,7 +140,11 @@ export interface Deployment {
   logs(): string;
 }
 
-async function allocatePorts(): Promise<Ports & { tcpGrpc: number; wsGrpc: number }> {
+async function allocatePorts(
+  processNames: readonly string[],
+): Promise<Ports & { tcpGrpc: number; wsGrpc: number }> {
+  const ops: Record<string, number> = {};
+  for (const name of processNames) ops[name] = await freePort();
   const [tcp, ws, tcpGrpc, wsGrpc, logic, business, file] = [
     await freePort(),
     await freePort(),
@@ -156,8 +162,12 @@ async function allocatePorts(): Promise<Ports & { tcpGrpc: number; wsGrpc: numbe
     logic: logic!,
     business: business!,
     file: file!,
+    ops,
   };
 }
+
+/** The processes of a cluster deployment. */
+const CLUSTER_PROCESSES = ['business', 'logic', 'tcp-gateway', 'ws-gateway', 'file'] as const;
 
 /** What a test may choose about the cluster it starts. */
 export interface ClusterOptions {
@@ -199,7 +209,7 @@ function running(apps: AppProcess[]): Array<{ name: string; pid: number }> {
 async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promise<Deployment> {
   const redisUrl = options.redisUrl ?? testRedisUrl();
   const label = options.label ?? 'e2e';
-  const ports = await allocatePorts();
+  const ports = await allocatePorts(CLUSTER_PROCESSES);
   const database = await createTestDatabase(label);
   const files = await tempDir(`${label}-files`);
   const prefix = uniquePrefix(label);
@@ -221,6 +231,7 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
       GIM_BUSINESS_GRPC_URL: `127.0.0.1:${ports.business}`,
       GIM_BUSINESS_DB_URL: database.url,
       GIM_DEV_VERIFICATION_CODE: DEV_CODE,
+      GIM_OPS_LISTEN: `127.0.0.1:${ports.ops['business']}`,
     },
     [ports.business],
     options,
@@ -228,7 +239,12 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
   const logic = new AppProcess(
     'logic',
     'apps/logic/src/main.ts',
-    { ...common, GIM_LOGIC_GRPC_URL: `127.0.0.1:${ports.logic}`, GIM_LOGIC_DB_URL: database.url },
+    {
+      ...common,
+      GIM_LOGIC_GRPC_URL: `127.0.0.1:${ports.logic}`,
+      GIM_LOGIC_DB_URL: database.url,
+      GIM_OPS_LISTEN: `127.0.0.1:${ports.ops['logic']}`,
+    },
     [ports.logic],
     options,
   );
@@ -241,6 +257,7 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
         GIM_GATEWAY_LISTEN: `127.0.0.1:${listen}`,
         GIM_GATEWAY_GRPC_URL: `127.0.0.1:${grpc}`,
         GIM_LEASE_SECONDS: String(options.leaseSeconds ?? 3),
+        GIM_OPS_LISTEN: `127.0.0.1:${ports.ops[name]}`,
       },
       [listen, grpc],
       options,
@@ -255,6 +272,7 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
       GIM_FILE_HTTP_URL: `127.0.0.1:${ports.file}`,
       GIM_FILE_DB_URL: database.url,
       GIM_FILE_DIR: files.path,
+      GIM_OPS_LISTEN: `127.0.0.1:${ports.ops['file']}`,
     },
     [ports.file],
     options,
@@ -293,7 +311,7 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
 }
 
 async function startStandaloneOnce(options: LaunchOptions): Promise<Deployment> {
-  const ports = await allocatePorts();
+  const ports = await allocatePorts(['standalone']);
   const data = await tempDir(`${options.label ?? 'e2e'}-standalone`);
   const internalSecret = randomBytes(24).toString('base64url');
   const app = new AppProcess(
@@ -311,6 +329,7 @@ async function startStandaloneOnce(options: LaunchOptions): Promise<Deployment> 
       GIM_LOGIC_GRPC_PORT: String(ports.logic),
       GIM_BUSINESS_GRPC_PORT: String(ports.business),
       GIM_FILE_PORT: String(ports.file),
+      GIM_OPS_PORT: String(ports.ops['standalone']),
       GIM_DEV_VERIFICATION_CODE: DEV_CODE,
     },
     [ports.tcp, ports.ws, ports.logic, ports.business, ports.file],

@@ -19,8 +19,16 @@ void describe('GatewayConfig', () => {
     assert.equal(config.GIM_MAX_FRAME_BYTES, 65_536);
     assert.equal(config.GIM_SEND_QUEUE_MAX_BYTES, 1_048_576);
     assert.equal(config.GIM_MAX_UNAUTHENTICATED_PER_ADDRESS, 128);
-    assert.deepEqual(gatewayAddresses(config, 'tcp'), { listen: '0.0.0.0:8001', grpc: '0.0.0.0:8003' });
-    assert.deepEqual(gatewayAddresses(config, 'ws'), { listen: '0.0.0.0:8002', grpc: '0.0.0.0:8004' });
+    assert.deepEqual(gatewayAddresses(config, 'tcp'), {
+      listen: '0.0.0.0:8001',
+      grpc: '0.0.0.0:8003',
+      ops: '0.0.0.0:9001',
+    });
+    assert.deepEqual(gatewayAddresses(config, 'ws'), {
+      listen: '0.0.0.0:8002',
+      grpc: '0.0.0.0:8004',
+      ops: '0.0.0.0:9002',
+    });
   });
 
   void it('reads numbers and addresses from the environment', () => {

@@ -21,11 +21,12 @@ function AtLeastTwiceFrameSize(validationOptions?: ValidationOptions): PropertyD
 }
 
 /** Default client and gRPC listen addresses per transport, used when the variables are left empty. */
-export const GATEWAY_DEFAULT_ADDRESSES: Readonly<Record<GatewayTransport, { listen: string; grpc: string }>> =
-  {
-    tcp: { listen: '0.0.0.0:8001', grpc: '0.0.0.0:8003' },
-    ws: { listen: '0.0.0.0:8002', grpc: '0.0.0.0:8004' },
-  };
+export const GATEWAY_DEFAULT_ADDRESSES: Readonly<
+  Record<GatewayTransport, { listen: string; grpc: string; ops: string }>
+> = {
+  tcp: { listen: '0.0.0.0:8001', grpc: '0.0.0.0:8003', ops: '0.0.0.0:9001' },
+  ws: { listen: '0.0.0.0:8002', grpc: '0.0.0.0:8004', ops: '0.0.0.0:9002' },
+};
 
 /** Settings of a tcp-gateway or ws-gateway process. Property names are the environment variables. */
 export class GatewayConfig extends CommonConfig {
@@ -94,16 +95,23 @@ export class GatewayConfig extends CommonConfig {
   @Min(3)
   @Max(3_600)
   GIM_LEASE_SECONDS: number = 30;
+
+  /** On SIGTERM, clients are told to reconnect after a delay spread evenly over this window (no herd). */
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  GIM_DRAIN_WINDOW_MS: number = 10_000;
 }
 
 /** The client and gRPC listen addresses a gateway of `transport` uses under `config`. */
 export function gatewayAddresses(
   config: GatewayConfig,
   transport: GatewayTransport,
-): { listen: string; grpc: string } {
+): { listen: string; grpc: string; ops: string } {
   const defaults = GATEWAY_DEFAULT_ADDRESSES[transport];
   return {
     listen: config.GIM_GATEWAY_LISTEN || defaults.listen,
     grpc: config.GIM_GATEWAY_GRPC_URL || defaults.grpc,
+    ops: config.GIM_OPS_LISTEN || defaults.ops,
   };
 }
