@@ -71,6 +71,7 @@ void describe('apps/business main', () => {
       NODE_ENV: 'development',
       GIM_BUSINESS_GRPC_URL: `127.0.0.1:${port}`,
       GIM_BUSINESS_DB_URL: `sqlite:${dir}/business.db`,
+      GIM_OPS_LISTEN: '127.0.0.1:0',
     });
     const deadline = Date.now() + 30_000;
     while (!app.output().includes('business gRPC listening') && Date.now() < deadline) {
@@ -80,5 +81,14 @@ void describe('apps/business main', () => {
     assert.match(app.output(), /business gRPC listening on 127\.0\.0\.1:\d+/);
     app.child.kill('SIGTERM');
     assert.equal(await app.exited, 0, app.output());
+    const lines = app.output().trim().split('\n');
+    for (const line of lines) {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      assert.equal(entry['app'], 'business', line);
+      assert.equal(typeof entry['msg'], 'string', line);
+      assert.ok(['info', 'warn', 'error', 'debug'].includes(String(entry['level'])), line);
+      assert.match(String(entry['time']), /^\d{4}-\d\d-\d\dT/, line);
+    }
+    assert.ok(lines.some((line) => line.includes('business gRPC listening')));
   });
 });

@@ -2,6 +2,7 @@
 // uploaded files) under GIM_DATA_DIR and an in-process bus instead of Redis. Same services as the cluster; only
 // storage and bus adapters differ.
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { MemoryBus } from '@gim/bus';
 import { Closable, loadConfig, runApp } from '@gim/config';
@@ -9,6 +10,7 @@ import { BusinessConfig, startBusiness } from '@gim/business-service';
 import { FileConfig, startFile } from '@gim/file-service';
 import { GatewayConfig, startGateway } from '@gim/gateway';
 import { LogicConfig, startLogic } from '@gim/logic-service';
+import { OpsServer, processLoggerFor } from '@gim/ops';
 import { resolveInternalSecret } from '@gim/rpc';
 import { StandaloneConfig } from './standalone.config';
 
@@ -20,8 +22,11 @@ runApp('gim', async () => {
   const logicAddr = `127.0.0.1:${standalone.GIM_LOGIC_GRPC_PORT}`;
   const businessAddr = `127.0.0.1:${standalone.GIM_BUSINESS_GRPC_PORT}`;
   const internalSecret = resolveInternalSecret(standalone, true);
+  processLoggerFor({ app: 'gim', format: standalone.GIM_LOG_FORMAT, level: standalone.GIM_LOG_LEVEL });
   const bus = new MemoryBus();
+  const ops = new OpsServer();
   const started: Closable[] = [];
+  const gateways = new Set<Closable>();
 
   // Each service reads its own variables; standalone fixes the ones that wire them together.
   const business = loadConfig(BusinessConfig, {
@@ -56,32 +61,44 @@ runApp('gim', async () => {
   const ws = gateway(standalone.GIM_WS_PORT, standalone.GIM_WS_GATEWAY_GRPC_PORT);
 
   try {
-    started.push(await startBusiness(business, { internalSecret, bus }));
-    started.push(await startLogic(logic, { internalSecret, bus }));
-    const tcpGateway = await startGateway(tcp, { transport: 'tcp', internalSecret, bus });
+    const opsPort = await ops.listen(host, standalone.GIM_OPS_PORT);
+    started.push({ close: () => ops.close() });
+    started.push(await startBusiness(business, { internalSecret, bus, ops }));
+    started.push(await startLogic(logic, { internalSecret, bus, ops }));
+    const tcpGateway = await startGateway(tcp, { transport: 'tcp', internalSecret, bus, ops });
     started.push(tcpGateway);
-    const wsGateway = await startGateway(ws, { transport: 'ws', internalSecret, bus });
+    gateways.add(tcpGateway);
+    const wsGateway = await startGateway(ws, { transport: 'ws', internalSecret, bus, ops });
     started.push(wsGateway);
-    const files = await startFile(file, { internalSecret });
+    gateways.add(wsGateway);
+    const files = await startFile(file, { internalSecret, ops });
     started.push(files);
-    console.log(
+    new Logger('gim').log(
       `gim standalone ready: TCP ${host}:${tcpGateway.clientPort}, WebSocket ws://${host}:${wsGateway.clientPort}/ws, ` +
-        `business gRPC ${businessAddr}, logic gRPC ${logicAddr}, files http://${host}:${files.port}, data in ${dataDir}`,
+        `business gRPC ${businessAddr}, logic gRPC ${logicAddr}, files http://${host}:${files.port}, ` +
+        `ops http://${host}:${opsPort} (/healthz, /readyz, /metrics), data in ${dataDir}`,
     );
   } catch (error) {
-    await closeAll(started);
+    await closeAll(started, gateways);
     throw error;
   }
   return {
     async close() {
-      await closeAll(started);
+      ops.startDraining();
+      await closeAll(started, gateways);
       await bus.close();
     },
   };
 });
 
-/** Stops services in reverse start order: gateways first, so clients are told before logic goes away. */
-async function closeAll(started: Closable[]): Promise<void> {
-  for (const service of [...started].reverse())
-    await service.close().catch((error: unknown) => console.error(error));
+/**
+ * Drains the gateways first, together (their clients leave over one drain window and are told before logic goes
+ * away), then stops the other services in reverse start order.
+ */
+async function closeAll(started: Closable[], gateways: ReadonlySet<Closable>): Promise<void> {
+  const report = (error: unknown) => new Logger('gim').error(error);
+  await Promise.all([...gateways].map((gateway) => gateway.close().catch(report)));
+  for (const service of [...started].reverse()) {
+    if (!gateways.has(service)) await service.close().catch(report);
+  }
 }

@@ -1,3 +1,4 @@
+import { instrumentRedis } from '@gim/ops';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { OutageLog, watchReconnecting } from '@gim/errors';
@@ -14,7 +15,7 @@ export class RedisBus extends FanoutBus {
   constructor(private readonly url: string) {
     super();
     this.publisher = watchReconnecting(
-      new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 }),
+      instrumentRedis(new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 }), 'bus'),
       'fan-out Redis (publish)',
       outages,
     );

@@ -46,6 +46,7 @@ async function bootBusiness(databaseUrl: string, logicAddress: string, env: Reco
     NODE_ENV: 'test',
     GIM_LOG_LEVEL: 'warn',
     GIM_BUSINESS_GRPC_URL: `127.0.0.1:${port}`,
+    GIM_OPS_LISTEN: '127.0.0.1:0',
     GIM_BUSINESS_DB_URL: databaseUrl,
     GIM_LOGIC_GRPC_ADDR: logicAddress,
     GIM_DEV_VERIFICATION_CODE: CODE,

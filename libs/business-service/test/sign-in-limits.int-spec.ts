@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { credentials, loadPackageDefinition, ServiceError } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@gim/config';
 import { businessUserExt, PROTO_LOADER_OPTIONS, protoFiles, protoRoot } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
-import { createGrpcClient, GIM_CODE_KEY, GIM_RETRY_AFTER_KEY, GrpcClient } from '@gim/rpc';
-import { freePort, tempDir, TempDir, testRedisUrl, uniquePrefix } from '@gim/testing';
+import { createGrpcClient, GIM_RETRY_AFTER_KEY, GrpcClient, statusDetailsOf } from '@gim/rpc';
+import { assertGrpcFailure, freePort, tempDir, TempDir, testRedisUrl, uniquePrefix } from '@gim/testing';
 import { BusinessConfig, BusinessHandle, startBusiness } from '../src/index';
 import { RecordingCodeVerifier } from './fakes';
 import { LogicTestDouble, startLogicTestDouble } from './logic-test-double';
@@ -99,6 +99,7 @@ for (const limiter of ['redis', 'memory'] as const)
         NODE_ENV: 'test',
         GIM_LOG_LEVEL: 'error',
         GIM_BUSINESS_GRPC_URL: `127.0.0.1:${port}`,
+        GIM_OPS_LISTEN: '127.0.0.1:0',
         GIM_BUSINESS_DB_URL: `sqlite:${data.path}/business-${port}.db`,
         GIM_LOGIC_GRPC_ADDR: logic.address,
         GIM_SIGN_IN_LIMITER: limiter,
@@ -142,11 +143,17 @@ for (const limiter of ['redis', 'memory'] as const)
       assert.equal(verifier.verified.length, 5, 'a locked phone’s code is not checked');
 
       const raw = await rawSignIn(address, { phoneNumber: alice, code: CODE, device });
-      assert.equal(raw.code, ErrorCode.TooManyAttempts);
-      assert.deepEqual(raw.metadata.get(GIM_CODE_KEY), ['10302']);
+      assertGrpcFailure(raw, {
+        status: GrpcStatus.RESOURCE_EXHAUSTED,
+        gimCode: ErrorCode.TooManyAttempts,
+        reason: 'TOO_MANY_ATTEMPTS',
+      });
       const [retryAfter] = raw.metadata.get(GIM_RETRY_AFTER_KEY);
       assert.match(String(retryAfter), /^\d+$/);
       assert.ok(Number(retryAfter) >= 1 && Number(retryAfter) <= 900);
+      const details = statusDetailsOf(raw.metadata);
+      assert.equal(details?.retryDelaySeconds, Number(retryAfter), 'google.rpc.RetryInfo says the same wait');
+      assert.equal(details.errorInfo?.metadata['retryAfterSeconds'], String(retryAfter));
       assert.equal(raw.details, `too many sign-in attempts; retry after ${String(retryAfter)} s`);
 
       if (limiter === 'redis') {

@@ -14,4 +14,6 @@ export * as businessFriend from './gen/business/friend.ext';
 export * as businessFriendInt from './gen/business/friend.int';
 export * as businessMoment from './gen/business/moment.ext';
 export { Empty } from './gen/google/protobuf/empty';
+export * as googleRpcStatus from './gen/google/rpc/status';
+export * as googleRpcErrorDetails from './gen/google/rpc/error_details';
 export { protoRoot, protoFiles, PROTO_LOADER_OPTIONS } from './proto-files';

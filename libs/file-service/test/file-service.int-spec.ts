@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { readdir } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '@gim/config';
@@ -123,6 +124,7 @@ async function start(dir: TempDir, env: Record<string, string>): Promise<Running
     NODE_ENV: 'test',
     GIM_LOG_LEVEL: 'error',
     GIM_FILE_HTTP_URL: '127.0.0.1:0',
+    GIM_OPS_LISTEN: '127.0.0.1:0',
     GIM_FILE_DB_URL: `sqlite:${join(dir.path, 'file.sqlite')}`,
     GIM_FILE_DIR: join(dir.path, 'files'),
     GIM_FILE_RESERVE_BYTES: '0',
@@ -312,5 +314,62 @@ void describe('file service with GIM_FILE_DOWNLOADS=app', () => {
     assert.equal(sameApp.status, 200);
     assert.deepEqual(sameApp.body, PNG);
     assert.match(String(sameApp.headers['cache-control']), /^private/);
+  });
+});
+
+void describe('file service shutdown', () => {
+  void it('refuses new requests at once, lets the upload in flight finish, then closes', async () => {
+    const dir = await tempDir('file-service-drain');
+    const events: string[] = [];
+    const config = loadConfig(FileConfig, {
+      NODE_ENV: 'test',
+      GIM_LOG_LEVEL: 'error',
+      GIM_FILE_HTTP_URL: '127.0.0.1:0',
+      GIM_OPS_LISTEN: '127.0.0.1:0',
+      GIM_FILE_DB_URL: `sqlite:${join(dir.path, 'file.sqlite')}`,
+      GIM_FILE_DIR: join(dir.path, 'files'),
+      GIM_FILE_RESERVE_BYTES: '0',
+    });
+    const files = await startFile(config, {
+      internalSecret: 'unused-by-the-stand-in',
+      authenticator: new TokenNamesCaller(),
+      onDraining: () => events.push('draining'),
+    });
+    try {
+      const body = form([{ name: 'file', file: true, content: PNG }]);
+      const head = [
+        'POST /upload HTTP/1.1',
+        'host: 127.0.0.1',
+        `content-type: ${MULTIPART['content-type']}`,
+        `content-length: ${body.length}`,
+        ...Object.entries(signedIn(1, 10001)).map(([name, value]) => `${name}: ${value}`),
+        '',
+        '',
+      ].join('\r\n');
+      const socket = connect({ host: '127.0.0.1', port: files.port });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      const ended = new Promise((resolve) => socket.once('close', resolve));
+      socket.write(head + body.subarray(0, 10).toString('latin1'), 'latin1');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const closing = files.close().then(() => events.push('closed'));
+      assert.deepEqual(events, ['draining'], 'told first');
+      await assert.rejects(send(files.port, { path: '/healthz' }), /ECONNREFUSED/);
+      // The rest of the upload, then a second request on the same connection.
+      socket.write(
+        body.subarray(10).toString('latin1') + 'GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n',
+        'latin1',
+      );
+      await ended;
+      await closing;
+      const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => match[1]);
+      assert.deepEqual(statuses, ['200', '503'], received);
+      assert.match(received, /"code":10500/);
+      assert.deepEqual(events, ['draining', 'closed']);
+    } finally {
+      await files.close();
+      await dir.remove();
+    }
   });
 });

@@ -68,6 +68,16 @@ export class RecordingTransport implements ConnectionTransport {
   }
 }
 
+/** A transport whose socket goes away (`onEnd`) right after the core ends it, as a client that closes on PC_CLOSE. */
+export class ClosingTransport extends RecordingTransport {
+  onEnd: (() => void) | undefined;
+
+  override end(code: number, reason: string): void {
+    super.end(code, reason);
+    setImmediate(() => this.onEnd?.());
+  }
+}
+
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {
   constructor(public current = 1_000_000) {}

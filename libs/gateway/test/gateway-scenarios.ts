@@ -24,7 +24,7 @@ import {
 import { createGrpcClient } from '@gim/rpc';
 import { freePort } from '@gim/testing';
 import { GatewayConfig, GatewayTransport, RunningGateway, startGateway } from '../src';
-import { PacketClient, TcpTestClient, WsTestClient } from './clients';
+import { PacketClient, rawSocket, TcpTestClient, WsTestClient } from './clients';
 import { LogicTestDouble } from './logic-test-double';
 
 /** The internal credential of the test gateways. */
@@ -69,6 +69,7 @@ export async function startTestGateway(
   const prefix = options.prefix ?? 'it:';
   const config = loadConfig(GatewayConfig, {
     GIM_GATEWAY_LISTEN: '127.0.0.1:0',
+    GIM_OPS_LISTEN: '127.0.0.1:0',
     GIM_GATEWAY_GRPC_URL: grpcAddress,
     GIM_LOGIC_GRPC_ADDR: logic.address,
     GIM_REDIS_PREFIX: prefix,
@@ -76,6 +77,7 @@ export async function startTestGateway(
     GIM_SIGN_IN_TIMEOUT_MS: String(TEST_SIGN_IN_TIMEOUT_MS),
     GIM_SWEEP_INTERVAL_MS: '50',
     GIM_SEND_QUEUE_MAX_BYTES: '262144',
+    GIM_DRAIN_WINDOW_MS: '200',
     GIM_LOG_LEVEL: 'error',
     ...options.env,
   });
@@ -129,6 +131,7 @@ export async function publish(
         appCloses: [],
         roomJoins: [],
         seqPushes: [],
+        publishedAtUs: 0,
       }).finish(),
     ),
   );
@@ -363,18 +366,48 @@ export function sharedScenarios(t: () => TestGateway): void {
     healthy.close();
   });
 
-  void it('on close sends PC_CLOSE 10407 to every connection and drops its lease', async () => {
-    const other = await startTestGateway(t().transport, { logic: t().logic });
-    const client = await other.connect();
-    assert.equal((await client.signIn(110, 1100)).code, 0);
-    await other.stop();
-    assert.equal((await client.closeNotice()).code, ErrorCode.ServerShutdown);
-    await client.closed;
+  void it('on close refuses new clients at once, sends PC_CLOSE 10407 with returns spread over the window and drops its lease', async () => {
+    const windowMs = 600;
+    const other = await startTestGateway(t().transport, {
+      logic: t().logic,
+      env: { GIM_DRAIN_WINDOW_MS: String(windowMs) },
+    });
+    const devices = [1100, 1101, 1102];
+    const clients: PacketClient[] = [];
+    for (const [index, deviceId] of devices.entries()) {
+      const client = await other.connect();
+      assert.equal((await client.signIn(110 + index, deviceId)).code, 0);
+      clients.push(client);
+    }
+    const began = Date.now();
+    const stopping = other.stop();
+    await assert.rejects(rawSocket(other.gateway.clientPort), /ECONNREFUSED/);
+    const returns = await Promise.all(
+      clients.map(async (client) => {
+        const notice = await client.closeNotice();
+        assert.equal(notice.code, ErrorCode.ServerShutdown);
+        return Date.now() - began + notice.reconnectAfterMs;
+      }),
+    );
+    await Promise.all(clients.map((client) => client.closed));
+    await stopping;
+    returns.forEach((at, index) => {
+      const expected = (index * windowMs) / devices.length;
+      assert.ok(
+        at >= expected && at < expected + 150,
+        `client ${index} comes back at ${at} ms, not ${expected}`,
+      );
+    });
     const leases = t().logic.leases.filter((lease) => lease.gatewayId === other.gateway.gatewayId);
     assert.deepEqual(
       leases.map((lease) => lease.leaseSeconds),
       [30, 0],
     );
-    assert.ok(t().logic.offlines.some((offline) => offline.deviceId === 1100));
+    for (const deviceId of devices) {
+      assert.ok(
+        t().logic.offlines.some((offline) => offline.deviceId === deviceId),
+        `Offline ${deviceId}`,
+      );
+    }
   });
 }

@@ -282,6 +282,31 @@ void describe('packet builders', () => {
     assert.equal(packet.requestId, '');
     assert.equal(packet.command, PacketCommand.PC_CLOSE);
     assert.equal(packet.seq, 0);
-    assert.deepEqual(CloseNotice.decode(packet.content), { code: 10003, reason: 'signed in elsewhere' });
+    assert.deepEqual(CloseNotice.decode(packet.content), {
+      code: 10003,
+      reason: 'signed in elsewhere',
+      reconnectAfterMs: 0,
+    });
+  });
+
+  void it('carries a reconnect delay in a close notice, which older peers read as the same notice', () => {
+    const packet = decodePacket(encodePacket(closePacket(10407, 'server shutting down', 1_234)));
+    assert.deepEqual(CloseNotice.decode(packet.content), {
+      code: 10407,
+      reason: 'server shutting down',
+      reconnectAfterMs: 1_234,
+    });
+    // field 3 (varint 1234) after fields 1 and 2: a decoder that knows only code and reason skips it
+    assert.deepEqual([...packet.content.subarray(-3)], [0x18, 0xd2, 0x09]);
+    const withoutDelay = CloseNotice.encode({
+      code: 10407,
+      reason: 'server shutting down',
+      reconnectAfterMs: 0,
+    });
+    assert.deepEqual(
+      Buffer.from(withoutDelay.finish()),
+      packet.content.subarray(0, -3),
+      'a zero delay is not written at all: the bytes of a notice without the field',
+    );
   });
 });

@@ -117,9 +117,12 @@ export function encodeSeqPush(message: Uint8Array, seq: number): Buffer {
   return encodePacket({ requestId: '', command: PacketCommand.PC_MESSAGE, content, seq });
 }
 
-/** A PC_CLOSE notice: the gim error `code` and `reason` for which the server is about to close the connection. */
-export function closePacket(code: number, reason: string): Packet {
-  const notice: CloseNotice = { code, reason };
+/**
+ * A PC_CLOSE notice: the gim error `code` and `reason` for which the server is about to close the connection, and
+ * how long the client should wait before reconnecting (0: at once).
+ */
+export function closePacket(code: number, reason: string, reconnectAfterMs = 0): Packet {
+  const notice: CloseNotice = { code, reason, reconnectAfterMs };
   return {
     requestId: '',
     command: PacketCommand.PC_CLOSE,

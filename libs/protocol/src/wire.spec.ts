@@ -387,7 +387,7 @@ void describe('generated codecs on the library wire module', () => {
           assert.deepEqual(SendMessageReply.decode(SendMessageReply.encode(sent).finish()), sent);
           const syncRequest = { seq: message.seq, limit: uint32 };
           assert.deepEqual(SyncRequest.decode(SyncRequest.encode(syncRequest).finish()), syncRequest);
-          const notice = { code: int32, reason: text };
+          const notice = { code: int32, reason: text, reconnectAfterMs: uint32 };
           assert.deepEqual(CloseNotice.decode(CloseNotice.encode(notice).finish()), notice);
         },
       ),

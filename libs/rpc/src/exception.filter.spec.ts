@@ -5,7 +5,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { ErrorCode, GimError } from '@gim/errors';
 import { firstValueFrom } from 'rxjs';
-import { GIM_CODE_KEY, GrpcErrorObject } from './errors';
+import { GIM_CODE_KEY, GrpcErrorObject, STATUS_DETAILS_KEY, statusDetailsOf } from './errors';
 import { GrpcExceptionFilter } from './exception.filter';
 import { metadataString, REQUEST_ID_KEY } from './metadata';
 
@@ -40,23 +40,38 @@ void describe('GrpcExceptionFilter', () => {
     logged = [];
     const record = (line: unknown) => logged.push(String(line));
     Logger.overrideLogger({ log: record, warn: record, error: record });
-    filter = new GrpcExceptionFilter();
+    filter = new GrpcExceptionFilter('canonical');
   });
 
   afterEach(() => {
     Logger.overrideLogger(new ConsoleLogger());
   });
 
-  void it('fails a GimError with its own code, message and gim-code trailer, without logging it', async () => {
+  void it('fails a GimError with its canonical status, message, gim-code trailer and ErrorInfo, without logging it', async () => {
     const failure = await failureOf(
       filter,
       new GimError(ErrorCode.UserNotFound, 'user not found: 42'),
       rpcHost('r-1'),
     );
-    assert.equal(failure.code, ErrorCode.UserNotFound);
+    assert.equal(failure.code, GrpcStatus.NOT_FOUND);
     assert.equal(failure.details, 'user not found: 42');
     assert.equal(metadataString(failure.metadata, GIM_CODE_KEY), '10301');
+    assert.equal(statusDetailsOf(failure.metadata)?.errorInfo?.reason, 'USER_NOT_FOUND');
     assert.deepEqual(logged, []);
+  });
+
+  void it('with GIM_GRPC_ERRORS=gim fails a GimError with its code as the status, as the Go gim does', async () => {
+    const failure = await failureOf(
+      new GrpcExceptionFilter('gim'),
+      new GimError(ErrorCode.UserNotFound, 'user not found: 42'),
+    );
+    assert.equal(failure.code, ErrorCode.UserNotFound);
+    assert.equal(metadataString(failure.metadata, GIM_CODE_KEY), '10301');
+    assert.equal(statusDetailsOf(failure.metadata)?.code, ErrorCode.UserNotFound);
+  });
+
+  void it('refuses a setting other than canonical or gim', () => {
+    assert.throws(() => new GrpcExceptionFilter('numeric'), /GIM_GRPC_ERRORS must be canonical or gim/);
   });
 
   void it("fails anything else with INTERNAL and 'internal error', hiding the cause from the caller", async () => {
@@ -64,6 +79,7 @@ void describe('GrpcExceptionFilter', () => {
     assert.equal(failure.code, GrpcStatus.INTERNAL);
     assert.equal(failure.details, 'internal error');
     assert.equal(metadataString(failure.metadata, GIM_CODE_KEY), '');
+    assert.deepEqual(failure.metadata.get(STATUS_DETAILS_KEY), []);
   });
 
   void it('logs such a failure once, with the method, the request id and the stack', async () => {

@@ -20,11 +20,11 @@ import {
   GrpcMethod,
   MicroserviceOptions,
 } from '@nestjs/microservices';
-import { Client, connectivityState, Metadata, ServiceError } from '@grpc/grpc-js';
+import { Client, connectivityState, Metadata, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import { logicDevice } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
 import { firstValueFrom } from 'rxjs';
-import { GIM_CODE_KEY } from './errors';
+import { GIM_CODE_KEY, GrpcErrorMode, statusDetailsOf } from './errors';
 import { GrpcExceptionFilter } from './exception.filter';
 import { createGrpcClient, GrpcClient, grpcClientOptions, PromiseClient, promiseClient } from './grpc-client';
 import { grpcServerOptions } from './grpc-server';
@@ -102,6 +102,9 @@ const failsWith = (code: ErrorCode, pattern: RegExp) => (error: unknown) => {
 void describe('gRPC promise clients through @nestjs/microservices', () => {
   let server: INestMicroservice;
   let address: string;
+  /** A second server answering as GIM_GRPC_ERRORS=gim does: the gim code as the status. */
+  let gimServer: INestMicroservice;
+  let gimAddress: string;
   const clients: GrpcClient<unknown>[] = [];
   const client = (settings: { internalSecret?: string; deadlineMs?: number } = {}): GrpcClient<Devices> => {
     const created = createGrpcClient<Devices>({ address, files: FILES, service: SERVICE, ...settings });
@@ -115,13 +118,21 @@ void describe('gRPC promise clients through @nestjs/microservices', () => {
       ...grpcServerOptions(address, ['logic'], FILES),
       logger: false,
     });
-    server.useGlobalFilters(new GrpcExceptionFilter());
+    server.useGlobalFilters(new GrpcExceptionFilter('canonical'));
     await server.listen();
+    gimAddress = `127.0.0.1:${await freePort()}`;
+    gimServer = await NestFactory.createMicroservice<MicroserviceOptions>(ServerModule, {
+      ...grpcServerOptions(gimAddress, ['logic'], FILES),
+      logger: false,
+    });
+    gimServer.useGlobalFilters(new GrpcExceptionFilter('gim'));
+    await gimServer.listen();
   });
 
   after(async () => {
     for (const each of clients) each.close();
     await server?.close();
+    await gimServer?.close();
   });
 
   void it('describes its services through gRPC server reflection', async () => {
@@ -174,37 +185,65 @@ void describe('gRPC promise clients through @nestjs/microservices', () => {
     assert.equal(metadataString(metadata, INTERNAL_METADATA_KEY), SECRET);
   });
 
-  void it('turns a GimError thrown by the server back into the same GimError', async () => {
-    const devices = client({ internalSecret: SECRET });
-    await assert.rejects(devices.signIn(signIn('no-such-user')), (error: unknown) => {
-      assert.ok(error instanceof GimError);
-      assert.equal(error.code, ErrorCode.UserNotFound);
-      assert.equal(error.message, 'user 7 not found');
-      return true;
+  for (const mode of ['canonical', 'gim'] as const)
+    void it(`turns a GimError thrown by a ${mode} server back into the same GimError`, async () => {
+      const devices = createGrpcClient<Devices>({
+        address: mode === 'canonical' ? address : gimAddress,
+        files: FILES,
+        service: SERVICE,
+        internalSecret: SECRET,
+      });
+      clients.push(devices);
+      await assert.rejects(devices.signIn(signIn('no-such-user')), (error: unknown) => {
+        assert.ok(error instanceof GimError);
+        assert.equal(error.code, ErrorCode.UserNotFound);
+        assert.equal(error.message, 'user 7 not found');
+        return true;
+      });
+      await assert.rejects(
+        devices.signIn(signIn('bad')),
+        failsWith(ErrorCode.Unauthorized, /^unauthorized: bad token$/),
+      );
+      assert.deepEqual(await devices.signIn(signIn('good')), { userId: 7, deviceId: 8, appId: 1 });
     });
-    await assert.rejects(
-      devices.signIn(signIn('bad')),
-      failsWith(ErrorCode.Unauthorized, /^unauthorized: bad token$/),
-    );
-    assert.deepEqual(await devices.signIn(signIn('good')), { userId: 7, deviceId: 8, appId: 1 });
-  });
 
-  void it("passes Nest's ClientGrpc errors through with status code, details and the gim-code trailer", async () => {
-    const proxy = new ClientGrpcProxy(grpcClientOptions(address, ['logic'], FILES).options);
+  const rawSignInFailure = async (mode: GrpcErrorMode, token: string): Promise<ServiceError> => {
+    const target = mode === 'canonical' ? address : gimAddress;
+    const proxy = new ClientGrpcProxy(grpcClientOptions(target, ['logic'], FILES).options);
     try {
       const raw = proxy.getService<Devices>(logicDevice.DEVICE_INT_SERVICE_NAME);
       const metadata = new Metadata();
       metadata.set(INTERNAL_METADATA_KEY, SECRET);
-      const error = await firstValueFrom(raw.signIn(signIn('no-such-user'), metadata)).then(
+      return await firstValueFrom(raw.signIn(signIn(token), metadata)).then(
         () => assert.fail('SignIn should fail'),
         (failure: ServiceError) => failure,
       );
-      assert.equal(error.code, ErrorCode.UserNotFound);
-      assert.equal(error.details, 'user 7 not found');
-      assert.equal(metadataString(error.metadata, GIM_CODE_KEY), String(ErrorCode.UserNotFound));
     } finally {
       proxy.close();
     }
+  };
+
+  void it("passes Nest's ClientGrpc errors through with the canonical status, details, gim-code and ErrorInfo", async () => {
+    const error = await rawSignInFailure('canonical', 'no-such-user');
+    assert.equal(error.code, GrpcStatus.NOT_FOUND);
+    assert.equal(error.details, 'user 7 not found');
+    assert.equal(metadataString(error.metadata, GIM_CODE_KEY), String(ErrorCode.UserNotFound));
+    assert.deepEqual(statusDetailsOf(error.metadata)?.errorInfo, {
+      reason: 'USER_NOT_FOUND',
+      domain: 'gim',
+      metadata: { code: '10301' },
+    });
+    const refused = await rawSignInFailure('canonical', 'bad');
+    assert.equal(refused.code, GrpcStatus.UNAUTHENTICATED);
+    assert.equal(metadataString(refused.metadata, GIM_CODE_KEY), String(ErrorCode.Unauthorized));
+  });
+
+  void it('answers the gim code as the status from a server with GIM_GRPC_ERRORS=gim, trailers included', async () => {
+    const error = await rawSignInFailure('gim', 'no-such-user');
+    assert.equal(error.code, ErrorCode.UserNotFound);
+    assert.equal(error.details, 'user 7 not found');
+    assert.equal(metadataString(error.metadata, GIM_CODE_KEY), String(ErrorCode.UserNotFound));
+    assert.equal(statusDetailsOf(error.metadata)?.errorInfo?.reason, 'USER_NOT_FOUND');
   });
 
   void it('fails with 10500 when the deadline passes', async () => {

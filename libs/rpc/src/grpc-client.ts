@@ -1,9 +1,10 @@
 import { Metadata } from '@grpc/grpc-js';
 import { ClientGrpc, ClientGrpcProxy, GrpcOptions, Transport } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
+import { currentRequestId, newRequestId } from '@gim/ops';
 import { grpcErrorToGim } from './errors';
 import { grpcTransportOptions } from './grpc-server';
-import { APP_CREDENTIAL_METADATA_KEY, INTERNAL_METADATA_KEY } from './metadata';
+import { APP_CREDENTIAL_METADATA_KEY, INTERNAL_METADATA_KEY, REQUEST_ID_KEY } from './metadata';
 
 /** A ts-proto client interface (methods returning Observables) turned into promise-returning methods. */
 export type PromiseClient<C> = {
@@ -44,7 +45,8 @@ type UnaryMethod = (
 
 /**
  * One service of a ClientGrpc as promise methods named like the ts-proto client (e.g. `signIn`): each call
- * carries the settings' credential and deadline, and fails with grpcErrorToGim's mapping of the gRPC error.
+ * carries the settings' credential and deadline and the current request id (a new one outside any request),
+ * and fails with grpcErrorToGim's mapping of the gRPC error.
  */
 export function promiseClient<C>(
   grpc: ClientGrpc,
@@ -58,6 +60,8 @@ export function promiseClient<C>(
     client[name] = (request, metadata = new Metadata()) => {
       if (internalSecret) metadata.set(INTERNAL_METADATA_KEY, internalSecret);
       if (appCredential) metadata.set(APP_CREDENTIAL_METADATA_KEY, appCredential);
+      if (metadata.get(REQUEST_ID_KEY).length === 0)
+        metadata.set(REQUEST_ID_KEY, currentRequestId() ?? newRequestId());
       return new Promise((resolve, reject) => {
         method(request, metadata, { deadline: Date.now() + deadlineMs }).subscribe({
           next: resolve,

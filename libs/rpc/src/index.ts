@@ -17,10 +17,19 @@ export { INTERNAL_SECRET, resolveInternalSecret, secretMatches } from './interna
 export {
   GIM_CODE_KEY,
   GIM_RETRY_AFTER_KEY,
+  STATUS_DETAILS_KEY,
+  GIM_ERROR_DOMAIN,
+  ERROR_INFO_TYPE_URL,
+  RETRY_INFO_TYPE_URL,
   gimErrorToGrpc,
   grpcErrorToGim,
+  grpcErrorMode,
+  statusDetailsOf,
+  type GrpcErrorMode,
   type GrpcErrorObject,
+  type StatusDetails,
 } from './errors';
+export { CANONICAL_ERRORS, type CanonicalError } from './canonical-errors';
 export { GrpcExceptionFilter } from './exception.filter';
 export { InternalGuard } from './internal.guard';
 export {
@@ -43,3 +52,6 @@ export {
   type GrpcClientProvider,
   type PromiseClient,
 } from './grpc-client';
+export { instrumentGrpcServer, requestIdOf } from './grpc-instrument';
+export { DownstreamHealth } from './grpc-health';
+export { GrpcDrain, type ClosableApp } from './grpc-drain';

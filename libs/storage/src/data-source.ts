@@ -7,6 +7,7 @@ import { ValidateBy, type ValidationArguments, type ValidationOptions } from 'cl
 import { DataSource, type EntitySchema } from 'typeorm';
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
 import { entitySchemasFor, type Dialect, type EntityClass } from './columns';
+import { instrumentDataSource } from './instrument';
 import { migrateSqlite, type SchemaName } from './schema';
 
 /** Where a database URL points: a MySQL/MariaDB database or a SQLite file (`:memory:` for none). */
@@ -137,6 +138,7 @@ async function openMysql(
   });
   useUtcSessions(dataSource);
   await dataSource.initialize();
+  instrumentDataSource(dataSource, options.schema ?? target.database);
   return dataSource;
 }
 
@@ -205,6 +207,7 @@ async function openSqlite(
     await dataSource.destroy();
     throw error;
   }
+  instrumentDataSource(dataSource, options.schema ?? 'sqlite');
   return dataSource;
 }
 

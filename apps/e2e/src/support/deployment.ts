@@ -10,6 +10,9 @@ const WORKSPACE = join(__dirname, '../../../..');
 /** The verification code the development verifier accepts in these tests. */
 export const DEV_CODE = '246810';
 
+/** The gateways' GIM_DRAIN_WINDOW_MS unless a test sets its own: short, so that stopping a deployment is quick. */
+const E2E_DRAIN_WINDOW_MS = 300;
+
 /** Where a running deployment listens. */
 export interface Ports {
   tcp: number;
@@ -20,6 +23,15 @@ export interface Ports {
   file: number;
   /** each process's operations HTTP port (/healthz, /readyz, /metrics), by process name */
   ops: Record<string, number>;
+  /** client ports of the extra tcp-gateway processes (`tcp-gateway-2`, …; ClusterOptions.extraTcpGateways) */
+  extraTcp: number[];
+}
+
+/** How a process ended: its exit code (or the signal that killed it) and how long after the signal. */
+export interface ProcessExit {
+  code: number | null;
+  signal: string | null;
+  ms: number;
 }
 
 /**
@@ -90,15 +102,21 @@ class AppProcess {
     exited.catch(() => undefined);
   }
 
-  /** Sends a signal and waits for the process to exit. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** Sends a signal and waits for the process to exit (SIGKILL after `killAfterMs`); undefined if not running. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', killAfterMs = 10_000): Promise<ProcessExit | undefined> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
+    const sentAt = Date.now();
+    const exited = new Promise<ProcessExit>((resolve) =>
+      child.once('exit', (code, exitSignal) =>
+        resolve({ code, signal: exitSignal, ms: Date.now() - sentAt }),
+      ),
+    );
     child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const exit = await exited;
     clearTimeout(timer);
+    return exit;
   }
 
   /** The process's recent output, for assertion messages. */
@@ -132,6 +150,11 @@ export interface Deployment {
   redis?: { url: string; prefix: string };
   /** Kills (SIGKILL) what holds WebSocket connections — the ws-gateway process, or the whole standalone process — and starts it again. */
   killAndRestartWsGateway(): Promise<void>;
+  /**
+   * Sends one process (by name, see `processes()`) a signal and resolves with how it exited (SIGKILL after
+   * `killAfterMs`); rejects when no such process runs.
+   */
+  stopProcess(name: string, signal?: NodeJS.Signals, killAfterMs?: number): Promise<ProcessExit>;
   /** Stops everything and removes its data. */
   stop(): Promise<void>;
   /** The running app processes by name (`standalone`, or `business`, `logic`, `tcp-gateway`, `ws-gateway`, `file`). */
@@ -142,9 +165,17 @@ export interface Deployment {
 
 async function allocatePorts(
   processNames: readonly string[],
-): Promise<Ports & { tcpGrpc: number; wsGrpc: number }> {
+  extraTcpGateways = 0,
+): Promise<Ports & { tcpGrpc: number; wsGrpc: number; extraTcpGrpc: number[] }> {
   const ops: Record<string, number> = {};
   for (const name of processNames) ops[name] = await freePort();
+  const extraTcp: number[] = [];
+  const extraTcpGrpc: number[] = [];
+  for (let index = 0; index < extraTcpGateways; index++) {
+    ops[extraTcpGatewayName(index)] = await freePort();
+    extraTcp.push(await freePort());
+    extraTcpGrpc.push(await freePort());
+  }
   const [tcp, ws, tcpGrpc, wsGrpc, logic, business, file] = [
     await freePort(),
     await freePort(),
@@ -163,7 +194,27 @@ async function allocatePorts(
     business: business!,
     file: file!,
     ops,
+    extraTcp,
+    extraTcpGrpc,
   };
+}
+
+/** The process name of the `index`-th extra tcp-gateway: tcp-gateway-2, tcp-gateway-3, … */
+function extraTcpGatewayName(index: number): string {
+  return `tcp-gateway-${index + 2}`;
+}
+
+/** The process named `name` among `apps`, stopped with `signal`. */
+async function stopOne(
+  apps: AppProcess[],
+  name: string,
+  signal: NodeJS.Signals = 'SIGTERM',
+  killAfterMs?: number,
+): Promise<ProcessExit> {
+  const app = apps.find((each) => each.name === name);
+  const exit = await app?.stop(signal, killAfterMs);
+  if (exit === undefined) throw new Error(`no running process named ${name}`);
+  return exit;
 }
 
 /** The processes of a cluster deployment. */
@@ -175,6 +226,8 @@ export interface ClusterOptions {
   redisUrl?: string;
   /** The gateways' GIM_LEASE_SECONDS; 3 by default. */
   leaseSeconds?: number;
+  /** More tcp-gateway processes besides the first (`tcp-gateway-2`, …), each with its own ports; 0 by default. */
+  extraTcpGateways?: number;
 }
 
 /**
@@ -209,7 +262,7 @@ function running(apps: AppProcess[]): Array<{ name: string; pid: number }> {
 async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promise<Deployment> {
   const redisUrl = options.redisUrl ?? testRedisUrl();
   const label = options.label ?? 'e2e';
-  const ports = await allocatePorts(CLUSTER_PROCESSES);
+  const ports = await allocatePorts(CLUSTER_PROCESSES, options.extraTcpGateways);
   const database = await createTestDatabase(label);
   const files = await tempDir(`${label}-files`);
   const prefix = uniquePrefix(label);
@@ -218,6 +271,7 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
     NODE_ENV: 'test',
     GIM_INTERNAL_SECRET: internalSecret,
     GIM_LOG_LEVEL: 'warn',
+    GIM_DRAIN_WINDOW_MS: String(E2E_DRAIN_WINDOW_MS),
     GIM_REDIS_URL: redisUrl,
     GIM_REDIS_PREFIX: prefix,
     GIM_LOGIC_GRPC_ADDR: `127.0.0.1:${ports.logic}`,
@@ -248,10 +302,10 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
     [ports.logic],
     options,
   );
-  const gateway = (name: string, listen: number, grpc: number) =>
+  const gateway = (name: string, listen: number, grpc: number, app = name) =>
     new AppProcess(
       name,
-      `apps/${name}/src/main.ts`,
+      `apps/${app}/src/main.ts`,
       {
         ...common,
         GIM_GATEWAY_LISTEN: `127.0.0.1:${listen}`,
@@ -264,6 +318,9 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
     );
   const tcpGateway = gateway('tcp-gateway', ports.tcp, ports.tcpGrpc);
   const wsGateway = gateway('ws-gateway', ports.ws, ports.wsGrpc);
+  const extraTcpGateways = ports.extraTcp.map((port, index) =>
+    gateway(extraTcpGatewayName(index), port, ports.extraTcpGrpc[index] ?? 0, 'tcp-gateway'),
+  );
   const file = new AppProcess(
     'file',
     'apps/file/src/main.ts',
@@ -277,11 +334,12 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
     [ports.file],
     options,
   );
-  const all = [business, logic, tcpGateway, wsGateway, file];
+  const gateways = [tcpGateway, wsGateway, ...extraTcpGateways];
+  const all = [business, logic, ...gateways, file];
   try {
     // Start logic, business and file together (each applies its own schema), then the gateways.
     await Promise.all([business.start(), logic.start(), file.start()]);
-    await Promise.all([tcpGateway.start(), wsGateway.start()]);
+    await Promise.all(gateways.map((each) => each.start()));
   } catch (error) {
     await Promise.all(all.map((app) => app.stop('SIGKILL')));
     await database.drop();
@@ -298,8 +356,9 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
       await wsGateway.stop('SIGKILL');
       await wsGateway.start();
     },
+    stopProcess: (name, signal, killAfterMs) => stopOne(all, name, signal, killAfterMs),
     async stop() {
-      await Promise.all([tcpGateway.stop(), wsGateway.stop(), file.stop()]);
+      await Promise.all([...gateways.map((each) => each.stop()), file.stop()]);
       await Promise.all([business.stop(), logic.stop()]);
       await database.drop();
       await files.remove();
@@ -321,6 +380,7 @@ async function startStandaloneOnce(options: LaunchOptions): Promise<Deployment> 
       NODE_ENV: 'test',
       GIM_INTERNAL_SECRET: internalSecret,
       GIM_LOG_LEVEL: 'warn',
+      GIM_DRAIN_WINDOW_MS: String(E2E_DRAIN_WINDOW_MS),
       GIM_DATA_DIR: data.path,
       GIM_TCP_PORT: String(ports.tcp),
       GIM_WS_PORT: String(ports.ws),
@@ -348,6 +408,7 @@ async function startStandaloneOnce(options: LaunchOptions): Promise<Deployment> 
       await app.stop('SIGKILL');
       await app.start();
     },
+    stopProcess: (name, signal, killAfterMs) => stopOne([app], name, signal, killAfterMs),
     async stop() {
       await app.stop();
       await data.remove();

@@ -51,6 +51,16 @@ export class RedisServer {
     await this.launch();
   }
 
+  /** Kills the server (SIGKILL) and leaves it down until `restart`. */
+  async crash(): Promise<void> {
+    await this.kill('SIGKILL');
+  }
+
+  /** Starts an empty server again on the same port after `crash`. */
+  async restart(): Promise<void> {
+    await this.launch();
+  }
+
   /** Stops the server and removes its directory. */
   async stop(): Promise<void> {
     await this.kill('SIGTERM');

@@ -1,10 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { FanoutBus, RedisBus } from '@gim/bus';
-import { logLevels } from '@gim/config';
+import { OpsServer, processLoggerFor, redisReadiness, serviceOps } from '@gim/ops';
+import { drainBudgetMs } from '@gim/config';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { applySchemaFile, BUSINESS_ENTITIES, createDataSource } from '@gim/storage';
-import { GrpcExceptionFilter, grpcServerOptions } from '@gim/rpc';
+import { GrpcDrain, GrpcExceptionFilter, grpcServerOptions } from '@gim/rpc';
 import { CodeVerifier } from './auth/code-verifier';
 import { createAttemptStore } from './auth/sign-in-limiter';
 import { BusinessConfig } from './business.config';
@@ -28,11 +29,21 @@ export interface StartBusinessOptions {
   codeVerifier?: CodeVerifier;
   /** the fan-out bus shared with logic (standalone); without one a Redis bus on GIM_REDIS_URL is opened */
   bus?: FanoutBus;
+  /** the process's ops server (standalone shares one); without one business opens its own on GIM_OPS_LISTEN */
+  ops?: OpsServer;
+  /** called first thing on close, when business starts refusing new calls (readiness turns false) */
+  onDraining?: () => void;
 }
+
+/** Where business's ops server listens when GIM_OPS_LISTEN is empty. */
+export const BUSINESS_DEFAULT_OPS_LISTEN = '0.0.0.0:9020';
 
 /** A running business service. */
 export interface BusinessHandle {
-  /** Stops the gRPC server, then closes the attempt counters and the database. */
+  /**
+   * Drains the gRPC server (new calls refused, running ones finish within most of GIM_SHUTDOWN_TIMEOUT_MS),
+   * then closes the attempt counters and the database.
+   */
   close(): Promise<void>;
 }
 
@@ -41,6 +52,11 @@ export async function startBusiness(
   config: BusinessConfig,
   options: StartBusinessOptions,
 ): Promise<BusinessHandle> {
+  const nestLogger = processLoggerFor({
+    app: 'business',
+    format: config.GIM_LOG_FORMAT,
+    level: config.GIM_LOG_LEVEL,
+  });
   const logger = new Logger('business');
   const dataSource = await createDataSource(config.GIM_BUSINESS_DB_URL, BUSINESS_ENTITIES, {
     schema: 'business',
@@ -48,12 +64,23 @@ export async function startBusiness(
   const attemptStore = createAttemptStore(config);
   const ownBus = options.bus === undefined;
   const bus = options.bus ?? new RedisBus(config.GIM_REDIS_URL);
+  const { ops, close: closeOps } = await serviceOps(
+    options.ops,
+    config.GIM_OPS_LISTEN || BUSINESS_DEFAULT_OPS_LISTEN,
+  );
+  const redis =
+    ownBus || config.GIM_SIGN_IN_LIMITER === 'redis' ? redisReadiness(config.GIM_REDIS_URL) : undefined;
+  ops.addCheck('business database', () => dataSource.query('SELECT 1'));
+  if (redis) ops.addCheck('business redis', redis.check);
   const closeOwned = async (): Promise<void> => {
     await attemptStore.close();
     if (ownBus) await bus.close();
+    await redis?.close();
+    await closeOps();
   };
   try {
     if (config.GIM_BUSINESS_APPLY_SCHEMA) await applySchemaFile(dataSource, 'business');
+    const drain = new GrpcDrain();
     const app = await NestFactory.createMicroservice<MicroserviceOptions>(
       BusinessModule.forRoot({
         config,
@@ -64,13 +91,15 @@ export async function startBusiness(
         bus,
       }),
       {
-        ...grpcServerOptions(config.GIM_BUSINESS_GRPC_URL, ['business'], BUSINESS_PROTO_FILES),
+        ...drain.serve(
+          grpcServerOptions(config.GIM_BUSINESS_GRPC_URL, ['business'], BUSINESS_PROTO_FILES, ops),
+        ),
         bufferLogs: true,
         abortOnError: false,
-        logger: logLevels(config.GIM_LOG_LEVEL),
+        logger: nestLogger,
       },
     );
-    app.useGlobalFilters(new GrpcExceptionFilter());
+    app.useGlobalFilters(new GrpcExceptionFilter(config.GIM_GRPC_ERRORS));
     try {
       await app.listen();
     } catch (error) {
@@ -88,7 +117,9 @@ export async function startBusiness(
       close: () =>
         (closing ??= (async () => {
           try {
-            await app.close();
+            options.onDraining?.();
+            ops.startDraining();
+            await drain.close(app, drainBudgetMs(config.GIM_SHUTDOWN_TIMEOUT_MS));
           } finally {
             await closeOwned();
             await dataSource.destroy();

@@ -2,6 +2,7 @@ import { createServer, IncomingMessage, OutgoingHttpHeaders, Server, ServerRespo
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { Logger } from '@nestjs/common';
+import { ErrorCode } from '@gim/errors';
 import { Caller, CallerAuthenticator, credentialsFrom } from './caller';
 import { errorReply, FileError, FileErrorCode } from './file-errors';
 import { FileStore } from './file-store';
@@ -37,8 +38,9 @@ const DISCARD_MS = 10_000;
 const DISCARD_BYTES = 32 * 1024 * 1024;
 /** A connection silent this long is closed. */
 const IDLE_MS = 120_000;
-/** How long close() lets requests in flight finish. */
+/** How long close() lets requests in flight finish unless told otherwise. */
 const CLOSE_GRACE_MS = 5_000;
+const SHUTTING_DOWN = 'server shutting down; retry';
 const PUBLIC_CACHE = 'public, max-age=31536000, immutable';
 const PRIVATE_CACHE = 'private, max-age=31536000, immutable';
 const CORS_HEADERS =
@@ -59,6 +61,7 @@ export class FileHttpServer {
   private readonly server: Server;
   private readonly logger = new Logger('file');
   private base = '';
+  private draining = false;
 
   constructor(
     private readonly settings: FileHttpSettings,
@@ -88,12 +91,16 @@ export class FileHttpServer {
     });
   }
 
-  /** Stops accepting; lets requests in flight finish for a few seconds, then cuts them. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting and answers new requests on open connections 503 (10500, retry elsewhere); lets requests in
+   * flight finish for `graceMs`, then cuts them.
+   */
+  async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     if (!this.server.listening) return;
+    this.draining = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    const timer = setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS);
+    const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
     await closed;
     clearTimeout(timer);
   }
@@ -104,6 +111,10 @@ export class FileHttpServer {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean) {
+    if (this.draining) {
+      const body = { code: ErrorCode.Unavailable, message: SHUTTING_DOWN };
+      return this.json(request, response, 503, body, { connection: 'close' });
+    }
     try {
       this.allowOrigin(request, response);
       await this.route(request, response, expectsContinue);

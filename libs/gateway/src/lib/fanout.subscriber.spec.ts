@@ -46,6 +46,7 @@ function batch(
       appCloses,
       roomJoins: [],
       seqPushes: [],
+      publishedAtUs: 0,
     }).finish(),
   );
 }
@@ -92,6 +93,7 @@ void describe('FanoutSubscriber', () => {
       kicks: [],
       appCloses: [],
       roomJoins: [],
+      publishedAtUs: 0,
       seqPushes: [
         {
           message: Buffer.from(Message.encode(shared).finish()),

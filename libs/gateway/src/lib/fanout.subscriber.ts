@@ -79,5 +79,10 @@ export class FanoutSubscriber {
     if (broadcast) {
       for (const close of batch.appCloses) this.core.closeApp(close.appId, close.code, close.reason);
     }
+    // The outbound flushes what this batch queued on the next turn of the loop; the latency is read after it.
+    if (batch.pushes.length + batch.seqPushes.length > 0 && batch.publishedAtUs > 0) {
+      const publishedAtUs = batch.publishedAtUs;
+      setImmediate(() => this.core.metrics.pushed(publishedAtUs));
+    }
   }
 }

@@ -69,4 +69,12 @@ void describe('GatewayConfig', () => {
     assert.equal(found.length, 1);
     assert.match(found[0]!, /^GIM_SEND_QUEUE_MAX_BYTES: .*twice GIM_MAX_FRAME_BYTES/);
   });
+
+  void it('keeps the drain window within half of the shutdown timeout', () => {
+    assert.equal(loadConfig(GatewayConfig, {}).GIM_DRAIN_WINDOW_MS, 10_000);
+    assert.deepEqual(problems({ GIM_DRAIN_WINDOW_MS: '3000', GIM_SHUTDOWN_TIMEOUT_MS: '6000' }), []);
+    const found = problems({ GIM_DRAIN_WINDOW_MS: '3001', GIM_SHUTDOWN_TIMEOUT_MS: '6000' });
+    assert.equal(found.length, 1);
+    assert.match(found[0]!, /^GIM_DRAIN_WINDOW_MS: .*half of GIM_SHUTDOWN_TIMEOUT_MS/);
+  });
 });

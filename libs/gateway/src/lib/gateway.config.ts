@@ -20,6 +20,23 @@ function AtLeastTwiceFrameSize(validationOptions?: ValidationOptions): PropertyD
   );
 }
 
+function AtMostHalfTheShutdownTimeout(validationOptions?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'atMostHalfTheShutdownTimeout',
+      validator: {
+        validate: (value: unknown, args) => {
+          const timeoutMs = (args?.object as GatewayConfig).GIM_SHUTDOWN_TIMEOUT_MS;
+          return typeof value === 'number' && (!Number.isInteger(timeoutMs) || value <= timeoutMs / 2);
+        },
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} must be at most half of GIM_SHUTDOWN_TIMEOUT_MS (the rest is for the last answers, the sockets and leaving)`,
+      },
+    },
+    validationOptions,
+  );
+}
+
 /** Default client and gRPC listen addresses per transport, used when the variables are left empty. */
 export const GATEWAY_DEFAULT_ADDRESSES: Readonly<
   Record<GatewayTransport, { listen: string; grpc: string; ops: string }>
@@ -100,6 +117,7 @@ export class GatewayConfig extends CommonConfig {
   @IsInt()
   @Min(0)
   @Max(600_000)
+  @AtMostHalfTheShutdownTimeout()
   GIM_DRAIN_WINDOW_MS: number = 10_000;
 }
 

@@ -1,3 +1,4 @@
+import { GatewayMetrics } from './core/gateway-metrics';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { ClientGrpc, ClientsModule } from '@nestjs/microservices';
 import { INTERNAL_SECRET, InternalGuard } from '@gim/rpc';
@@ -54,6 +55,7 @@ export class GatewayModule {
               signInTimeoutMs: config.GIM_SIGN_IN_TIMEOUT_MS,
               idleTimeoutMs: config.GIM_IDLE_TIMEOUT_MS,
               maxUnauthenticatedPerAddress: config.GIM_MAX_UNAUTHENTICATED_PER_ADDRESS,
+              metrics: new GatewayMetrics(settings.transport),
             }),
         },
         {

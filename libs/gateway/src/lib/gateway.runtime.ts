@@ -15,12 +15,17 @@ import { CLIENT_SERVER, GATEWAY_SETTINGS, LOGIC_CLIENT, type GatewaySettings } f
 import type { LogicClient } from './logic-client';
 import { PresenceRestorer } from './presence-restorer';
 
-/** How long shutdown waits for clients to close after PC_CLOSE 10407 before destroying their sockets. */
-const SHUTDOWN_GRACE_MS = 3_000;
+/** Period of the drain's timer: connections leave in waves this far apart. */
+const DRAIN_TICK_MS = 100;
+/** How long a leaving connection may wait for the answers to requests it already sent. */
+const DRAIN_ANSWER_WAIT_MS = 1_000;
+/** How long the drain waits for clients to close after their PC_CLOSE 10407 before destroying their sockets. */
+const DRAIN_GRACE_MS = 2_000;
 
 /**
  * Starts and stops the gateway's parts in order. Start: lease, bus subscriptions, sweep, client listener.
- * Stop: stop accepting, PC_CLOSE 10407 to every connection (their Offline calls), drop the lease, unsubscribe.
+ * Stop (a drain): stop accepting, PC_CLOSE 10407 to every connection in waves over GIM_DRAIN_WINDOW_MS (their
+ * Offline calls remove them from presence), drop the lease (logic routes nothing here any more), unsubscribe.
  */
 @Injectable()
 export class GatewayRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -73,11 +78,19 @@ export class GatewayRuntime implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async stop(): Promise<void> {
+    const began = Date.now();
     this.clients.stopAccepting();
-    await this.core.shutdown(SHUTDOWN_GRACE_MS);
+    const drained = await this.core.drain({
+      windowMs: this.settings.config.GIM_DRAIN_WINDOW_MS,
+      tickMs: DRAIN_TICK_MS,
+      answerWaitMs: DRAIN_ANSWER_WAIT_MS,
+      graceMs: DRAIN_GRACE_MS,
+    });
     await this.clients.closed(1_000);
     await this.lease.stop();
     await this.fanout.stop();
-    this.logger.log(`gateway ${this.settings.gatewayId} stopped`);
+    this.logger.log(
+      `gateway ${this.settings.gatewayId} stopped: ${drained} connections drained in ${Date.now() - began} ms`,
+    );
   }
 }

@@ -13,6 +13,7 @@ export async function startClusterGateway(transport: GatewayTransport): Promise<
       transport,
       internalSecret: resolveInternalSecret(config),
       bus,
+      busRedisUrl: config.GIM_REDIS_URL,
     });
     return {
       async close() {

@@ -6,6 +6,7 @@ import { businessAppInt, businessFriendInt, businessUserInt } from '@gim/contrac
 import {
   AppCredentialVerifier,
   grpcClientOptions,
+  GrpcDrain,
   IntegratorGuard,
   INTERNAL_SECRET,
   InternalGuard,
@@ -47,6 +48,8 @@ export interface LogicRuntime {
   bus: FanoutBus;
   presence: PresenceStore;
   rooms: RoomLog;
+  /** the gRPC server's drain, which ends long-lived streams on shutdown */
+  drain: GrpcDrain;
 }
 
 /** Injection token of the ClientGrpc (ClientsModule) of business. */
@@ -81,6 +84,7 @@ export class LogicModule {
         { provide: FanoutBus, useValue: runtime.bus },
         { provide: PresenceStore, useValue: runtime.presence },
         { provide: RoomLog, useValue: runtime.rooms },
+        { provide: GrpcDrain, useValue: runtime.drain },
         {
           provide: RoomPusher,
           useFactory: () =>

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { logLevels } from '@gim/config';
+import { OpsServer, processLoggerFor, redisReadiness, serviceOps } from '@gim/ops';
 import { NestFactory } from '@nestjs/core';
+import { drainBudgetMs } from '@gim/config';
 import { FanoutBus, RedisBus } from '@gim/bus';
-import { GrpcExceptionFilter, grpcServerOptions } from '@gim/rpc';
+import { DownstreamHealth, GrpcDrain, GrpcExceptionFilter, grpcServerOptions } from '@gim/rpc';
 import { applySchemaFile, createDataSource, LOGIC_ENTITIES } from '@gim/storage';
 import { LogicConfig } from './logic.config';
 import { LogicModule } from './logic.module';
@@ -22,7 +23,14 @@ export interface RunningLogic {
 export interface LogicOptions {
   internalSecret: string;
   bus?: FanoutBus;
+  /** the process's ops server (standalone shares one); without one logic opens its own on GIM_OPS_LISTEN */
+  ops?: OpsServer;
+  /** called first thing on close, when logic starts refusing new calls (readiness turns false) */
+  onDraining?: () => void;
 }
+
+/** Where logic's ops server listens when GIM_OPS_LISTEN is empty. */
+export const LOGIC_DEFAULT_OPS_LISTEN = '0.0.0.0:9010';
 
 /** Opens storage, presence and the bus, then serves logic's gRPC services until close(). */
 export async function startLogic(config: LogicConfig, options: LogicOptions): Promise<RunningLogic> {
@@ -48,14 +56,38 @@ export async function startLogic(config: LogicConfig, options: LogicOptions): Pr
     ? new MemoryRoomLog(bus, roomLimits)
     : new RedisRoomLog(config.GIM_REDIS_URL, config.GIM_REDIS_PREFIX, roomLimits);
 
+  const logger = processLoggerFor({
+    app: 'logic',
+    format: config.GIM_LOG_FORMAT,
+    level: config.GIM_LOG_LEVEL,
+  });
+  const { ops, close: closeOps } = await serviceOps(
+    options.ops,
+    config.GIM_OPS_LISTEN || LOGIC_DEFAULT_OPS_LISTEN,
+  );
+  const business = new DownstreamHealth(config.GIM_BUSINESS_GRPC_ADDR);
+  const redis = memory ? undefined : redisReadiness(config.GIM_REDIS_URL);
+  ops.addCheck('logic database', () => dataSource.query('SELECT 1'));
+  ops.addCheck('business', () => business.check());
+  if (redis) ops.addCheck('logic redis', redis.check);
+
+  const drain = new GrpcDrain();
   const app = await NestFactory.createMicroservice(
-    LogicModule.create({ config, internalSecret: options.internalSecret, dataSource, bus, presence, rooms }),
+    LogicModule.create({
+      config,
+      internalSecret: options.internalSecret,
+      dataSource,
+      bus,
+      presence,
+      rooms,
+      drain,
+    }),
     {
-      ...grpcServerOptions(config.GIM_LOGIC_GRPC_URL, ['logic'], LOGIC_PROTO_FILES),
-      logger: logLevels(config.GIM_LOG_LEVEL),
+      ...drain.serve(grpcServerOptions(config.GIM_LOGIC_GRPC_URL, ['logic'], LOGIC_PROTO_FILES, ops)),
+      logger,
     },
   );
-  app.useGlobalFilters(new GrpcExceptionFilter());
+  app.useGlobalFilters(new GrpcExceptionFilter(config.GIM_GRPC_ERRORS));
   await app.listen();
   new Logger('logic').log(
     `gRPC on ${config.GIM_LOGIC_GRPC_URL}, database ${dataSource.options.type}, presence ${config.GIM_PRESENCE}`,
@@ -63,7 +95,12 @@ export async function startLogic(config: LogicConfig, options: LogicOptions): Pr
 
   return {
     async close() {
-      await app.close();
+      options.onDraining?.();
+      ops.startDraining();
+      await drain.close(app, drainBudgetMs(config.GIM_SHUTDOWN_TIMEOUT_MS));
+      business.close();
+      await redis?.close();
+      await closeOps();
       await presence.close();
       await rooms.close();
       if (ownBus) await bus.close();

@@ -1,3 +1,4 @@
+import { instrumentRedis } from '@gim/ops';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { ErrorCode, GimError, OutageLog } from '@gim/errors';
@@ -62,7 +63,10 @@ export class RedisAttemptStore extends AttemptStore {
     private readonly prefix: string,
   ) {
     super();
-    const redis = new Redis(url, { maxRetriesPerRequest: 2, commandTimeout: COMMAND_TIMEOUT_MS });
+    const redis = instrumentRedis(
+      new Redis(url, { maxRetriesPerRequest: 2, commandTimeout: COMMAND_TIMEOUT_MS }),
+      'sign-in limiter',
+    );
     redis.defineCommand('gimReserveAttempt', { lua: RESERVE });
     redis.defineCommand('gimReleaseAttempt', { lua: RELEASE });
     redis.on('error', (error: Error) => this.outages.failed(DEPENDENCY, error.message));

@@ -54,6 +54,8 @@ export interface GatewayBatch {
   roomJoins: RoomJoin[];
   /** stored messages: each encoded once, each receiving device with its user's seq */
   seqPushes: SeqPush[];
+  /** when logic published the batch, in µs since the epoch (0: unknown); for push latency */
+  publishedAtUs: number;
 }
 
 /** One message for devices of several users, each user with its own seq (a group message, or both sides of a chat). */
@@ -329,7 +331,7 @@ export const PushAllMessage: MessageFns<PushAllMessage> = {
 };
 
 function createBaseGatewayBatch(): GatewayBatch {
-  return { pushes: [], kicks: [], appCloses: [], roomJoins: [], seqPushes: [] };
+  return { pushes: [], kicks: [], appCloses: [], roomJoins: [], seqPushes: [], publishedAtUs: 0 };
 }
 
 export const GatewayBatch: MessageFns<GatewayBatch> = {
@@ -348,6 +350,9 @@ export const GatewayBatch: MessageFns<GatewayBatch> = {
     }
     for (const v of message.seqPushes) {
       SeqPush.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.publishedAtUs !== 0) {
+      writer.uint32(48).uint64(message.publishedAtUs);
     }
     return writer;
   },
@@ -403,6 +408,14 @@ export const GatewayBatch: MessageFns<GatewayBatch> = {
             }
 
             message.seqPushes.push(SeqPush.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.publishedAtUs = longToNumber(reader.uint64());
             continue;
           }
         }

@@ -54,6 +54,8 @@ export class Connection {
   inFlight = 0;
   /** True while reading is paused because of `inFlight`. */
   readingPaused = false;
+  /** True once a drain stopped reading it for good: it closes when its requests are answered. */
+  leaving = false;
   /** Packets that arrived while the sign-in was being checked, handled once it succeeds (copies). */
   held: Packet[] | undefined = undefined;
   /** The room the connection is in (joining or live), if any. */

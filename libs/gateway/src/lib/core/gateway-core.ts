@@ -16,7 +16,9 @@ import type { LogicClient } from '../logic-client';
 import { AddressSlot, AddressSlots } from './admission';
 import { Connection, ConnectionTransport } from './connection';
 import { ConnectionRegistry } from './connection-registry';
+import { Drain, DrainHost, DrainOptions } from './drain';
 import { Framing } from './framing';
+import { GatewayMetrics } from './gateway-metrics';
 import { GatewayLogger } from './logger';
 import { Outbound } from './outbound';
 import { INTERNAL_ERROR_CODE, PacketRouter, RouterHost } from './packet-router';
@@ -36,6 +38,8 @@ export interface GatewayCoreOptions {
   /** Time source (a CoarseClock in production). */
   clock: Clock;
   logger: GatewayLogger;
+  /** Where connections, packets and deliveries are counted; default labels them `unknown`. */
+  metrics?: GatewayMetrics;
   /** See GatewayConfig.GIM_SEND_QUEUE_MAX_BYTES. */
   maxQueueBytes: number;
   /** See GatewayConfig.GIM_SIGN_IN_TIMEOUT_MS. */
@@ -68,7 +72,7 @@ const SHUTDOWN_REASON = 'server shutting down; reconnect';
  * The transport-independent gateway: connection lifecycle, packet routing, the coalescing outbound path,
  * the timeout sweep and delivery of pushes. Transports feed it bytes-turned-packets and socket events.
  */
-export class GatewayCore implements RouterHost {
+export class GatewayCore implements RouterHost, DrainHost {
   /** Live connections. */
   readonly registry = new ConnectionRegistry();
   /** The coalescing write path. */
@@ -86,11 +90,14 @@ export class GatewayCore implements RouterHost {
   private readonly clock: Clock;
   private readonly logger: GatewayLogger;
   private readonly gatewayId: string;
+  /** The Prometheus metrics of this gateway. */
+  readonly metrics: GatewayMetrics;
   private readonly pendingOffline = new Set<Promise<void>>();
   private emptyWaiters: Array<() => void> = [];
 
   constructor(options: GatewayCoreOptions) {
     this.gatewayId = options.gatewayId;
+    this.metrics = options.metrics ?? new GatewayMetrics('unknown');
     this.framing = options.framing;
     this.logic = options.logic;
     this.clock = options.clock;
@@ -98,8 +105,10 @@ export class GatewayCore implements RouterHost {
     this.slots = new AddressSlots(options.maxUnauthenticatedPerAddress ?? 0);
     this.outbound = new Outbound({
       maxQueueBytes: options.maxQueueBytes,
-      onOverflow: (connection) =>
-        this.abort(connection, ErrorCode.SlowConsumer, 'client reads too slowly; sync to catch up'),
+      onOverflow: (connection) => {
+        this.metrics.slowReader();
+        this.abort(connection, ErrorCode.SlowConsumer, 'client reads too slowly; sync to catch up');
+      },
       schedule: options.schedule,
       lingerMs: options.lingerMs,
       defer: options.defer,
@@ -118,6 +127,7 @@ export class GatewayCore implements RouterHost {
       clock: options.clock,
       logger: options.logger,
       host: this,
+      metrics: this.metrics,
     });
     this.sweeper = new Sweeper(
       this.registry,
@@ -147,6 +157,7 @@ export class GatewayCore implements RouterHost {
     const connection = new Connection(this.registry.nextId(), transport, remoteAddress, openedAt);
     connection.slot = slot;
     this.registry.add(connection);
+    this.metrics.connection(1);
     return connection;
   }
 
@@ -161,6 +172,7 @@ export class GatewayCore implements RouterHost {
 
   /** Handles a packet a connection received. */
   receive(connection: Connection, packet: Packet): void {
+    this.metrics.packetIn(packet.command);
     this.router.handle(connection, packet);
   }
 
@@ -199,6 +211,7 @@ export class GatewayCore implements RouterHost {
     connection.slot?.release();
     this.outbound.discard(connection);
     this.registry.remove(connection);
+    this.metrics.connection(-1);
     if (connection.identity !== undefined) this.reportOffline(connection);
     if (this.registry.size === 0 && this.emptyWaiters.length > 0) {
       const waiters = this.emptyWaiters;
@@ -209,17 +222,37 @@ export class GatewayCore implements RouterHost {
 
   /** Queues a packet for a connection. */
   send(connection: Connection, packet: Packet): void {
+    this.metrics.packetsOut(packet.command);
     this.outbound.enqueue(connection, this.framing.encode(packet));
   }
 
-  /** Writes PC_CLOSE after whatever is queued and closes gracefully. */
-  close(connection: Connection, code: number, reason: string): void {
+  /** Writes PC_CLOSE after whatever is queued and closes gracefully; `reconnectAfterMs` goes in the notice. */
+  close(connection: Connection, code: number, reason: string, reconnectAfterMs = 0): void {
     if (!connection.isOpen) return;
     connection.state = 'closing';
     this.rooms.leave(connection);
     connection.closingSince = this.clock.now();
-    this.outbound.writeLast(connection, this.framing.encode(closePacket(code, reason)));
+    this.outbound.writeLast(connection, this.framing.encode(closePacket(code, reason, reconnectAfterMs)));
     connection.transport.end(code, reason);
+  }
+
+  /** Stops reading a connection for good (it is leaving in a drain); requests already taken are still answered. */
+  stopReading(connection: Connection): void {
+    connection.leaving = true;
+    if (connection.readingPaused) return;
+    connection.readingPaused = true;
+    connection.transport.pauseReading();
+  }
+
+  /**
+   * PC_CLOSE 10407 telling the client when to come back, after whatever is queued; reading resumes so that the
+   * client's own close is seen and the socket goes at once.
+   */
+  closeDrained(connection: Connection, reconnectAfterMs: number): void {
+    this.close(connection, ErrorCode.ServerShutdown, SHUTDOWN_REASON, reconnectAfterMs);
+    if (!connection.readingPaused) return;
+    connection.readingPaused = false;
+    connection.transport.resumeReading();
   }
 
   /** Writes PC_CLOSE on a best-effort basis and tears the socket down now (a client that stopped reading). */
@@ -296,6 +329,7 @@ export class GatewayCore implements RouterHost {
       }
     }
     this.outbound.pushed();
+    this.metrics.packetsOut(PacketCommand.PC_MESSAGE, queued);
     return queued;
   }
 
@@ -317,6 +351,7 @@ export class GatewayCore implements RouterHost {
       if (this.pushTo(connection, frame)) queued++;
     }
     this.outbound.pushed();
+    this.metrics.packetsOut(PacketCommand.PC_MESSAGE, queued);
     return queued;
   }
 
@@ -325,7 +360,8 @@ export class GatewayCore implements RouterHost {
     for (const { deviceId, message } of pushes) {
       const connection = this.registry.device(deviceId);
       if (connection === undefined || message === undefined) continue;
-      this.pushTo(connection, this.framing.encode(messagePacket(message)));
+      if (this.pushTo(connection, this.framing.encode(messagePacket(message))))
+        this.metrics.packetsOut(PacketCommand.PC_MESSAGE);
     }
     this.outbound.pushed();
   }
@@ -373,19 +409,29 @@ export class GatewayCore implements RouterHost {
   }
 
   /**
-   * Sends PC_CLOSE 10407 to every connection, waits up to `graceMs` for the sockets to go, destroys the
-   * rest, then waits for the Offline calls they caused.
+   * Closes every connection with PC_CLOSE 10407 in waves over the window (see Drain), driven by one timer
+   * ticking every `tickMs`; then waits up to `graceMs` for the sockets to go, destroys the rest, and waits for
+   * the Offline calls they caused. Resolves with the number of connections there were.
    */
-  async shutdown(graceMs: number): Promise<void> {
-    this.sweeper.stop();
-    for (const connection of this.registry.all()) {
-      if (connection.isOpen) this.close(connection, ErrorCode.ServerShutdown, SHUTDOWN_REASON);
+  async drain(options: DrainOptions & { graceMs: number }): Promise<number> {
+    const open = [...this.registry.all()].filter((connection) => connection.isOpen);
+    const drain = new Drain(open, this.now(), options, this);
+    if (!drain.step(this.clock.now())) {
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (!drain.step(this.now())) return;
+          clearInterval(timer);
+          resolve();
+        }, options.tickMs);
+      });
     }
-    if (!(await this.whenEmpty(graceMs))) {
+    this.sweeper.stop();
+    if (!(await this.whenEmpty(options.graceMs))) {
       for (const connection of this.registry.all()) this.destroy(connection);
       await this.whenEmpty(1_000);
     }
     await Promise.allSettled([...this.pendingOffline]);
+    return open.length;
   }
 
   private pushTo(connection: Connection, frame: Buffer): boolean {

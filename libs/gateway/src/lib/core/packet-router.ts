@@ -1,3 +1,4 @@
+import type { GatewayMetrics } from './gateway-metrics';
 import { ErrorCode, GimError } from '@gim/errors';
 import {
   AckRequest,
@@ -44,6 +45,8 @@ export interface PacketRouterOptions {
   clock: Clock;
   logger: GatewayLogger;
   host: RouterHost;
+  /** Counts sign-ins and their refusals. */
+  metrics?: GatewayMetrics;
 }
 
 interface Decoder<T> {
@@ -80,6 +83,7 @@ export class PacketRouter {
   private readonly clock: Clock;
   private readonly logger: GatewayLogger;
   private readonly host: RouterHost;
+  private readonly metrics: GatewayMetrics | undefined;
 
   constructor(options: PacketRouterOptions) {
     this.gatewayId = options.gatewayId;
@@ -87,6 +91,7 @@ export class PacketRouter {
     this.clock = options.clock;
     this.logger = options.logger;
     this.host = options.host;
+    this.metrics = options.metrics;
   }
 
   /** Handles one packet a client sent. */
@@ -179,6 +184,7 @@ export class PacketRouter {
     connection.state = 'signed-in';
     connection.lastPacketAt = this.clock.now();
     this.host.register(connection);
+    this.metrics?.signIn(0);
     this.replyTo(connection, requestId, PacketCommand.PC_SIGN_IN, 0, '');
     const held = connection.held;
     connection.held = undefined;
@@ -189,6 +195,7 @@ export class PacketRouter {
     connection.held = undefined;
     if (!connection.isOpen) return;
     const { code, message } = this.failure(connection, requestId, PacketCommand.PC_SIGN_IN, error);
+    this.metrics?.signIn(code);
     this.replyTo(connection, requestId, PacketCommand.PC_SIGN_IN, code, message);
     this.host.close(connection, code, message);
   }
@@ -349,7 +356,12 @@ export class PacketRouter {
       )
       .finally(() => {
         connection.inFlight--;
-        if (connection.readingPaused && connection.inFlight <= MAX_IN_FLIGHT / 2 && connection.isOpen) {
+        if (
+          connection.readingPaused &&
+          connection.inFlight <= MAX_IN_FLIGHT / 2 &&
+          connection.isOpen &&
+          !connection.leaving
+        ) {
           connection.readingPaused = false;
           connection.transport.resumeReading();
         }

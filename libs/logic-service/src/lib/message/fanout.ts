@@ -125,6 +125,14 @@ function encodeWithoutSeq(body: MessageBody): Buffer {
 
 /** One GatewayBatch payload holding `parts`. */
 function gatewayBatch(parts: Partial<connectInt.GatewayBatch>): Buffer {
-  const batch = { pushes: [], kicks: [], appCloses: [], roomJoins: [], seqPushes: [], ...parts };
+  const batch = {
+    pushes: [],
+    kicks: [],
+    appCloses: [],
+    roomJoins: [],
+    seqPushes: [],
+    publishedAtUs: Math.round((performance.timeOrigin + performance.now()) * 1000),
+    ...parts,
+  };
   return Buffer.from(connectInt.GatewayBatch.encode(batch).finish());
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { firstValueFrom, Subject, toArray } from 'rxjs';
 import { logicMessageInt } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
+import { GrpcDrain } from '@gim/rpc';
 import { MessageIntGrpc } from './message.grpc';
 import { MAX_SENDS_PER_CALL, SendUserMessageRequest } from './message.requests';
 import { SendUserMessageUseCase } from './send-user-message.usecase';
@@ -16,7 +18,7 @@ const send = (toUserId: number, userId = 1): logicMessageInt.SendUserMessageRequ
 });
 
 /** The send use case as the controller sees it: 404 → not found, 500 → a bug, else stored. */
-function controller(deadlines: number[] = []): MessageIntGrpc {
+function controller(deadlines: number[] = [], drain = new GrpcDrain()): MessageIntGrpc {
   const useCase = {
     execute: async (command: SendUserMessageRequest, deadline: number) => {
       deadlines.push(deadline);
@@ -26,7 +28,7 @@ function controller(deadlines: number[] = []): MessageIntGrpc {
     },
   } as unknown as SendUserMessageUseCase;
   const unused = undefined as never;
-  return new MessageIntGrpc(useCase, unused, unused, unused, unused);
+  return new MessageIntGrpc(useCase, unused, unused, unused, unused, drain);
 }
 
 void describe('MessageIntGrpc.sendUserMessages', () => {
@@ -58,6 +60,22 @@ void describe('MessageIntGrpc.sendUserMessages', () => {
     await assert.rejects(
       controller().sendUserMessages({ sends }),
       (error) => error instanceof GimError && error.code === ErrorCode.BadRequest,
+    );
+  });
+});
+
+void describe('MessageIntGrpc.sendUserMessageStream', () => {
+  void it('takes no batch once draining starts and ends after answering the ones it took', async () => {
+    const drain = new GrpcDrain();
+    const batches = new Subject<logicMessageInt.SendUserMessageBatch>();
+    const replies = firstValueFrom(controller([], drain).sendUserMessageStream(batches).pipe(toArray()));
+    batches.next({ batchId: 1, sends: [send(7)], timeoutMs: 1_000 });
+    drain.begin();
+    batches.next({ batchId: 2, sends: [send(8)], timeoutMs: 1_000 });
+    assert.deepEqual(
+      (await replies).map((reply) => [reply.batchId, reply.results[0]?.reply?.messageId]),
+      [[1, 7]],
+      'the stream completed with the answer to the batch taken before the drain',
     );
   });
 });

@@ -6,6 +6,7 @@ import { badRequest, ErrorCode, GimError } from '@gim/errors';
 import {
   callDeadline,
   claimedIdentity,
+  GrpcDrain,
   IntegratorGuard,
   integratorScope,
   InternalGuard,
@@ -42,6 +43,7 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
     private readonly pushToAllUseCase: PushToAllUseCase,
     private readonly syncUseCase: SyncMessagesUseCase,
     private readonly ackUseCase: AckMessagesUseCase,
+    private readonly drain: GrpcDrain,
   ) {}
 
   /** Integrator call: an app's credential pushes to its own app's users; the internal credential to app_id's (default: the default app). */
@@ -87,11 +89,13 @@ export class MessageIntGrpc implements logicMessageInt.MessageIntServiceControll
     return { results: await this.sendBatch(request.sends ?? [], callDeadline(call)) };
   }
 
+  /** A gateway's batches; on shutdown the stream takes no more and ends once the ones taken are answered. */
   @UseGuards(InternalGuard)
   sendUserMessageStream(
     batches: Observable<logicMessageInt.SendUserMessageBatch>,
   ): Observable<logicMessageInt.SendUserMessageBatchReply> {
     return batches.pipe(
+      this.drain.endOnDrain(),
       mergeMap((batch) => {
         const timeoutMs = Math.min(batch.timeoutMs || DEFAULT_BATCH_TIMEOUT_MS, MAX_BATCH_TIMEOUT_MS);
         return from(

@@ -1,3 +1,4 @@
+import { metrics } from '@gim/ops';
 import {
   chunks,
   Database,
@@ -10,6 +11,8 @@ import {
 } from '@gim/storage';
 import { MessageIds } from './message-ids';
 import { InboxMessage, NewMessage, SendRecord, StoreResult } from './message';
+
+const databaseStored = metrics.messagesStored.labels('database');
 
 /** Rows per multi-row statement when a message goes to many users. */
 const BATCH_ROWS = 500;
@@ -240,6 +243,7 @@ export class MessageRepository {
       );
       return out;
     });
+    databaseStored.inc(results.filter((result) => result !== undefined && 'messageId' in result).length);
     return results.map((result, index) => {
       const first = later.get(index);
       const own =

@@ -1,3 +1,4 @@
+import { metrics } from '@gim/ops';
 import { Injectable } from '@nestjs/common';
 import { badRequest } from '@gim/errors';
 import { Message } from '@gim/protocol';
@@ -29,6 +30,7 @@ export class SyncMessagesUseCase {
     const after = command.seq > 0 ? command.seq : await this.messages.highestAck(command.userId);
     const rows = await this.messages.inbox(command.userId, after, limit + 1);
     const page = rows.slice(0, withinBytes(rows, limit, this.config.GIM_SYNC_PAGE_MAX_BYTES));
+    metrics.syncPages.inc();
     return {
       messages: page.map((row) => wireMessage(row, row.seq)),
       hasMore: rows.length > page.length,

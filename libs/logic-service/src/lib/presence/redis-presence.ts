@@ -1,3 +1,4 @@
+import { instrumentRedis } from '@gim/ops';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { OutageLog, unavailable, watchReconnecting } from '@gim/errors';
@@ -75,7 +76,7 @@ export class RedisPresence extends PresenceStore {
     private readonly prefix: string,
   ) {
     super();
-    const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+    const redis = instrumentRedis(new Redis(url, { maxRetriesPerRequest: 2 }), 'presence');
     redis.defineCommand('gimSetOnline', { numberOfKeys: 1, lua: SET_ONLINE });
     redis.defineCommand('gimSetOffline', { numberOfKeys: 1, lua: SET_OFFLINE });
     redis.defineCommand('gimRestore', { numberOfKeys: 1, lua: RESTORE });

@@ -1,3 +1,4 @@
+import { instrumentRedis } from '@gim/ops';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { OutageLog, unavailable, watchReconnecting } from '@gim/errors';
@@ -127,7 +128,7 @@ export class RedisRoomLog extends RoomLog {
     private readonly now: () => number = Date.now,
   ) {
     super();
-    const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+    const redis = instrumentRedis(new Redis(url, { maxRetriesPerRequest: 2 }), 'rooms');
     redis.defineCommand('gimRoomAppend', { lua: APPEND });
     redis.defineCommand('gimRoomRead', { numberOfKeys: 2, lua: READ });
     redis.defineCommand('gimRoomTakeSlot', { numberOfKeys: 1, lua: TAKE_SLOT });

@@ -1,5 +1,8 @@
+import { metrics } from '@gim/ops';
 import { ErrorCode, GimError } from '@gim/errors';
 import { Appended, RoomEntry, RoomLog } from './room-log';
+
+const roomStored = metrics.messagesStored.labels('room_history');
 
 /** Settings of a RoomPusher. */
 export interface RoomPusherOptions {
@@ -90,13 +93,15 @@ export class RoomPusher {
         waiting.map((item) => item.entry),
       )
       .then(
-        (results) =>
+        (results) => {
+          roomStored.inc(results.length);
           waiting.forEach((item, index) => {
             const result = results[index];
             if (result) item.resolve(result);
             else
               item.reject(new Error(`the room log answered ${results.length} of ${waiting.length} messages`));
-          }),
+          });
+        },
         (error: unknown) => waiting.forEach((item) => item.reject(error)),
       );
   }

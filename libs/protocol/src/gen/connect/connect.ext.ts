@@ -187,6 +187,8 @@ export interface CloseNotice {
   code: number;
   /** human-readable reason */
   reason: string;
+  /** wait this long before reconnecting (0: at once); a draining gateway spreads its clients' returns with it */
+  reconnectAfterMs: number;
 }
 
 function createBasePacket(): Packet {
@@ -960,7 +962,7 @@ export const AckRequest: MessageFns<AckRequest> = {
 };
 
 function createBaseCloseNotice(): CloseNotice {
-  return { code: 0, reason: '' };
+  return { code: 0, reason: '', reconnectAfterMs: 0 };
 }
 
 export const CloseNotice: MessageFns<CloseNotice> = {
@@ -970,6 +972,9 @@ export const CloseNotice: MessageFns<CloseNotice> = {
     }
     if (message.reason !== '') {
       writer.uint32(18).string(message.reason);
+    }
+    if (message.reconnectAfterMs !== 0) {
+      writer.uint32(24).uint32(message.reconnectAfterMs);
     }
     return writer;
   },
@@ -1001,6 +1006,14 @@ export const CloseNotice: MessageFns<CloseNotice> = {
             }
 
             message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.reconnectAfterMs = reader.uint32();
             continue;
           }
         }
