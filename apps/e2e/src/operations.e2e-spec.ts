@@ -136,10 +136,8 @@ for (const mode of ['standalone', 'cluster'] as const) {
       assert.ok(sample(logic, 'gim_messages_stored_total', { store: 'database' }) >= 6);
       assert.ok(sample(logic, 'gim_sync_pages_total') >= 1);
       assert.ok(
-        sample(logic, 'gim_grpc_server_handled_total', {
-          grpc_service: 'logic.DeviceIntService',
-          grpc_code: 'OK',
-        }) >= 1,
+        sample(logic, 'gim_grpc_server_handled_total', { grpc_code: 'OK' }) >= 1,
+        'logic counts the calls it answered',
       );
       assert.ok(sample(logic, 'gim_grpc_server_handling_seconds_count') >= 1);
       assert.ok(sample(logic, 'gim_db_query_duration_seconds_count', { db: 'logic', outcome: 'ok' }) >= 1);

@@ -12,6 +12,7 @@ interface ServerLike {
 
 interface MethodDefinition {
   path: string;
+  originalName?: string;
   requestStream: boolean;
   responseStream: boolean;
 }
@@ -44,9 +45,14 @@ export function instrumentGrpcServer(server: unknown, ops: OpsServer | undefined
   const target = server as ServerLike;
   const addService = target.addService.bind(target);
   target.addService = (service, implementation) => {
+    const byName = new Map<string, MethodDefinition>();
+    for (const [name, method] of Object.entries(service)) {
+      byName.set(name, method);
+      if (method.originalName) byName.set(method.originalName, method);
+    }
     const wrapped: Record<string, unknown> = {};
     for (const [name, handler] of Object.entries(implementation)) {
-      const definition = service[name];
+      const definition = byName.get(name);
       wrapped[name] =
         definition && typeof handler === 'function'
           ? instrumentHandler(definition, handler as (...args: unknown[]) => unknown)
