@@ -47,6 +47,8 @@ export interface LaunchOptions {
   wrapper?: string[];
   /** Names the database and the Redis key prefix; `e2e` by default. */
   label?: string;
+  /** How many characters of each process's output `logs()` keeps (the latest); 20 000 by default. */
+  keepOutput?: number;
 }
 
 /** One app process started from source, with its output kept for failure reports. */
@@ -89,7 +91,7 @@ class AppProcess {
     });
     this.child = child;
     const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString()).slice(-20_000);
+      this.output = (this.output + chunk.toString()).slice(-(this.launch.keepOutput ?? 20_000));
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
