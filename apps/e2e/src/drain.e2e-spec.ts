@@ -9,9 +9,9 @@ import { Redis } from 'ioredis';
 import { businessUserExt, logicPush } from '@gim/contracts';
 import { ErrorCode } from '@gim/errors';
 import { CloseNotice, Message } from '@gim/protocol';
-import { createGrpcClient, GrpcClient } from '@gim/rpc';
+import { GrpcClient } from '@gim/rpc';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
-import { phoneSignIn, type Session } from './support/sessions';
+import { phoneSignIn, type Session, userExtClient } from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 const DRAIN_WINDOW_MS = 1_500;
@@ -142,11 +142,7 @@ void describe('draining a gateway (cluster, two tcp-gateways and a ws-gateway)',
 
   before(async () => {
     gim = await startCluster({ extraTcpGateways: 1, env: { GIM_DRAIN_WINDOW_MS: String(DRAIN_WINDOW_MS) } });
-    users = createGrpcClient({
-      address: `127.0.0.1:${gim.ports.business}`,
-      files: ['business/user.ext.proto'],
-      service: 'business.UserExtService',
-    });
+    users = userExtClient(gim);
     redis = new Redis(gim.redis!.url);
   });
 
@@ -291,11 +287,7 @@ void describe('draining standalone', { timeout: 120_000 }, () => {
 
   before(async () => {
     gim = await startStandalone({ env: { GIM_DRAIN_WINDOW_MS: String(DRAIN_WINDOW_MS) } });
-    users = createGrpcClient({
-      address: `127.0.0.1:${gim.ports.business}`,
-      files: ['business/user.ext.proto'],
-      service: 'business.UserExtService',
-    });
+    users = userExtClient(gim);
   });
 
   after(async () => {
@@ -349,11 +341,7 @@ void describe('draining business and logic (cluster)', { timeout: 180_000 }, () 
 
   before(async () => {
     gim = await startCluster();
-    users = createGrpcClient({
-      address: `127.0.0.1:${gim.ports.business}`,
-      files: ['business/user.ext.proto'],
-      service: 'business.UserExtService',
-    });
+    users = userExtClient(gim);
   });
 
   after(async () => {

@@ -11,7 +11,7 @@ import { SignJWT } from 'jose';
 import { businessAppInt, businessUserExt } from '@gim/contracts';
 import { createGrpcClient, type GrpcClient } from '@gim/rpc';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
-import { phoneSignIn, type Session } from './support/sessions';
+import { phoneSignIn, type Session, userExtClient } from './support/sessions';
 
 const MAX_BYTES = 1024 * 1024;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -97,11 +97,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
       const env = { GIM_FILE_MAX_BYTES: String(MAX_BYTES) };
       gim = mode === 'cluster' ? await startCluster({ env }) : await startStandalone({ env });
       base = `http://127.0.0.1:${gim.ports.file}`;
-      users = createGrpcClient({
-        address: `127.0.0.1:${gim.ports.business}`,
-        files: ['business/user.ext.proto'],
-        service: 'business.UserExtService',
-      });
+      users = userExtClient(gim);
       alice = await phoneSignIn(users, '13900000001');
       bob = await phoneSignIn(users, '13900000002');
     });

@@ -9,7 +9,7 @@ import { MessageCommand, type Message } from '@gim/protocol';
 import { createGrpcClient, identityMetadata, type GrpcClient } from '@gim/rpc';
 import type { Metadata } from '@grpc/grpc-js';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
-import { connectSignedIn, phoneSignIn, type Session } from './support/sessions';
+import { connectSignedIn, phoneSignIn, type Session, userExtClient } from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 function groupText(message: Message): string {
@@ -49,11 +49,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
 
     before(async () => {
       gim = mode === 'cluster' ? await startCluster() : await startStandalone();
-      users = createGrpcClient({
-        address: `127.0.0.1:${gim.ports.business}`,
-        files: ['business/user.ext.proto'],
-        service: 'business.UserExtService',
-      });
+      users = userExtClient(gim);
       groups = createGrpcClient({
         address: `127.0.0.1:${gim.ports.logic}`,
         files: ['logic/group.ext.proto'],

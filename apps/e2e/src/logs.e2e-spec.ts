@@ -4,9 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Metadata } from '@grpc/grpc-js';
 import { businessUserExt } from '@gim/contracts';
-import { createGrpcClient, GrpcClient, REQUEST_ID_KEY } from '@gim/rpc';
+import { GrpcClient, REQUEST_ID_KEY } from '@gim/rpc';
 import { DEV_CODE, Deployment, startCluster } from './support/deployment';
-import { connectSignedIn, phoneSignIn } from './support/sessions';
+import { connectSignedIn, phoneSignIn, userExtClient } from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 void describe('logs (cluster, verbose)', { timeout: 180_000 }, () => {
@@ -16,11 +16,7 @@ void describe('logs (cluster, verbose)', { timeout: 180_000 }, () => {
 
   before(async () => {
     gim = await startCluster({ env: { GIM_LOG_LEVEL: 'verbose' }, keepOutput: 5_000_000, label: 'logs' });
-    users = createGrpcClient({
-      address: `127.0.0.1:${gim.ports.business}`,
-      files: ['business/user.ext.proto'],
-      service: 'business.UserExtService',
-    });
+    users = userExtClient(gim);
   });
 
   after(async () => {

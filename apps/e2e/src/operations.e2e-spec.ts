@@ -4,10 +4,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { businessUserExt } from '@gim/contracts';
-import { createGrpcClient, DownstreamHealth, GrpcClient } from '@gim/rpc';
+import { DownstreamHealth, GrpcClient } from '@gim/rpc';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
 import { RedisServer } from './support/redis-server';
-import { connectSignedIn, phoneSignIn } from './support/sessions';
+import { connectSignedIn, phoneSignIn, userExtClient } from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 /** The value of one sample of the Prometheus text `body` (every label given must match); 0 when absent. */
@@ -50,11 +50,7 @@ for (const mode of ['standalone', 'cluster'] as const) {
 
     before(async () => {
       gim = mode === 'cluster' ? await startCluster() : await startStandalone();
-      users = createGrpcClient({
-        address: `127.0.0.1:${gim.ports.business}`,
-        files: ['business/user.ext.proto'],
-        service: 'business.UserExtService',
-      });
+      users = userExtClient(gim);
     });
 
     after(async () => {

@@ -5,10 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { businessUserExt, logicPush } from '@gim/contracts';
 import { Message } from '@gim/protocol';
-import { createGrpcClient, GrpcClient } from '@gim/rpc';
+import { GrpcClient } from '@gim/rpc';
 import { Deployment, startCluster } from './support/deployment';
 import { RedisServer } from './support/redis-server';
-import { connectSignedIn, phoneSignIn, type Session } from './support/sessions';
+import { connectSignedIn, phoneSignIn, type Session, userExtClient } from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 const LEASE_SECONDS = 3;
@@ -47,11 +47,7 @@ describe('presence after Redis loses its data (cluster)', { timeout: 240_000 }, 
   before(async () => {
     redis = await RedisServer.start();
     gim = await startCluster({ redisUrl: redis.url, leaseSeconds: LEASE_SECONDS });
-    users = createGrpcClient({
-      address: `127.0.0.1:${gim.ports.business}`,
-      files: ['business/user.ext.proto'],
-      service: 'business.UserExtService',
-    });
+    users = userExtClient(gim);
   });
 
   after(async () => {

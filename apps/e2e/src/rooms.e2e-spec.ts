@@ -18,7 +18,7 @@ import {
 } from '@gim/protocol';
 import { createGrpcClient, type GrpcClient } from '@gim/rpc';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
-import { connectSignedIn, phoneSignIn, type Session } from './support/sessions';
+import { connectSignedIn, phoneSignIn, type Session, userExtClient } from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 /** History bound of the deployments under test, so a test can outrun it. */
@@ -72,11 +72,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
     before(async () => {
       const env = { GIM_ROOM_HISTORY_MAX: String(HISTORY), GIM_ROOM_SEND_PER_SECOND: '5' };
       gim = mode === 'cluster' ? await startCluster({ env }) : await startStandalone({ env });
-      users = createGrpcClient({
-        address: `127.0.0.1:${gim.ports.business}`,
-        files: ['business/user.ext.proto'],
-        service: 'business.UserExtService',
-      });
+      users = userExtClient(gim);
       rooms = createGrpcClient({
         address: `127.0.0.1:${gim.ports.logic}`,
         files: ['logic/room.int.proto'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { businessUserExt } from '@gim/contracts';
-import type { GrpcClient } from '@gim/rpc';
+import { createGrpcClient, type GrpcClient } from '@gim/rpc';
 import { DEV_CODE, type Deployment } from './deployment';
 import { TestConnection } from './test-connection';
 
@@ -9,6 +9,15 @@ export interface Session {
   userId: number;
   deviceId: number;
   token: string;
+}
+
+/** A client of the deployment's business.UserExtService (sign-in, profiles); close it when done. */
+export function userExtClient(gim: Deployment): GrpcClient<businessUserExt.UserExtServiceClient> {
+  return createGrpcClient({
+    address: `127.0.0.1:${gim.ports.business}`,
+    files: ['business/user.ext.proto'],
+    service: 'business.UserExtService',
+  });
 }
 
 /** Signs a phone number in with the development code; device id 0 registers a new device. */
