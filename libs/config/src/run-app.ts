@@ -32,35 +32,42 @@ function shutdownTimeoutMs(logger: Logger): number {
  * close failed or had not finished within GIM_SHUTDOWN_TIMEOUT_MS. A second signal exits at once (code 1).
  */
 export function runApp(name: string, start: () => Promise<Closable>): void {
-  start().then(
-    (running) => {
-      // Nest's logger: the app's own (JSON lines) once it made one.
-      const logger = new Logger(name);
-      const timeoutMs = shutdownTimeoutMs(logger);
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) {
-          logger.error(`${signal} received again, exiting without waiting for the shutdown`);
-          process.exit(1);
-        }
-        stopping = true;
-        logger.log(`${signal} received, shutting down (at most ${timeoutMs} ms)`);
-        setTimeout(() => {
-          logger.error(`shutdown did not finish within ${timeoutMs} ms (GIM_SHUTDOWN_TIMEOUT_MS)`);
-          process.exit(1);
-        }, timeoutMs);
-        running.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            logger.error(
-              `shutdown failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-            );
-            process.exit(1);
-          },
+  // Nest's logger: the app's own (JSON lines) once it made one.
+  const logger = new Logger(name);
+  let running: Closable | undefined;
+  let requested: string | undefined;
+  const shutDown = (app: Closable, signal: string): void => {
+    const timeoutMs = shutdownTimeoutMs(logger);
+    logger.log(`${signal} received, shutting down (at most ${timeoutMs} ms)`);
+    setTimeout(() => {
+      logger.error(`shutdown did not finish within ${timeoutMs} ms (GIM_SHUTDOWN_TIMEOUT_MS)`);
+      process.exit(1);
+    }, timeoutMs);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(
+          `shutdown failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+        process.exit(1);
+      },
+    );
+  };
+  // Listening from the first moment: a signal while the app starts stops it as soon as it is up.
+  const stop = (signal: string): void => {
+    if (requested !== undefined) {
+      logger.error(`${signal} received again, exiting without waiting for the shutdown`);
+      process.exit(1);
+    }
+    requested = signal;
+    if (running) shutDown(running, signal);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  start().then(
+    (app) => {
+      running = app;
+      if (requested !== undefined) shutDown(app, requested);
     },
     (error: unknown) => {
       if (error instanceof ConfigError) {
