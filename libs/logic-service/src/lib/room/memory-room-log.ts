@@ -3,7 +3,9 @@ import { connectInt } from '@gim/contracts';
 import { BinaryWriter } from '@gim/protocol';
 import {
   Appended,
+  AppendResult,
   firstSeqAt,
+  OVER_RATE,
   ROOM_STATE_TTL_MS,
   RoomEntry,
   RoomLog,
@@ -35,7 +37,7 @@ const SWEEP_MS = 60_000;
 export class MemoryRoomLog extends RoomLog {
   private readonly rooms = new Map<string, MemoryRoom>();
   private readonly dedupe = new Map<string, { result: Appended; expiresAt: number }>();
-  /** Each user's GCRA theoretical arrival time in µs. */
+  /** Each sender's GCRA theoretical arrival time in µs, per room and user. */
   private readonly slots = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -54,23 +56,30 @@ export class MemoryRoomLog extends RoomLog {
     appId: number,
     roomId: number,
     entries: readonly RoomEntry[],
-  ): Promise<Appended[]> {
+  ): Promise<AppendResult[]> {
     const now = this.now();
     const key = `${appId}:${roomId}`;
     let room = this.rooms.get(key);
-    if (room === undefined || now - room.touchedAt > ROOM_STATE_TTL_MS) {
+    if (room === undefined || expired(room, now)) {
       const base = firstSeqAt(now);
       room = { base, last: base - 1, history: [], head: 0, touchedAt: now };
       this.rooms.set(key, room);
     }
     room.touchedAt = now;
-    const results: Appended[] = [];
+    const results: AppendResult[] = [];
     const published: Buffer[] = [];
     for (const entry of entries) {
       const dedupeKey = entry.dedupeKey === undefined ? undefined : `${key}:${entry.dedupeKey}`;
       const prior = dedupeKey === undefined ? undefined : this.dedupe.get(dedupeKey);
       if (prior !== undefined && prior.expiresAt > now) {
         results.push(prior.result);
+        continue;
+      }
+      if (
+        entry.sender !== undefined &&
+        !this.takeSlot(`${key}:${entry.sender.userId}`, entry.sender.perSecond, now)
+      ) {
+        results.push(OVER_RATE);
         continue;
       }
       room.last += 1;
@@ -80,7 +89,7 @@ export class MemoryRoomLog extends RoomLog {
       ]);
       room.history.push({ seq: room.last, storedAt: now, message });
       published.push(message);
-      const result = { seq: room.last, createdAt: entry.createdAt };
+      const result: Appended = { seq: room.last, createdAt: entry.createdAt };
       results.push(result);
       if (dedupeKey !== undefined)
         this.dedupe.set(dedupeKey, { result, expiresAt: now + this.limits.maxAgeMs });
@@ -97,8 +106,9 @@ export class MemoryRoomLog extends RoomLog {
 
   async read(appId: number, roomId: number, after: number, limit: number): Promise<RoomWindow> {
     const room = this.rooms.get(`${appId}:${roomId}`);
-    if (room === undefined) return { base: 0, last: 0, length: 0, messages: [] };
-    this.trim(room, this.now());
+    const now = this.now();
+    if (room === undefined || expired(room, now)) return { base: 0, last: 0, length: 0, messages: [] };
+    this.trim(room, now);
     const length = room.history.length - room.head;
     const first = room.last - length + 1;
     const from = room.head + Math.max(0, after + 1 - first);
@@ -106,20 +116,20 @@ export class MemoryRoomLog extends RoomLog {
     return { base: room.base, last: room.last, length, messages };
   }
 
-  async takeSendSlot(appId: number, userId: number, perSecond: number): Promise<boolean> {
-    const now = this.now() * 1000;
-    const key = `${appId}:${userId}`;
-    const next = Math.max(this.slots.get(key) ?? 0, now) + sendInterval(perSecond);
-    if (next - now > SEND_WINDOW_US) return false;
-    this.slots.set(key, next);
-    return true;
-  }
-
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.rooms.clear();
     this.dedupe.clear();
     this.slots.clear();
+  }
+
+  // GCRA: takes one of a sender's send slots in a room; false when the sender is a whole window ahead of the clock.
+  private takeSlot(key: string, perSecond: number, now: number): boolean {
+    const nowUs = now * 1000;
+    const due = Math.max(this.slots.get(key) ?? 0, nowUs) + sendInterval(perSecond);
+    if (due - nowUs > SEND_WINDOW_US) return false;
+    this.slots.set(key, due);
+    return true;
   }
 
   // Drops entries past the count or age bound; the array is compacted once half of it is dead.
@@ -140,10 +150,15 @@ export class MemoryRoomLog extends RoomLog {
   private sweep(): void {
     const now = this.now();
     for (const [key, room] of this.rooms) {
-      if (now - room.touchedAt > ROOM_STATE_TTL_MS) this.rooms.delete(key);
+      if (expired(room, now)) this.rooms.delete(key);
       else this.trim(room, now);
     }
     for (const [key, entry] of this.dedupe) if (entry.expiresAt <= now) this.dedupe.delete(key);
     for (const [key, due] of this.slots) if (due <= now * 1000) this.slots.delete(key);
   }
+}
+
+// A room untouched for ROOM_STATE_TTL_MS is forgotten, as its Redis state would expire.
+function expired(room: MemoryRoom, now: number): boolean {
+  return now - room.touchedAt > ROOM_STATE_TTL_MS;
 }

@@ -3,7 +3,8 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { OutageLog, unavailable, watchReconnecting } from '@gim/errors';
 import {
-  Appended,
+  AppendResult,
+  OVER_RATE,
   ROOM_SEQ_PER_MS,
   ROOM_STATE_TTL_MS,
   RoomEntry,
@@ -37,29 +38,48 @@ const DROP_AGED = `local function dropAged(list, cutoff)
 end`;
 
 /**
- * KEYS: 1 room state hash (seq, base), 2 history list, 3.. dedupe keys.
- * ARGV: 1 channel, 2 now, 3 max messages, 4 max age ms, 5 state ttl ms, 6 entry count, then per entry
- * (message without seq, dedupe key index into KEYS or 0, created_at).
- * Appends each new message with the next seq, trims the history, publishes one RoomBatch (field 1, repeated
- * bytes) and returns "seq:created_at" per entry.
+ * KEYS: 1 room state hash (seq, base), 2 history list, 3.. dedupe and send-rate keys.
+ * ARGV: 1 channel, 2 now (ms), 3 max messages, 4 max age ms, 5 state ttl ms, 6 send window (µs), 7 entry count,
+ * then per entry (message without seq, dedupe key index into KEYS or 0, created_at, send-rate key index or 0,
+ * send interval µs).
+ * A room without state starts a new history: the list left from a lost one (the state evicted or expired alone)
+ * is dropped, as its seqs mean nothing in the new one. Per entry: a stored dedupe key answers with its result;
+ * else a sender whose send slots are taken gets "r" (GCRA: a sender's slot key holds its next due time in µs,
+ * never more than the window ahead of now); else the message is appended with the
+ * next seq. Then trims the history, publishes one RoomBatch (field 1, repeated bytes) and returns
+ * "seq:created_at" or "r" per entry. The state outlives the history: both TTLs are renewed on every append.
  */
 const APPEND = `${VARINT}
 ${DROP_AGED}
 local now = tonumber(ARGV[2])
+local nowUs = now * 1000
+local window = tonumber(ARGV[6])
+local function takeSlot(key, interval)
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < nowUs then tat = nowUs end
+  local due = tat + interval
+  if due - nowUs > window then return false end
+  redis.call('SET', key, string.format('%d', due), 'PX', math.ceil((due - nowUs) / 1000) + 1)
+  return true
+end
 local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 if last == 0 then
+  redis.call('DEL', KEYS[2])
   local base = now * ${ROOM_SEQ_PER_MS}
   redis.call('HSET', KEYS[1], 'base', string.format('%d', base))
   last = base - 1
 end
 local results, batch = {}, {}
-for i = 1, tonumber(ARGV[6]) do
-  local at = 7 + (i - 1) * 3
+for i = 1, tonumber(ARGV[7]) do
+  local at = 8 + (i - 1) * 5
   local dedupe = tonumber(ARGV[at + 1])
+  local rate = tonumber(ARGV[at + 3])
   local prior = false
   if dedupe > 0 then prior = redis.call('GET', KEYS[dedupe]) end
   if prior then
     results[i] = prior
+  elseif rate > 0 and not takeSlot(KEYS[rate], tonumber(ARGV[at + 4])) then
+    results[i] = 'r'
   else
     last = last + 1
     local seq = string.format('%d', last)
@@ -80,14 +100,19 @@ return results`;
 
 /**
  * KEYS: 1 room state hash, 2 history list. ARGV: 1 after, 2 limit, 3 cutoff (entries stored before it are gone).
- * Returns {last, base, length, messages after ARGV[1]...}.
+ * Returns {last, base, length, messages after ARGV[1]...}. A list without state is from a lost history: it is
+ * dropped and the room reads as one without state (the next append starts a new history).
  */
 const READ = `${DROP_AGED}
-dropAged(KEYS[2], tonumber(ARGV[3]))
 local state = redis.call('HMGET', KEYS[1], 'seq', 'base')
-local last = tonumber(state[1] or '0')
+if not state[1] then
+  redis.call('DEL', KEYS[2])
+  return {'0', '0', 0}
+end
+dropAged(KEYS[2], tonumber(ARGV[3]))
+local last = tonumber(state[1])
 local length = redis.call('LLEN', KEYS[2])
-local out = {state[1] or '0', state[2] or '0', length}
+local out = {state[1], state[2] or '0', length}
 local limit = tonumber(ARGV[2])
 if limit == 0 or length == 0 then return out end
 local from = tonumber(ARGV[1]) + 1 - (last - length + 1)
@@ -99,25 +124,15 @@ for i = 1, #entries do
 end
 return out`;
 
-/**
- * GCRA: KEYS 1 the user's theoretical arrival time (µs). ARGV: 1 now (µs), 2 interval (µs), 3 window (µs).
- * 1 when the send may go (and it is counted), else 0.
- */
-const TAKE_SLOT = `local now = tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local next = tat + tonumber(ARGV[2])
-if next - now > tonumber(ARGV[3]) then return 0 end
-redis.call('SET', KEYS[1], string.format('%d', next), 'PX', math.ceil((next - now) / 1000) + 1)
-return 1`;
-
 interface RoomCommands {
   gimRoomAppend(...args: Array<string | number | Buffer>): Promise<string[]>;
   gimRoomReadBuffer(...args: Array<string | number>): Promise<Array<Buffer | number>>;
-  gimRoomTakeSlot(key: string, now: number, interval: number, window: number): Promise<number>;
 }
 
-/** Rooms in Redis: a hash (seq, base) and a list (history) per room, one Lua script per append or read. */
+/**
+ * Rooms in Redis: a hash (seq, base), a list (history), retry keys and senders' send slots per room, one Lua
+ * script per append or read.
+ */
 export class RedisRoomLog extends RoomLog {
   private readonly redis: Redis & RoomCommands;
 
@@ -131,7 +146,6 @@ export class RedisRoomLog extends RoomLog {
     const redis = instrumentRedis(new Redis(url, { maxRetriesPerRequest: 2 }), 'rooms');
     redis.defineCommand('gimRoomAppend', { lua: APPEND });
     redis.defineCommand('gimRoomRead', { numberOfKeys: 2, lua: READ });
-    redis.defineCommand('gimRoomTakeSlot', { numberOfKeys: 1, lua: TAKE_SLOT });
     watchReconnecting(redis, 'room Redis', new OutageLog((line) => new Logger('rooms').warn(line)));
     this.redis = redis as Redis & RoomCommands;
   }
@@ -141,7 +155,7 @@ export class RedisRoomLog extends RoomLog {
     appId: number,
     roomId: number,
     entries: readonly RoomEntry[],
-  ): Promise<Appended[]> {
+  ): Promise<AppendResult[]> {
     const room = this.roomKey(appId, roomId);
     const keys: string[] = [`${room}:m`, `${room}:h`];
     const args: Array<string | number | Buffer> = [
@@ -150,15 +164,21 @@ export class RedisRoomLog extends RoomLog {
       this.limits.maxMessages,
       this.limits.maxAgeMs,
       ROOM_STATE_TTL_MS,
+      SEND_WINDOW_US,
       entries.length,
     ];
-    for (const entry of entries) {
+    for (const { message, dedupeKey, createdAt, sender } of entries) {
       let dedupe = 0;
-      if (entry.dedupeKey !== undefined) {
-        keys.push(`${room}:c:${entry.dedupeKey}`);
+      if (dedupeKey !== undefined) {
+        keys.push(`${room}:c:${dedupeKey}`);
         dedupe = keys.length;
       }
-      args.push(entry.message, dedupe, entry.createdAt);
+      let rate = 0;
+      if (sender !== undefined) {
+        keys.push(`${room}:r:${sender.userId}`);
+        rate = keys.length;
+      }
+      args.push(message, dedupe, createdAt, rate, sender === undefined ? 0 : sendInterval(sender.perSecond));
     }
     let results: string[];
     try {
@@ -167,6 +187,7 @@ export class RedisRoomLog extends RoomLog {
       throw unavailable('room history', error);
     }
     return results.map((result) => {
+      if (result === 'r') return OVER_RATE;
       const [seq, createdAt] = result.split(':');
       return { seq: Number(seq), createdAt: Number(createdAt) };
     });
@@ -195,26 +216,11 @@ export class RedisRoomLog extends RoomLog {
     };
   }
 
-  async takeSendSlot(appId: number, userId: number, perSecond: number): Promise<boolean> {
-    try {
-      return (
-        (await this.redis.gimRoomTakeSlot(
-          `${this.prefix}room-rate:${appId}:${userId}`,
-          this.now() * 1000,
-          sendInterval(perSecond),
-          SEND_WINDOW_US,
-        )) === 1
-      );
-    } catch (error) {
-      throw unavailable('room history', error);
-    }
-  }
-
   async close(): Promise<void> {
     await this.redis.quit().catch(() => undefined);
   }
 
-  // One hash slot per room (Redis Cluster): the script touches only the room's keys.
+  // One hash slot per room (Redis Cluster): a script touches only the room's keys, its senders' send slots included.
   private roomKey(appId: number, roomId: number): string {
     return `${this.prefix}room:{${appId}:${roomId}}`;
   }

@@ -6,6 +6,15 @@ export interface RoomEntry {
   createdAt: number;
   /** set for a user's send: a second append under the same key while it lives appends nothing */
   dedupeKey?: string;
+  /** set for a user's send: it takes one of the user's send slots in the room, after the dedupe key is checked */
+  sender?: RoomSender;
+}
+
+/** Whose send rate a user's room message counts against. */
+export interface RoomSender {
+  userId: number;
+  /** sends allowed in any second (a burst of this many, then one slot back every 1/perSecond s) */
+  perSecond: number;
 }
 
 /** Where an appended message went: its room seq (the first one's, for a deduplicated retry). */
@@ -13,6 +22,12 @@ export interface Appended {
   seq: number;
   createdAt: number;
 }
+
+/** The outcome of an entry whose sender had no send slot free: nothing was appended. */
+export const OVER_RATE = 'over-rate';
+
+/** What became of one appended entry. */
+export type AppendResult = Appended | typeof OVER_RATE;
 
 /** What a read of a room's log found. */
 export interface RoomWindow {
@@ -50,22 +65,24 @@ export const ROOM_SEQ_PER_MS = 1000;
  * history misses nothing between the two. Redis in cluster mode, memory in standalone mode.
  */
 export abstract class RoomLog {
-  /** Appends `entries` in order to a room's history and publishes them on `channel`; one result per entry. */
+  /**
+   * Appends `entries` in order to a room's history and publishes them on `channel`; one result per entry. An
+   * entry whose dedupe key is stored gets the stored result; else one with a sender takes a send slot or is
+   * answered OVER_RATE.
+   */
   abstract append(
     channel: string,
     appId: number,
     roomId: number,
     entries: readonly RoomEntry[],
-  ): Promise<Appended[]>;
+  ): Promise<AppendResult[]>;
   /** The room's state and up to `limit` history messages with a seq above `after` (limit 0: the state only). */
   abstract read(appId: number, roomId: number, after: number, limit: number): Promise<RoomWindow>;
-  /** Takes one of a user's send slots (at most `perSecond` in any second, a burst included); false when none is free. */
-  abstract takeSendSlot(appId: number, userId: number, perSecond: number): Promise<boolean>;
   /** Releases connections and timers. */
   abstract close(): Promise<void>;
 }
 
-/** The send-rate window in microseconds: a user's sends never get further ahead of the clock than this. */
+/** The send-rate window in microseconds: a user's sends to a room never get further ahead of the clock than this. */
 export const SEND_WINDOW_US = 1_000_000;
 
 /** Microseconds one send takes of a user's window (GCRA's emission interval). */

@@ -1,6 +1,6 @@
 import { metrics } from '@gim/ops';
 import { ErrorCode, GimError } from '@gim/errors';
-import { Appended, RoomEntry, RoomLog } from './room-log';
+import { Appended, OVER_RATE, RoomEntry, RoomLog } from './room-log';
 
 const roomStored = metrics.messagesStored.labels('room_history');
 
@@ -8,7 +8,10 @@ const roomStored = metrics.messagesStored.labels('room_history');
 export interface RoomPusherOptions {
   /** How long a non-priority message may wait for others of its room, ms (0: never waits). */
   mergeMs: number;
-  /** Messages waiting in this process at most; beyond it a push is refused with 10501 (busy). */
+  /**
+   * Messages waiting in this process at most, those in an append that has not answered yet included; beyond it
+   * a push is refused with 10501 (busy).
+   */
   maxWaiting: number;
   /** Messages appended in one step at most. */
   maxBatch: number;
@@ -31,7 +34,8 @@ interface PendingRoom {
 /**
  * Sends room messages through the RoomLog, merging a room's non-priority messages that arrive within
  * `mergeMs` into one append (one Redis call, one publish, one write per subscriber). A priority message takes
- * whatever of its room is waiting with it at once, so the room's order is the order of the calls.
+ * whatever of its room is waiting with it at once, so the room's order is the order of the calls. A user's
+ * message over the sender's rate is refused with 10232.
  */
 export class RoomPusher {
   private readonly pending = new Map<string, PendingRoom>();
@@ -74,17 +78,10 @@ export class RoomPusher {
     return appended;
   }
 
-  /** Sends what is waiting now (shutdown). */
-  flushAll(): void {
-    for (const [key, room] of this.pending) this.flush(key, room);
-  }
-
   private flush(key: string, room: PendingRoom): void {
     if (room.timer !== undefined) clearTimeout(room.timer);
     this.pending.delete(key);
     const waiting = room.waiting;
-    this.waitingCount -= waiting.length;
-    if (waiting.length === 0) return;
     this.log
       .append(
         room.channel,
@@ -94,15 +91,29 @@ export class RoomPusher {
       )
       .then(
         (results) => {
-          roomStored.inc(results.length);
+          this.waitingCount -= waiting.length;
           waiting.forEach((item, index) => {
             const result = results[index];
-            if (result) item.resolve(result);
-            else
+            if (result === undefined)
               item.reject(new Error(`the room log answered ${results.length} of ${waiting.length} messages`));
+            else if (result === OVER_RATE) item.reject(overRate(item.entry));
+            else {
+              roomStored.inc();
+              item.resolve(result);
+            }
           });
         },
-        (error: unknown) => waiting.forEach((item) => item.reject(error)),
+        (error: unknown) => {
+          this.waitingCount -= waiting.length;
+          waiting.forEach((item) => item.reject(error));
+        },
       );
   }
+}
+
+function overRate(entry: RoomEntry): GimError {
+  return new GimError(
+    ErrorCode.RoomRateLimited,
+    `too many room messages: at most ${entry.sender?.perSecond ?? 0} per second per user in a room; retry later`,
+  );
 }

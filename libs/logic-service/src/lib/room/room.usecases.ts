@@ -50,7 +50,10 @@ export class RoomUseCases {
     );
   }
 
-  /** A signed-in user's message to the room its connection is in (MC_ROOM_CHAT), rate-limited per user. */
+  /**
+   * A signed-in user's message to the room its connection is in (MC_ROOM_CHAT), rate-limited per user in the
+   * room; a retry of a stored send gets the stored result, at the limit too.
+   */
   async sendFromDevice(
     userId: number,
     deviceId: number,
@@ -60,13 +63,6 @@ export class RoomUseCases {
     content: Buffer,
   ): Promise<Appended> {
     checkContent(content, this.config.GIM_MAX_CONTENT_BYTES);
-    const perSecond = this.config.GIM_ROOM_SEND_PER_SECOND;
-    if (!(await this.log.takeSendSlot(appId, userId, perSecond))) {
-      throw new GimError(
-        ErrorCode.RoomRateLimited,
-        `too many room messages: at most ${perSecond} per second per user; retry later`,
-      );
-    }
     const [sender, appDeviceId] = await Promise.all([
       this.users.profiles([userId]).then((found) => found.get(userId)),
       this.devices.appDeviceId(deviceId),
@@ -93,6 +89,7 @@ export class RoomUseCases {
         message: roomMessage(MessageCommand.MC_ROOM_CHAT, Buffer.from(body), createdAt, roomId),
         createdAt,
         dedupeKey: clientMsgId === '' ? undefined : `${userId}:${clientMsgId}`,
+        sender: { userId, perSecond: this.config.GIM_ROOM_SEND_PER_SECOND },
       },
       false,
     );
