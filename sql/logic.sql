@@ -88,6 +88,7 @@ CREATE TABLE IF NOT EXISTS `chat_group` (
   `extra`        VARCHAR(1024)   NOT NULL DEFAULT '' COMMENT 'free-form data of the integrating business',
   `status`       TINYINT         NOT NULL DEFAULT 1 COMMENT '1 active, 2 dissolved (accepts nothing)',
   `member_count` INT             NOT NULL DEFAULT 0 COMMENT 'members now',
+  `member_version` BIGINT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'raised by every membership change: a group message is stored only if it is unchanged since its members were read',
   `created_at`   DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',
   `updated_at`   DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3) COMMENT 'last update time (UTC)',
   PRIMARY KEY (`id`),

@@ -10,6 +10,7 @@ export class GroupEntity {
   extra!: string;
   status!: number;
   memberCount!: number;
+  memberVersion!: number;
   createdAt!: Date;
   updatedAt!: Date;
 }
@@ -25,6 +26,10 @@ defineEntity(GroupEntity, {
     extra: column.varchar(1024, 'free-form data of the integrating business', { default: '' }),
     status: column.tinyint('1 active, 2 dissolved (accepts nothing)', { default: 1 }),
     memberCount: column.int('members now', { default: 0 }),
+    memberVersion: column.u64(
+      'raised by every membership change: a group message is stored only if it is unchanged since its members were read',
+      { default: 0 },
+    ),
     createdAt: column.createdAt(),
     updatedAt: column.updatedAt(),
   },

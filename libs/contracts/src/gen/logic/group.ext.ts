@@ -1091,11 +1091,17 @@ export interface GroupExtServiceClient {
 
   leave(request: LeaveRequest, metadata?: Metadata): Observable<Empty>;
 
-  /** Makes a member an admin or an ordinary member (owner only). */
+  /**
+   * Makes a member an admin or an ordinary member (owner only); every member gets a MC_UPDATE_GROUP_MEMBER notice
+   * (none when the member has that role already).
+   */
 
   setMemberRole(request: SetMemberRoleRequest, metadata?: Metadata): Observable<Empty>;
 
-  /** Hands ownership to another member, who becomes owner; the caller becomes an admin (owner only). */
+  /**
+   * Hands ownership to another member, who becomes owner; the caller becomes an admin (owner only); every member
+   * gets a MC_UPDATE_GROUP_MEMBER notice naming both.
+   */
 
   transferOwnership(request: TransferOwnershipRequest, metadata?: Metadata): Observable<Empty>;
 
@@ -1155,11 +1161,17 @@ export interface GroupExtServiceController {
 
   leave(request: LeaveRequest, metadata?: Metadata): void | Promise<void>;
 
-  /** Makes a member an admin or an ordinary member (owner only). */
+  /**
+   * Makes a member an admin or an ordinary member (owner only); every member gets a MC_UPDATE_GROUP_MEMBER notice
+   * (none when the member has that role already).
+   */
 
   setMemberRole(request: SetMemberRoleRequest, metadata?: Metadata): void | Promise<void>;
 
-  /** Hands ownership to another member, who becomes owner; the caller becomes an admin (owner only). */
+  /**
+   * Hands ownership to another member, who becomes owner; the caller becomes an admin (owner only); every member
+   * gets a MC_UPDATE_GROUP_MEMBER notice naming both.
+   */
 
   transferOwnership(request: TransferOwnershipRequest, metadata?: Metadata): void | Promise<void>;
 

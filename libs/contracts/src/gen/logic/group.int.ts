@@ -28,11 +28,11 @@ export enum GroupMemberType {
 
 /** A member's standing. */
 export enum GroupMemberStatus {
-  /** GMS_UNKNOWN - unspecified */
+  /** GMS_UNKNOWN - unspecified: counts as GMS_NORMAL when a member is added */
   GMS_UNKNOWN = 0,
-  /** GMS_NORMAL - receives messages */
+  /** GMS_NORMAL - sends and receives */
   GMS_NORMAL = 1,
-  /** GMS_MUTED - may not send */
+  /** GMS_MUTED - receives, but its sends to the group are refused with 10225 */
   GMS_MUTED = 2,
 }
 
@@ -60,9 +60,9 @@ export interface GroupMember {
   userId: number;
   /** name shown in this group */
   nickname: string;
-  /** role */
+  /** role (GMT_UNKNOWN counts as GMT_MEMBER; GMT_OWNER in Create only, one at most) */
   type: GroupMemberType;
-  /** standing */
+  /** standing, set when the member is added (GMS_NORMAL or GMS_MUTED) */
   status: GroupMemberStatus;
   /** integrator-defined data */
   extra: string;
@@ -852,7 +852,10 @@ export interface GroupIntServiceClient {
 
   get(request: GroupGetRequest, metadata?: Metadata): Observable<GroupGetReply>;
 
-  /** Adds members. */
+  /**
+   * Adds members with their roles and standings; a user who is a member already is left as it is (neither its
+   * role nor its status changes).
+   */
 
   addMember(request: GroupAddMemberRequest, metadata?: Metadata): Observable<Empty>;
 
@@ -892,7 +895,10 @@ export interface GroupIntServiceController {
     metadata?: Metadata,
   ): Promise<GroupGetReply> | Observable<GroupGetReply> | GroupGetReply;
 
-  /** Adds members. */
+  /**
+   * Adds members with their roles and standings; a user who is a member already is left as it is (neither its
+   * role nor its status changes).
+   */
 
   addMember(request: GroupAddMemberRequest, metadata?: Metadata): void | Promise<void>;
 

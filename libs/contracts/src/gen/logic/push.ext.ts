@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from '@gim/protocol';
+import { GroupMember } from './group.int';
 
 /** Bodies of the chat messages logic builds; a client decodes Message.content with these. */
 
@@ -53,7 +54,10 @@ export interface RoomMessagePush {
   content: Buffer;
 }
 
-/** Content of a MC_UPDATE_GROUP message: a group's profile changed, or it was dissolved. */
+/**
+ * Content of a MC_UPDATE_GROUP message: a group's profile changed, or it was dissolved. Fields 1-6 are the Go gim's
+ * business.UpdateGroupPush, so Go gim clients decode it with that message.
+ */
 export interface UpdateGroupPush {
   /** who changed it (the app's user id; 0 for the integrator) */
   optId: number;
@@ -95,6 +99,21 @@ export interface RemoveGroupMemberPush {
   groupId: number;
   /** the member removed (the app's user id) */
   userId: number;
+}
+
+/**
+ * Content of a MC_UPDATE_GROUP_MEMBER message (gim addition): members' roles changed (SetMemberRole, or
+ * TransferOwnership, which changes two members in one notice).
+ */
+export interface UpdateGroupMemberPush {
+  /** who changed them (the app's user id) */
+  optId: number;
+  /** that user's nickname */
+  optName: string;
+  /** the group */
+  groupId: number;
+  /** each changed member as it is now (user_id is the app's; type is its new role) */
+  members: GroupMember[];
 }
 
 function createBaseUser(): User {
@@ -680,6 +699,85 @@ export const RemoveGroupMemberPush: MessageFns<RemoveGroupMemberPush> = {
             }
 
             message.userId = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUpdateGroupMemberPush(): UpdateGroupMemberPush {
+  return { optId: 0, optName: '', groupId: 0, members: [] };
+}
+
+export const UpdateGroupMemberPush: MessageFns<UpdateGroupMemberPush> = {
+  encode(message: UpdateGroupMemberPush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.optId !== 0) {
+      writer.uint32(8).uint64(message.optId);
+    }
+    if (message.optName !== '') {
+      writer.uint32(18).string(message.optName);
+    }
+    if (message.groupId !== 0) {
+      writer.uint32(24).uint64(message.groupId);
+    }
+    for (const v of message.members) {
+      GroupMember.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateGroupMemberPush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateGroupMemberPush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.optId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.optName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.groupId = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.members.push(GroupMember.decode(reader, reader.uint32()));
             continue;
           }
         }

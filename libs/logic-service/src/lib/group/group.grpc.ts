@@ -4,7 +4,7 @@ import { logicGroup, logicGroupExt } from '@gim/contracts';
 import { badRequest, ErrorCode, GimError } from '@gim/errors';
 import { callDeadline, claimedIdentity, IntegratorGuard, integratorScope, validated } from '@gim/rpc';
 import { IdentifyDevice } from '../device/identify-device';
-import { Group, GroupRole, GroupState } from './group';
+import { Group, GroupRole, GroupState, MemberStatus } from './group';
 import {
   GroupIdFields,
   GroupProfileFields,
@@ -52,11 +52,13 @@ function toMemberMessage(member: MemberView): logicGroup.GroupMember {
   };
 }
 
+// The integrator's members, checked; the unspecified role and standing (0) count as an ordinary, normal member.
 function integratorMembers(members: readonly logicGroup.GroupMember[]): IntegratorMember[] {
   const checked = validated(IntegratorMembersFields, { members });
   return checked.members.map((member) => ({
     appUserId: member.userId,
     role: (member.type === 0 ? GroupRole.Member : member.type) as GroupRole,
+    status: (member.status === 0 ? MemberStatus.Normal : member.status) as MemberStatus,
     nickname: member.nickname,
     extra: member.extra,
   }));
@@ -119,9 +121,7 @@ export class GroupIntGrpc implements logicGroup.GroupIntServiceController {
 
   async removeMember(request: logicGroup.GroupRemoveMemberRequest, metadata?: Metadata): Promise<void> {
     const command = validated(UserIdsFields, request);
-    for (const userId of command.userIds) {
-      await this.groups.removeMember(this.caller(metadata), command.groupId, userId);
-    }
+    await this.groups.removeMembers(this.caller(metadata), command.groupId, command.userIds);
   }
 }
 

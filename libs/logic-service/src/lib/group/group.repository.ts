@@ -1,6 +1,23 @@
 import { In, MoreThan, type EntityManager } from 'typeorm';
-import { Database, GroupEntity, GroupMemberEntity } from '@gim/storage';
-import { Group, GroupMember, GroupProfile, GroupRole, GroupState } from './group';
+import { ErrorCode, GimError } from '@gim/errors';
+import {
+  chunks,
+  Database,
+  GroupEntity,
+  GroupMemberEntity,
+  placeholders,
+  type Transaction,
+} from '@gim/storage';
+import {
+  Group,
+  GroupMember,
+  GroupProfile,
+  GroupRole,
+  groupRules,
+  GroupState,
+  MemberStatus,
+  VersionedGroup,
+} from './group';
 
 function toGroup(row: GroupEntity): Group {
   return {
@@ -35,7 +52,38 @@ interface GroupRow {
   extra: string;
   status: number | string;
   member_count: number | string;
+  member_version: number | string;
 }
+
+/** A chat_group row joined with the asking user's group_member row (its columns null when not a member). */
+interface GroupAndMemberRow extends GroupRow {
+  user_id: number | string | null;
+  role: number | string | null;
+  member_status: number | string | null;
+  nickname: string | null;
+  member_extra: string | null;
+}
+
+/** Columns of a chat_group row read with plain SQL (as `g`). */
+const GROUP_COLUMNS =
+  'g.id, g.app_id, g.name, g.avatar_url, g.introduction, g.extra, g.status, g.member_count, g.member_version';
+
+function fromGroupRow(row: GroupRow): VersionedGroup {
+  return {
+    id: Number(row.id),
+    appId: Number(row.app_id),
+    name: row.name,
+    avatarUrl: row.avatar_url,
+    introduction: row.introduction,
+    extra: row.extra,
+    status: Number(row.status),
+    memberCount: Number(row.member_count),
+    memberVersion: Number(row.member_version),
+  };
+}
+
+/** Rows per statement when a change names many members. */
+const BATCH_ROWS = 500;
 
 /** A group_member row as plain SQL returns it. */
 interface MemberRow {
@@ -46,8 +94,20 @@ interface MemberRow {
   extra: string;
 }
 
-/** A member to add; `userId` is gim's id. */
-export type NewMember = Pick<GroupMember, 'userId' | 'role' | 'nickname' | 'extra'>;
+function fromMemberRow(row: MemberRow): GroupMember {
+  return {
+    userId: Number(row.user_id),
+    role: Number(row.role) as GroupRole,
+    status: Number(row.status),
+    nickname: row.nickname,
+    extra: row.extra,
+  };
+}
+
+/** A member to add; `userId` is gim's id; `status` is normal unless given. */
+export type NewMember = Pick<GroupMember, 'userId' | 'role' | 'nickname' | 'extra'> & {
+  status?: MemberStatus;
+};
 
 /** Groups and their members. Every lookup of a group names its app: a group of another app does not exist here. */
 export class GroupRepository {
@@ -79,25 +139,42 @@ export class GroupRepository {
   }
 
   /** The app's group with this id, if any. */
-  async find(appId: number, groupId: number): Promise<Group | undefined> {
-    // Plain SQL: this runs on every group send, where building a TypeORM query costs more than the query.
+  async find(appId: number, groupId: number): Promise<VersionedGroup | undefined> {
     const [row] = await this.db.query<GroupRow[]>(
-      'SELECT id, app_id, name, avatar_url, introduction, extra, status, member_count FROM chat_group ' +
-        'WHERE id = ? AND app_id = ?',
+      `SELECT ${GROUP_COLUMNS} FROM chat_group g WHERE g.id = ? AND g.app_id = ?`,
       [groupId, appId],
     );
-    return row === undefined
-      ? undefined
-      : {
-          id: Number(row.id),
-          appId: Number(row.app_id),
-          name: row.name,
-          avatarUrl: row.avatar_url,
-          introduction: row.introduction,
-          extra: row.extra,
-          status: Number(row.status),
-          memberCount: Number(row.member_count),
-        };
+    return row === undefined ? undefined : fromGroupRow(row);
+  }
+
+  /**
+   * The app's group with this id, if any, and the user's membership in it, read together in one statement: the
+   * membership is the one of the group's member version.
+   */
+  async findWithMember(
+    appId: number,
+    groupId: number,
+    userId: number,
+  ): Promise<{ group: VersionedGroup; member: GroupMember | undefined } | undefined> {
+    // Plain SQL: this runs on every group send, where building a TypeORM query costs more than the query.
+    const [row] = await this.db.query<GroupAndMemberRow[]>(
+      `SELECT ${GROUP_COLUMNS}, m.user_id, m.role, m.status AS member_status, m.nickname, m.extra AS member_extra ` +
+        'FROM chat_group g LEFT JOIN group_member m ON m.group_id = g.id AND m.user_id = ? ' +
+        'WHERE g.id = ? AND g.app_id = ?',
+      [userId, groupId, appId],
+    );
+    if (row === undefined) return undefined;
+    const member =
+      row.user_id === null
+        ? undefined
+        : {
+            userId: Number(row.user_id),
+            role: Number(row.role) as GroupRole,
+            status: Number(row.member_status),
+            nickname: row.nickname ?? '',
+            extra: row.member_extra ?? '',
+          };
+    return { group: fromGroupRow(row), member };
   }
 
   /** One member of a group, if the user is one. */
@@ -106,15 +183,21 @@ export class GroupRepository {
       'SELECT user_id, role, status, nickname, extra FROM group_member WHERE group_id = ? AND user_id = ?',
       [groupId, userId],
     );
-    return row === undefined
-      ? undefined
-      : {
-          userId: Number(row.user_id),
-          role: Number(row.role) as GroupRole,
-          status: Number(row.status),
-          nickname: row.nickname,
-          extra: row.extra,
-        };
+    return row === undefined ? undefined : fromMemberRow(row);
+  }
+
+  /** Those of the users who are members of the group, by gim id. */
+  async members(groupId: number, userIds: readonly number[]): Promise<Map<number, GroupMember>> {
+    const found = new Map<number, GroupMember>();
+    for (const batch of chunks([...new Set(userIds)], BATCH_ROWS)) {
+      const rows = await this.db.query<MemberRow[]>(
+        'SELECT user_id, role, status, nickname, extra FROM group_member ' +
+          `WHERE group_id = ? AND user_id IN (${placeholders(batch.length)})`,
+        [groupId, ...batch],
+      );
+      for (const row of rows) found.set(Number(row.user_id), fromMemberRow(row));
+    }
+    return found;
   }
 
   /** Every member's gim id: the recipients of a group message. */
@@ -158,29 +241,55 @@ export class GroupRepository {
     await this.db.run(() => this.db.dataSource.getRepository(GroupEntity).update({ id: groupId }, profile));
   }
 
-  /** Adds the users that are not members yet; returns the gim ids added. */
-  async addMembers(groupId: number, members: readonly NewMember[]): Promise<number[]> {
-    return this.db.transaction(async ({ manager }) => {
-      const existing = await manager.findBy(GroupMemberEntity, {
-        groupId,
-        userId: In(members.map((member) => member.userId)),
-      });
-      const present = new Set(existing.map((row) => row.userId));
-      const added = members.filter((member) => !present.has(member.userId));
+  /**
+   * Adds the users that are not members yet (a user named twice counts once) and returns their gim ids. Holds the
+   * group's row meanwhile: a dissolved group is refused (10221), and one that would pass `maxMembers` too (10224;
+   * the members already in do not count). Raises the member version when anyone joined.
+   */
+  async addMembers(groupId: number, members: readonly NewMember[], maxMembers: number): Promise<number[]> {
+    return this.db.transaction(async (tx) => {
+      const group = await this.lockGroup(tx, groupId);
+      groupRules.active(group);
+      const named = [...new Map(members.map((member) => [member.userId, member])).values()];
+      const present = new Set(
+        await this.membersAmong(
+          tx,
+          groupId,
+          named.map((member) => member.userId),
+        ),
+      );
+      const added = named.filter((member) => !present.has(member.userId));
       if (added.length === 0) return [];
-      await this.insertMembers(manager, groupId, added);
-      await manager.increment(GroupEntity, { id: groupId }, 'memberCount', added.length);
+      groupRules.fits(group, added.length, maxMembers);
+      await this.insertMembers(tx.manager, groupId, added);
+      await tx.query(
+        'UPDATE chat_group SET member_count = member_count + ?, member_version = member_version + 1 WHERE id = ?',
+        [added.length, groupId],
+      );
       return added.map((member) => member.userId);
     });
   }
 
-  /** Removes a member; false when the user was not one. */
-  async removeMember(groupId: number, userId: number): Promise<boolean> {
-    return this.db.transaction(async ({ manager }) => {
-      const result = await manager.delete(GroupMemberEntity, { groupId, userId });
-      if ((result.affected ?? 0) === 0) return false;
-      await manager.decrement(GroupEntity, { id: groupId }, 'memberCount', 1);
-      return true;
+  /**
+   * Removes those of the users who are members, with one DELETE, and returns their gim ids. Holds the group's row
+   * meanwhile (a dissolved group is refused with 10221); raises the member version when anyone left.
+   */
+  async removeMembers(groupId: number, userIds: readonly number[]): Promise<number[]> {
+    return this.db.transaction(async (tx) => {
+      groupRules.active(await this.lockGroup(tx, groupId));
+      const removed = await this.membersAmong(tx, groupId, [...new Set(userIds)]);
+      if (removed.length === 0) return [];
+      for (const batch of chunks(removed, BATCH_ROWS)) {
+        await tx.query(
+          `DELETE FROM group_member WHERE group_id = ? AND user_id IN (${placeholders(batch.length)})`,
+          [groupId, ...batch],
+        );
+      }
+      await tx.query(
+        'UPDATE chat_group SET member_count = member_count - ?, member_version = member_version + 1 WHERE id = ?',
+        [removed.length, groupId],
+      );
+      return removed;
     });
   }
 
@@ -199,11 +308,52 @@ export class GroupRepository {
     });
   }
 
-  /** Marks a group dissolved; its members stay listed, so the last message reaches them. */
-  async dissolve(groupId: number): Promise<void> {
-    await this.db.run(() =>
-      this.db.dataSource.getRepository(GroupEntity).update({ id: groupId }, { status: GroupState.Dissolved }),
+  /**
+   * Marks an active group dissolved and raises its member version (a group message read before commits no
+   * more); false when it was dissolved already. Its members stay listed, so the last message reaches them.
+   */
+  async dissolve(groupId: number): Promise<boolean> {
+    const update =
+      'UPDATE chat_group SET status = ?, member_version = member_version + 1 WHERE id = ? AND status = ?';
+    const params = [GroupState.Dissolved, groupId, GroupState.Active];
+    if (this.db.dialect === 'sqlite') {
+      return (await this.db.query<unknown[]>(`${update} RETURNING id`, params)).length > 0;
+    }
+    return (await this.db.query<{ affectedRows: number }>(update, params)).affectedRows > 0;
+  }
+
+  // The group's state and size, its row locked until the transaction ends (on SQLite one transaction runs at a
+  // time): membership changes of a group take turns, and a group message's commit, which share-locks the row,
+  // waits for them and then sees the new member version.
+  private async lockGroup(
+    tx: Transaction,
+    groupId: number,
+  ): Promise<Pick<Group, 'id' | 'status' | 'memberCount'>> {
+    const lock = this.db.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const [row] = await tx.query<{ status: number | string; member_count: number | string }[]>(
+      `SELECT status, member_count FROM chat_group WHERE id = ?${lock}`,
+      [groupId],
     );
+    if (row === undefined) throw new GimError(ErrorCode.GroupNotFound, `group ${groupId} not found`);
+    return { id: groupId, status: Number(row.status), memberCount: Number(row.member_count) };
+  }
+
+  // Which of the users are members, read under the group's lock. A plain read: on MySQL the transaction's snapshot
+  // is taken by its first plain read, which comes after the lock, so every earlier change is in it.
+  private async membersAmong(
+    tx: Transaction,
+    groupId: number,
+    userIds: readonly number[],
+  ): Promise<number[]> {
+    const found: number[] = [];
+    for (const batch of chunks(userIds, BATCH_ROWS)) {
+      const rows = await tx.query<{ user_id: number | string }[]>(
+        `SELECT user_id FROM group_member WHERE group_id = ? AND user_id IN (${placeholders(batch.length)})`,
+        [groupId, ...batch],
+      );
+      found.push(...rows.map((row) => Number(row.user_id)));
+    }
+    return found;
   }
 
   private async insertMembers(
@@ -211,7 +361,14 @@ export class GroupRepository {
     groupId: number,
     members: readonly NewMember[],
   ): Promise<void> {
-    const rows = members.map((member) => ({ groupId, ...member, status: 1 }));
+    const rows = members.map((member) => ({
+      groupId,
+      userId: member.userId,
+      role: member.role,
+      status: member.status ?? MemberStatus.Normal,
+      nickname: member.nickname,
+      extra: member.extra,
+    }));
     for (let at = 0; at < rows.length; at += 500) {
       await manager.insert(GroupMemberEntity, rows.slice(at, at + 500));
     }

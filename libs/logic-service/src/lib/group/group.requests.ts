@@ -12,7 +12,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { GroupRole } from './group';
+import { GroupRole, MemberStatus } from './group';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 
@@ -69,7 +69,15 @@ export class IntegratorMemberFields {
   @IsInt() @Min(1) @Max(MAX_ID) userId!: number;
   @IsString() @MaxLength(64) nickname!: string;
   /** GMT_UNKNOWN (0) counts as GMT_MEMBER */
-  @IsIn([0, GroupRole.Admin, GroupRole.Member, GroupRole.Owner]) type!: number;
+  @IsIn([0, GroupRole.Admin, GroupRole.Member, GroupRole.Owner], {
+    message: 'type must be GMT_UNKNOWN (0), GMT_ADMIN (1), GMT_MEMBER (2) or GMT_OWNER (3)',
+  })
+  type!: number;
+  /** GMS_UNKNOWN (0) counts as GMS_NORMAL */
+  @IsIn([0, MemberStatus.Normal, MemberStatus.Muted], {
+    message: 'status must be GMS_UNKNOWN (0), GMS_NORMAL (1) or GMS_MUTED (2)',
+  })
+  status!: number;
   @IsString() @MaxLength(1024) extra!: string;
 }
 

@@ -63,6 +63,12 @@ void describe('group rules', () => {
     }
   });
 
+  void it("sets roles on admins and ordinary members only; the owner's role changes by a transfer", () => {
+    groupRules.setRole(member(Admin));
+    groupRules.setRole(member(Member));
+    assert.throws(() => groupRules.setRole(member(Owner)), refusedWith(ErrorCode.GroupRoleRefused));
+  });
+
   void it('makes the owner transfer before leaving, silences muted members, refuses a dissolved or full group', () => {
     assert.throws(() => groupRules.leave(member(Owner)), refusedWith(ErrorCode.GroupOwnerMustTransfer));
     groupRules.leave(member(Admin));

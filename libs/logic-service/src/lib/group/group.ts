@@ -7,6 +7,8 @@ export type GroupRole = (typeof GroupRole)[keyof typeof GroupRole];
 
 /** A member's standing (the numbers of logic.GroupMemberStatus). */
 export const MemberStatus = { Normal: 1, Muted: 2 } as const;
+/** A member's standing. */
+export type MemberStatus = (typeof MemberStatus)[keyof typeof MemberStatus];
 
 /** A group's state (`chat_group.status`). */
 export const GroupState = { Active: 1, Dissolved: 2 } as const;
@@ -25,6 +27,11 @@ export interface Group extends GroupProfile {
   appId: number;
   status: number;
   memberCount: number;
+}
+
+/** A group as one read saw it, with its member version then (every membership change raises the version). */
+export interface VersionedGroup extends Group {
+  memberVersion: number;
 }
 
 /** One member of a group; `userId` is gim's id. */
@@ -50,7 +57,7 @@ function isManager(actor: GroupActor): boolean {
 /** The group rules, one function per decision; each throws the refusal's code. */
 export const groupRules = {
   /** A dissolved group accepts nothing. */
-  active(group: Group): void {
+  active(group: Pick<Group, 'id' | 'status'>): void {
     if (group.status === GroupState.Dissolved)
       throw new GimError(ErrorCode.GroupDissolved, `group ${group.id} was dissolved`);
   },
@@ -80,6 +87,11 @@ export const groupRules = {
       throw refused(`only the owner may ${what}`);
   },
 
+  /** A role is set on an admin or an ordinary member: the owner's changes only by a transfer. */
+  setRole(target: GroupMember): void {
+    if (target.role === GroupRole.Owner) throw refused("the owner's role is changed by TransferOwnership");
+  },
+
   /** The owner leaves only after handing the group over. */
   leave(member: GroupMember): void {
     if (member.role === GroupRole.Owner)
@@ -96,7 +108,7 @@ export const groupRules = {
   },
 
   /** A group holds at most `max` members. */
-  fits(group: Group, adding: number, max: number): void {
+  fits(group: Pick<Group, 'memberCount'>, adding: number, max: number): void {
     if (group.memberCount + adding > max)
       throw new GimError(
         ErrorCode.GroupFull,

@@ -7,8 +7,17 @@ import { LogicConfig } from '../logic.config';
 import { Fanout } from '../message/fanout';
 import { checkContent, type SendRecord } from '../message/message';
 import { UserDirectory } from '../user/user-directory';
-import { Group, GroupActor, GroupMember, GroupProfile, GroupRole, groupRules } from './group';
-import { GroupDelivery } from './group-delivery';
+import {
+  Group,
+  GroupActor,
+  GroupMember,
+  GroupProfile,
+  GroupRole,
+  groupRules,
+  MemberStatus,
+  VersionedGroup,
+} from './group';
+import { GroupDelivery, GroupDeliveryRequest } from './group-delivery';
 import { GroupRepository, NewMember } from './group.repository';
 
 /** Who calls: a signed-in user (gim ids), or an app's integrator; both act inside one app. */
@@ -24,6 +33,7 @@ export interface MemberView extends GroupMember {
 export interface IntegratorMember {
   appUserId: number;
   role: GroupRole;
+  status: MemberStatus;
   nickname: string;
   extra: string;
 }
@@ -31,6 +41,9 @@ export interface IntegratorMember {
 /** Largest page of ListMembers, and the page when the caller names none. */
 export const MEMBERS_PAGE_MAX = 500;
 const MEMBERS_PAGE_DEFAULT = 100;
+
+/** Commits a group message may try while the group's membership keeps changing under it (10501 after). */
+const MEMBER_SEND_ATTEMPTS = 3;
 
 /**
  * Groups: every way to create, change, read and leave one, for members (role rules apply) and integrators (they
@@ -74,6 +87,7 @@ export class GroupUseCases {
         members.push({
           userId: ids[at] ?? 0,
           role: member.role,
+          status: member.status,
           nickname: member.nickname,
           extra: member.extra,
         }),
@@ -102,8 +116,10 @@ export class GroupUseCases {
     const { group, actor } = await this.load(caller, groupId);
     groupRules.active(group);
     groupRules.manage(actor, "change the group's profile");
-    await this.groups.updateProfile(groupId, profile);
-    await this.notifyUpdated(caller, group.id, { ...group, ...profile }, false);
+    // The profile's four fields only: a request object carries more (the id, read-only fields) that no update may write.
+    const { name, avatarUrl, introduction, extra } = profile;
+    await this.groups.updateProfile(groupId, { name, avatarUrl, introduction, extra });
+    await this.notifyUpdated(caller, group.id, { name, avatarUrl, introduction, extra }, false);
   }
 
   /** The group, and the caller's membership when the caller is a user. */
@@ -158,27 +174,37 @@ export class GroupUseCases {
       named.map((member) => member.appUserId),
     );
     const members = named.map((member, at) => ({ ...member, userId: ids[at] ?? 0 }));
-    groupRules.fits(group, members.length, this.config.GIM_GROUP_MAX_MEMBERS);
-    const added = await this.groups.addMembers(groupId, members);
+    const added = await this.groups.addMembers(groupId, members, this.config.GIM_GROUP_MAX_MEMBERS);
     if (added.length === 0) return;
     await this.notifyAdded(caller, groupId, added, await this.groups.memberIds(groupId));
   }
 
   /** Removes a member by the role rules; the members and the removed user learn it. */
   async removeMember(caller: GroupCaller, groupId: number, appUserId: number): Promise<void> {
-    const { group, actor } = await this.load(caller, groupId);
+    await this.removeMembers(caller, groupId, [appUserId]);
+  }
+
+  /**
+   * Removes members by the role rules, all in one change: when one of them is not a member or may not be removed,
+   * none is. The members left and each removed user learn it.
+   */
+  async removeMembers(caller: GroupCaller, groupId: number, appUserIds: readonly number[]): Promise<void> {
+    const { actor, group } = await this.load(caller, groupId);
     groupRules.active(group);
-    const [userId] = await this.users.requireInApp(caller.appId, [appUserId]);
-    const target = await this.groups.member(groupId, userId ?? 0);
-    if (!target || userId === undefined)
+    const userIds = await this.users.requireInApp(caller.appId, appUserIds);
+    const targets = await this.groups.members(groupId, userIds);
+    const absent = appUserIds.filter((_, at) => !targets.has(userIds[at] ?? 0));
+    if (absent.length > 0)
       throw new GimError(
         ErrorCode.GroupMemberNotFound,
-        `user ${appUserId} is not a member of group ${groupId}`,
+        `not members of group ${groupId}: ${[...new Set(absent)].join(', ')}`,
       );
-    if (actor.kind === 'member' && actor.member.userId === userId)
-      throw badRequest('user_id: to leave a group, call Leave');
-    groupRules.remove(actor, target);
-    await this.drop(caller, group, userId);
+    for (const target of targets.values()) {
+      if (actor.kind === 'member' && actor.member.userId === target.userId)
+        throw badRequest('user_id: to leave a group, call Leave');
+      groupRules.remove(actor, target);
+    }
+    await this.drop(caller, groupId, [...targets.keys()]);
   }
 
   /** The caller leaves (the owner must transfer ownership first). */
@@ -186,22 +212,23 @@ export class GroupUseCases {
     const { group, actor } = await this.load(caller, groupId);
     groupRules.active(group);
     if (actor.kind === 'member') groupRules.leave(actor.member);
-    await this.drop(caller, group, caller.userId);
+    await this.drop(caller, groupId, [caller.userId]);
   }
 
-  /** Makes a member an admin or an ordinary member (owner only). */
+  /** Makes a member an admin or an ordinary member (owner only); the members learn it unless nothing changed. */
   async setRole(caller: GroupCaller, groupId: number, appUserId: number, role: GroupRole): Promise<void> {
     if (role === GroupRole.Owner) throw badRequest('role: an owner is made by TransferOwnership');
     const { group, actor } = await this.load(caller, groupId);
     groupRules.active(group);
     groupRules.own(actor, 'set roles');
     const target = await this.memberByAppId(caller.appId, groupId, appUserId);
-    if (target.role === GroupRole.Owner)
-      throw new GimError(ErrorCode.GroupRoleRefused, "the owner's role is changed by TransferOwnership");
+    groupRules.setRole(target);
+    if (target.role === role) return;
     await this.groups.setRole(groupId, target.userId, role);
+    await this.notifyRoles(caller, groupId, [{ ...target, role }]);
   }
 
-  /** Hands the group to another member; the old owner becomes an admin. */
+  /** Hands the group to another member; the old owner becomes an admin; the members learn both changes. */
   async transfer(
     caller: Extract<GroupCaller, { kind: 'user' }>,
     groupId: number,
@@ -213,6 +240,8 @@ export class GroupUseCases {
     const target = await this.memberByAppId(caller.appId, groupId, appUserId);
     if (target.userId === caller.userId) throw badRequest('user_id: the caller already owns the group');
     await this.groups.transfer(groupId, caller.userId, target.userId);
+    const previous = actor.kind === 'member' ? [{ ...actor.member, role: GroupRole.Admin }] : [];
+    await this.notifyRoles(caller, groupId, [{ ...target, role: GroupRole.Owner }, ...previous]);
   }
 
   /** Dissolves the group (owner only); the members learn it, and it accepts nothing after. */
@@ -220,7 +249,8 @@ export class GroupUseCases {
     const { group, actor } = await this.load(caller, groupId);
     groupRules.active(group);
     groupRules.own(actor, 'dissolve the group');
-    await this.groups.dissolve(groupId);
+    if (!(await this.groups.dissolve(groupId)))
+      throw new GimError(ErrorCode.GroupDissolved, `group ${groupId} was dissolved`);
     await this.notifyUpdated(caller, groupId, group, true);
   }
 
@@ -233,18 +263,23 @@ export class GroupUseCases {
     deadline = Number.POSITIVE_INFINITY,
   ): Promise<SendRecord> {
     checkContent(content, this.config.GIM_MAX_CONTENT_BYTES);
-    const { group, actor } = await this.load(caller, groupId);
-    groupRules.active(group);
-    if (actor.kind === 'member') groupRules.send(actor.member);
-    const [sender, recipients] = await Promise.all([
-      this.users.profiles([caller.userId]).then((found) => found.get(caller.userId)),
+    const maySend = async (): Promise<VersionedGroup> => {
+      const { group, actor } = await this.load(caller, groupId);
+      groupRules.active(group);
+      if (actor.kind === 'member') groupRules.send(actor.member);
+      return group;
+    };
+    const group = await maySend();
+    const [recipients, sender, deviceId] = await Promise.all([
       this.groups.memberIds(groupId),
+      this.users.profiles([caller.userId]).then((found) => found.get(caller.userId)),
+      this.devices.appDeviceId(caller.deviceId),
     ]);
     if (!sender) throw new GimError(ErrorCode.UserNotFound, `user not found: sender ${caller.userId}`);
     const body = logicPush.GroupMessagePush.encode({
       fromUser: {
         userId: sender.appUserId,
-        deviceId: await this.devices.appDeviceId(caller.deviceId),
+        deviceId,
         nickname: sender.nickname,
         avatarUrl: sender.avatarUrl,
         extra: sender.extra,
@@ -252,16 +287,13 @@ export class GroupUseCases {
       groupId,
       content,
     }).finish();
-    return this.delivery.deliver(
-      {
-        senderId: caller.userId,
-        command: MessageCommand.MC_GROUP_CHAT,
-        content: Buffer.from(body),
-        recipients,
-        clientMsgId: clientMsgId === '' ? undefined : clientMsgId,
-      },
-      deadline,
-    );
+    const message = {
+      senderId: caller.userId,
+      command: MessageCommand.MC_GROUP_CHAT,
+      content: Buffer.from(body),
+      clientMsgId: clientMsgId === '' ? undefined : clientMsgId,
+    };
+    return this.deliverToMembers(message, { group, recipients }, maySend, deadline);
   }
 
   /** A member's chat message from its long connection, where logic knows the sender by gim's ids only. */
@@ -287,11 +319,16 @@ export class GroupUseCases {
     persist: boolean,
   ): Promise<number> {
     checkContent(content, this.config.GIM_MAX_CONTENT_BYTES);
-    const { group } = await this.load(caller, groupId);
-    groupRules.active(group);
+    const mayPush = async (): Promise<VersionedGroup> => {
+      const { group } = await this.load(caller, groupId);
+      groupRules.active(group);
+      return group;
+    };
+    const group = await mayPush();
     const recipients = await this.groups.memberIds(groupId);
     if (persist) {
-      return (await this.delivery.deliver({ senderId: 0, command, content, recipients })).messageId;
+      const message = { senderId: 0, command, content };
+      return (await this.deliverToMembers(message, { group, recipients }, mayPush)).messageId;
     }
     const body = { command, content, createdAt: Date.now(), messageId: 0 };
     await this.fanout.toUsers(recipients.map((userId) => ({ userId, seq: 0, body })));
@@ -299,17 +336,46 @@ export class GroupUseCases {
   }
 
   // The group in the caller's app, and who acts: the integrator, or the calling user as a member (10201 otherwise).
-  private async load(caller: GroupCaller, groupId: number): Promise<{ group: Group; actor: GroupActor }> {
-    // One round trip: the caller's membership is read beside the group (and ignored when the group is not the app's).
-    const [group, member] = await Promise.all([
-      this.groups.find(caller.appId, groupId),
-      caller.kind === 'user' ? this.groups.member(groupId, caller.userId) : undefined,
-    ]);
-    if (!group) throw new GimError(ErrorCode.GroupNotFound, `group ${groupId} not found`);
-    if (caller.kind === 'integrator') return { group, actor: { kind: 'integrator' } };
-    if (!member)
+  // One statement reads the group, its member version and the caller's membership.
+  private async load(
+    caller: GroupCaller,
+    groupId: number,
+  ): Promise<{ group: VersionedGroup; actor: GroupActor }> {
+    const notFound = () => new GimError(ErrorCode.GroupNotFound, `group ${groupId} not found`);
+    if (caller.kind === 'integrator') {
+      const group = await this.groups.find(caller.appId, groupId);
+      if (!group) throw notFound();
+      return { group, actor: { kind: 'integrator' } };
+    }
+    const found = await this.groups.findWithMember(caller.appId, groupId, caller.userId);
+    if (!found) throw notFound();
+    if (!found.member)
       throw new GimError(ErrorCode.UserNotInGroup, `the caller is not a member of group ${groupId}`);
-    return { group, actor: { kind: 'member', member } };
+    return { group: found.group, actor: { kind: 'member', member: found.member } };
+  }
+
+  // Stores a message for the members read at the group's member version. When the membership changes before the
+  // commit, nothing is stored: `reread` reads the group again (throwing the refusal when the message may no longer
+  // go), and the message goes to the members read then.
+  private async deliverToMembers(
+    message: Omit<GroupDeliveryRequest, 'recipients'>,
+    members: { group: VersionedGroup; recipients: readonly number[] },
+    reread: () => Promise<VersionedGroup>,
+    deadline = Number.POSITIVE_INFINITY,
+  ): Promise<SendRecord> {
+    let { group, recipients } = members;
+    for (let attempt = 1; ; attempt++) {
+      const version = { groupId: group.id, memberVersion: group.memberVersion };
+      const sent = await this.delivery.deliverToMembers({ ...message, recipients }, version, deadline);
+      if (sent !== 'stale') return sent;
+      if (attempt === MEMBER_SEND_ATTEMPTS)
+        throw new GimError(
+          ErrorCode.Busy,
+          `server busy: the members of group ${group.id} kept changing while the message was stored; retry`,
+        );
+      group = await reread();
+      recipients = await this.groups.memberIds(group.id);
+    }
   }
 
   private async memberByAppId(appId: number, groupId: number, appUserId: number): Promise<GroupMember> {
@@ -328,23 +394,31 @@ export class GroupUseCases {
     return members.map((member) => ({ ...member, appUserId: profiles.get(member.userId)?.appUserId ?? 0 }));
   }
 
-  // Removes a member and tells the members left and the removed user.
-  private async drop(caller: GroupCaller, group: Group, userId: number): Promise<void> {
-    if (!(await this.groups.removeMember(group.id, userId)))
-      throw new GimError(ErrorCode.GroupMemberNotFound, `the user is not a member of group ${group.id}`);
-    const [operator, removed] = await this.names(caller, [userId]);
-    const body = logicPush.RemoveGroupMemberPush.encode({
-      ...operator,
-      groupId: group.id,
-      userId: removed[0] ?? 0,
-    }).finish();
-    const recipients = [...(await this.groups.memberIds(group.id)), userId];
-    await this.delivery.deliver({
-      senderId: 0,
-      command: MessageCommand.MC_REMOVE_GROUP_MEMBER,
-      content: Buffer.from(body),
-      recipients,
-    });
+  // Removes members in one change, then tells each removed user and the members left, all notices stored together.
+  private async drop(caller: GroupCaller, groupId: number, userIds: readonly number[]): Promise<void> {
+    const removed = await this.groups.removeMembers(groupId, userIds);
+    if (removed.length === 0)
+      throw new GimError(ErrorCode.GroupMemberNotFound, `not a member of group ${groupId}`);
+    const [[operator, appIds], left] = await Promise.all([
+      this.names(caller, removed),
+      this.groups.memberIds(groupId),
+    ]);
+    await Promise.all(
+      removed.map((userId, at) =>
+        this.delivery.deliver({
+          senderId: 0,
+          command: MessageCommand.MC_REMOVE_GROUP_MEMBER,
+          content: Buffer.from(
+            logicPush.RemoveGroupMemberPush.encode({
+              ...operator,
+              groupId,
+              userId: appIds[at] ?? 0,
+            }).finish(),
+          ),
+          recipients: [...left, userId],
+        }),
+      ),
+    );
   }
 
   private async notifyAdded(
@@ -360,6 +434,35 @@ export class GroupUseCases {
       command: MessageCommand.MC_ADD_GROUP_MEMBERS,
       content: Buffer.from(body),
       recipients,
+    });
+  }
+
+  // Tells every member which members' roles changed (MC_UPDATE_GROUP_MEMBER), each as it is now.
+  private async notifyRoles(
+    caller: GroupCaller,
+    groupId: number,
+    changed: readonly GroupMember[],
+  ): Promise<void> {
+    const [operator, appIds] = await this.names(
+      caller,
+      changed.map((member) => member.userId),
+    );
+    const body = logicPush.UpdateGroupMemberPush.encode({
+      ...operator,
+      groupId,
+      members: changed.map((member, at) => ({
+        userId: appIds[at] ?? 0,
+        nickname: member.nickname,
+        type: member.role,
+        status: member.status,
+        extra: member.extra,
+      })),
+    }).finish();
+    await this.delivery.deliver({
+      senderId: 0,
+      command: MessageCommand.MC_UPDATE_GROUP_MEMBER,
+      content: Buffer.from(body),
+      recipients: await this.groups.memberIds(groupId),
     });
   }
 

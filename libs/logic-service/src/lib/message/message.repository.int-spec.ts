@@ -62,7 +62,7 @@ for (const engine of engines) {
         recipients: [1, 2],
         createdAt: Date.now(),
       });
-      assert.ok(!('duplicate' in first));
+      assert.ok('messageId' in first);
       assert.deepEqual([...first.seqs].sort(), [
         [1, 1],
         [2, 1],
@@ -74,7 +74,7 @@ for (const engine of engines) {
         recipients: [2, 3],
         createdAt: Date.now(),
       });
-      assert.ok(!('duplicate' in second));
+      assert.ok('messageId' in second);
       assert.equal(second.seqs.get(2), 2);
       assert.equal(second.seqs.get(3), 1);
       assert.ok(second.messageId > first.messageId);
@@ -93,7 +93,7 @@ for (const engine of engines) {
       );
       const results = await Promise.all(sends);
       const seqs = results.map((result) => {
-        assert.ok(!('duplicate' in result));
+        assert.ok('messageId' in result);
         return result.seqs.get(50)!;
       });
       assert.deepEqual(
@@ -113,7 +113,7 @@ for (const engine of engines) {
         clientMsgId: 'c-1',
       };
       const first = await repo.store(message);
-      assert.ok(!('duplicate' in first));
+      assert.ok('messageId' in first);
       const again = await repo.store(message);
       assert.ok('duplicate' in again);
       assert.equal(again.duplicate.messageId, first.messageId);
@@ -125,7 +125,7 @@ for (const engine of engines) {
         repo.store({ ...message, clientMsgId: 'c-2' }),
       ]);
       const ids = [concurrentA, concurrentB].map((r) =>
-        'duplicate' in r ? r.duplicate.messageId : r.messageId,
+        'duplicate' in r ? r.duplicate.messageId : 'messageId' in r ? r.messageId : 0,
       );
       assert.equal(ids[0], ids[1], 'concurrent retries resolve to one message');
       assert.equal(await repo.currentSeq(8), 2);
@@ -134,7 +134,7 @@ for (const engine of engines) {
     it('commits many messages in one call: per-user seqs in order, retries and repeats resolved to the first', async () => {
       const base = { command: 100, content: Buffer.from('g'), createdAt: Date.now() };
       const first = await repo.store({ ...base, senderId: 300, recipients: [300, 301], clientMsgId: 'g-0' });
-      assert.ok(!('duplicate' in first));
+      assert.ok('messageId' in first);
       const results = await repo.storeAll([
         { ...base, senderId: 300, recipients: [300, 301], clientMsgId: 'g-1' },
         { ...base, senderId: 302, recipients: [302, 301, 301], clientMsgId: 'g-1' },
@@ -143,7 +143,7 @@ for (const engine of engines) {
         { ...base, senderId: 0, recipients: [301, 303] },
       ]);
       const [a, b, retried, repeated, push] = results;
-      assert.ok(a && b && push && !('duplicate' in a) && !('duplicate' in b) && !('duplicate' in push));
+      assert.ok(a && b && push && 'messageId' in a && 'messageId' in b && 'messageId' in push);
       assert.deepEqual([a.seqs.get(300), a.seqs.get(301)], [2, 2]);
       assert.deepEqual([b.seqs.get(302), b.seqs.get(301)], [1, 3], 'a user named twice gets one seq');
       assert.deepEqual([push.seqs.get(301), push.seqs.get(303)], [4, 1]);
@@ -183,7 +183,7 @@ for (const engine of engines) {
         recipients: [1],
         createdAt: 0,
       });
-      assert.ok(!('duplicate' in mine) && !('duplicate' in theirs));
+      assert.ok('messageId' in mine && 'messageId' in theirs);
       assert.notEqual(mine.messageId, theirs.messageId);
       const again = await repo.store({
         senderId: 1,
@@ -192,7 +192,7 @@ for (const engine of engines) {
         recipients: [1],
         createdAt: 0,
       });
-      assert.ok(!('duplicate' in again) && again.messageId > mine.messageId);
+      assert.ok('messageId' in again && again.messageId > mine.messageId);
       assert.deepEqual(
         (await repo.inbox(1, 0, 100)).slice(-3).map((m) => m.content.toString()),
         ['x', 'y', 'z'],
@@ -224,6 +224,85 @@ for (const engine of engines) {
       assert.equal(page1[0]!.createdAt, 1_700_000_000_123);
       assert.equal(page1[0]!.command, 1);
     });
+
+    it('stores a group message only while its group is active at the member version it names; a stale one takes no seq', async () => {
+      await ds.query(
+        'INSERT INTO chat_group (id, app_id, name, status, member_count, member_version) VALUES (?, 1, ?, 1, 3, 4)',
+        [777, 'g'],
+      );
+      const toGroup = { senderId: 501, command: 100, content: Buffer.from('g'), recipients: [501, 502, 503] };
+      const current = { groupId: 777, memberVersion: 4 };
+      const first = await repo.store({ ...toGroup, createdAt: Date.now(), group: current });
+      assert.ok('messageId' in first);
+      const moved = { groupId: 777, memberVersion: 3 };
+      const [stale, direct, fresh] = await repo.storeAll([
+        { ...toGroup, createdAt: Date.now(), group: moved, clientMsgId: 'gv-1' },
+        { ...toGroup, createdAt: Date.now(), recipients: [501, 502] },
+        { ...toGroup, createdAt: Date.now(), group: current },
+      ]);
+      assert.deepEqual(stale, { stale: moved });
+      assert.ok(direct && fresh && 'messageId' in direct && 'messageId' in fresh);
+      assert.deepEqual([direct.seqs.get(501), direct.seqs.get(502)], [2, 2]);
+      assert.deepEqual([fresh.seqs.get(501), fresh.seqs.get(502), fresh.seqs.get(503)], [3, 3, 2]);
+      assert.deepEqual(
+        (await repo.inbox(503, 0, 10)).map((message) => message.messageId),
+        [first.messageId, fresh.messageId],
+        'the stale message reached no inbox',
+      );
+      assert.equal(await repo.findSend(501, 'gv-1'), undefined, 'nor was its client id used up');
+      assert.deepEqual(await Promise.all([501, 502, 503].map((user) => repo.currentSeq(user))), [3, 3, 2]);
+
+      await ds.query('UPDATE chat_group SET status = 2 WHERE id = 777');
+      const [dissolved, unknown] = await repo.storeAll([
+        { ...toGroup, createdAt: Date.now(), group: current },
+        { ...toGroup, createdAt: Date.now(), group: { groupId: 778, memberVersion: 0 } },
+      ]);
+      assert.deepEqual(dissolved, { stale: current });
+      assert.deepEqual(unknown, { stale: { groupId: 778, memberVersion: 0 } });
+      assert.deepEqual(
+        await Promise.all([501, 502, 503].map((user) => repo.currentSeq(user))),
+        [3, 3, 2],
+        'no seq moved',
+      );
+    });
+
+    it(
+      'waits for a membership change holding the group row, then sees its new version',
+      {
+        skip: engine.name === 'SQLite' && 'SQLite runs one transaction at a time',
+      },
+      async () => {
+        await ds.query(
+          'INSERT INTO chat_group (id, app_id, name, status, member_count, member_version) VALUES (?, 1, ?, 1, 2, 0)',
+          [779, 'locked'],
+        );
+        const change = ds.createQueryRunner();
+        await change.connect();
+        try {
+          await change.startTransaction();
+          await change.query('UPDATE chat_group SET member_version = member_version + 1 WHERE id = 779');
+          let settled = false;
+          const storing = repo
+            .store({
+              senderId: 601,
+              command: 100,
+              content: Buffer.from('x'),
+              recipients: [601, 602],
+              createdAt: Date.now(),
+              group: { groupId: 779, memberVersion: 0 },
+            })
+            .finally(() => (settled = true));
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          assert.equal(settled, false, 'the commit waits for the membership change');
+          await change.commitTransaction();
+          assert.deepEqual(await storing, { stale: { groupId: 779, memberVersion: 0 } });
+          assert.deepEqual([await repo.currentSeq(601), await repo.currentSeq(602)], [0, 0]);
+        } finally {
+          if (change.isTransactionActive) await change.rollbackTransaction();
+          await change.release();
+        }
+      },
+    );
 
     it('keeps the highest acknowledged seq per device', async () => {
       await repo.ack(5001, 900, 3);

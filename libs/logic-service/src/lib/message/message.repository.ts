@@ -9,8 +9,9 @@ import {
   sqlDateTime,
   Statement,
 } from '@gim/storage';
+import { GroupState } from '../group/group';
 import { MessageIds } from './message-ids';
-import { InboxMessage, NewMessage, SendRecord, StoreResult } from './message';
+import { GroupVersion, InboxMessage, NewMessage, SendRecord, StoreResult } from './message';
 
 const databaseStored = metrics.messagesStored.labels('database');
 
@@ -30,11 +31,17 @@ interface DedupRow {
   created_at: unknown;
 }
 
+interface GroupStateRow {
+  id: number | string;
+  status: number | string;
+  member_version: number | string;
+}
+
 const dedupKey = (senderId: number, clientMsgId: string): string => `${senderId}:${clientMsgId}`;
 
-/** What a later send with the same client id gets: the first send's record (its sender's seq). */
+/** What a later send with the same client id gets: the first send's record (its sender's seq), or its refusal. */
 function asDuplicate(result: StoreResult | undefined, senderId: number): StoreResult | undefined {
-  if (result === undefined || 'duplicate' in result) return result;
+  if (result === undefined || !('messageId' in result)) return result;
   return {
     duplicate: {
       messageId: result.messageId,
@@ -59,6 +66,26 @@ function insertStatements(target: string, rows: readonly unknown[][]): Statement
   }));
 }
 
+/** A group's state and member version as a commit reads them. */
+interface GroupVersionRead {
+  status: number;
+  memberVersion: number;
+}
+
+/**
+ * A group message's refusal when it may not commit: its group is dissolved (or gone) or no longer at the member
+ * version its recipients were read at.
+ */
+function staleness(
+  message: NewMessage,
+  groups: ReadonlyMap<number, GroupVersionRead>,
+): { stale: GroupVersion } | undefined {
+  if (message.group === undefined) return undefined;
+  const read = groups.get(message.group.groupId);
+  const current = read?.status === GroupState.Active && read.memberVersion === message.group.memberVersion;
+  return current ? undefined : { stale: message.group };
+}
+
 interface InboxRow {
   seq: number | string;
   message_id: number | string;
@@ -71,7 +98,8 @@ interface InboxRow {
  * Messages, inboxes and per-user sequences. A store is one transaction for any number of messages: each
  * message row once, each recipient's next seqs (from the `seq` table, so values survive any cache loss and are
  * never reused), one inbox row per recipient, and the idempotency records — a fixed number of statements
- * whatever the number of messages.
+ * whatever the number of messages. A group message is checked in the same transaction against its group's
+ * member version, so it reaches exactly the members of the moment it commits.
  */
 export class MessageRepository {
   private readonly ids: MessageIds;
@@ -102,7 +130,8 @@ export class MessageRepository {
   /**
    * Stores several messages in one transaction (group commit) and returns one result per message, in order.
    * Per-user seqs are taken in the order of `messages`; a send whose (sender, clientMsgId) is already stored,
-   * or appears earlier in the same call, stores nothing and returns the first send's record.
+   * or appears earlier in the same call, stores nothing and returns the first send's record. A group message
+   * whose group is dissolved or at another member version than the message names stores nothing and is `stale`.
    */
   async storeAll(messages: readonly NewMessage[]): Promise<StoreResult[]> {
     for (let attempt = 1; ; attempt++) {
@@ -162,9 +191,11 @@ export class MessageRepository {
   }
 
   // Two rounds (two round trips on MySQL, then the commit's log flush): first the stored sends among the client
-  // ids and every recipient's seq raised by what the batch gives it and read back (rows locked until commit, in
-  // ascending user order so concurrent commits cannot deadlock); then the rows, a correction of the seqs raised
-  // for sends that turned out to be retries, and COMMIT.
+  // ids, every recipient's seq raised by what the batch gives it and read back (rows locked until commit, in
+  // ascending user order so concurrent commits cannot deadlock), and the named groups' state and member version
+  // (share-locked until commit: a membership change, which updates that row, waits for this commit or makes it
+  // see the new version); then the rows, a correction of the seqs raised for sends that turned out to be retries
+  // or stale, and COMMIT.
   private async storeAllOnce(messages: readonly NewMessage[]): Promise<StoreResult[]> {
     const firstOfKey = new Map<string, number>();
     const later = new Map<number, number>();
@@ -186,10 +217,16 @@ export class MessageRepository {
     const ids = await this.ids.take(candidates.length);
     const dedup = this.storedSendsStatements([...firstOfKey.keys()]);
     const seqs = this.takeSeqsStatements(raised);
+    const groups = this.groupVersionsStatements(
+      candidates.flatMap(({ message }) => (message.group ? [message.group.groupId] : [])),
+    );
     const results = await this.db.inRounds(async (tx) => {
-      const answers = await tx.round([...dedup.statements, ...seqs.statements]);
-      const stored = dedup.read(answers.slice(0, dedup.statements.length));
-      const nextSeqs = seqs.read(answers.slice(dedup.statements.length));
+      const answers = await tx.round([...dedup.statements, ...seqs.statements, ...groups.statements]);
+      const seqsFrom = dedup.statements.length;
+      const groupsFrom = seqsFrom + seqs.statements.length;
+      const stored = dedup.read(answers.slice(0, seqsFrom));
+      const nextSeqs = seqs.read(answers.slice(seqsFrom, groupsFrom));
+      const current = groups.read(answers.slice(groupsFrom));
       const out = new Array<StoreResult | undefined>(messages.length).fill(undefined);
       const messageRows: unknown[][] = [];
       const inboxRows: unknown[][] = [];
@@ -200,8 +237,9 @@ export class MessageRepository {
           message.clientMsgId === undefined
             ? undefined
             : stored.get(dedupKey(message.senderId, message.clientMsgId));
-        if (previous) {
-          out[index] = { duplicate: previous };
+        const refusal = previous ? { duplicate: previous } : staleness(message, current);
+        if (refusal) {
+          out[index] = refusal;
           for (const userId of recipients) unused.set(userId, (unused.get(userId) ?? 0) + 1);
           return;
         }
@@ -233,7 +271,7 @@ export class MessageRepository {
             'send_dedup (sender_id, client_msg_id, message_id, seq, created_at)',
             dedupRows,
           ),
-          // Seqs raised for retries give nothing back to anyone: lower them again, so no seq is skipped.
+          // Seqs raised for retries and stale messages give nothing to anyone: lower them again, so no seq is skipped.
           ...[...unused].map(([userId, count]) => ({
             sql: 'UPDATE seq SET seq = seq - ? WHERE object_type = ? AND object_id = ?',
             params: [count, SeqObjectType.User, userId],
@@ -273,6 +311,30 @@ export class MessageRepository {
             messageId: Number(row.message_id),
             seq: Number(row.seq),
             createdAt: dateTimeMs(row.created_at),
+          });
+      return found;
+    };
+    return { statements, read };
+  }
+
+  /**
+   * Statements reading these groups' state and member version, share-locked until commit on MySQL (SQLite runs
+   * one transaction at a time), and the reader of their rows.
+   */
+  private groupVersionsStatements(groupIds: readonly number[]): RoundPart<Map<number, GroupVersionRead>> {
+    const lock = this.db.dialect === 'mysql' ? ' LOCK IN SHARE MODE' : '';
+    const ids = [...new Set(groupIds)].sort((a, b) => a - b);
+    const statements = chunks(ids, BATCH_ROWS).map((batch) => ({
+      sql: `SELECT id, status, member_version FROM chat_group WHERE id IN (${placeholders(batch.length)})${lock}`,
+      params: batch,
+    }));
+    const read = (answers: readonly unknown[]) => {
+      const found = new Map<number, GroupVersionRead>();
+      for (const rows of answers as GroupStateRow[][])
+        for (const row of rows)
+          found.set(Number(row.id), {
+            status: Number(row.status),
+            memberVersion: Number(row.member_version),
           });
       return found;
     };

@@ -17,8 +17,17 @@ export interface StoredMessage {
   seqs: Map<number, number>;
 }
 
-/** What storing a message gave: its stored form, or the first send's record for a retried client id. */
-export type StoreResult = StoredMessage | { duplicate: SendRecord };
+/**
+ * What storing a message gave: its stored form, the first send's record for a retried client id, or, for a group
+ * message whose members changed (or whose group was dissolved) since they were read, `stale`: nothing stored.
+ */
+export type StoreResult = StoredMessage | { duplicate: SendRecord } | { stale: GroupVersion };
+
+/** A group and the version of its member list that a message's recipients were read at. */
+export interface GroupVersion {
+  groupId: number;
+  memberVersion: number;
+}
 
 /** The recorded outcome of an idempotent send, returned again for a retry. */
 export interface SendRecord {
@@ -36,6 +45,8 @@ export interface NewMessage {
   createdAt: number;
   /** When set, a second store with the same (senderId, clientMsgId) stores nothing and returns the first result. */
   clientMsgId?: string;
+  /** For a message to a group's members: stored only if the group is active and its member version still this one. */
+  group?: GroupVersion;
 }
 
 /** What a recipient's copy of a message is made from. */

@@ -26,6 +26,20 @@ const BOB = 1002;
 const BOB_PHONE = 21;
 const CAROL = 1003;
 
+/** The group repository, able to change the membership right after a send has read its recipients. */
+class RacedGroups extends GroupRepository {
+  /** Runs once, after the next read of a group's members and before the send stores its message. */
+  afterRecipients: (() => Promise<void>) | undefined;
+
+  override async memberIds(groupId: number): Promise<number[]> {
+    const ids = await super.memberIds(groupId);
+    const change = this.afterRecipients;
+    this.afterRecipients = undefined;
+    await change?.();
+    return ids;
+  }
+}
+
 const failsWith = (code: ErrorCode) => (error: unknown) => {
   assert.ok(error instanceof GimError, `expected a GimError, got ${String(error)}`);
   assert.equal(error.code, code, error.message);
@@ -217,6 +231,116 @@ void describe('SendUserMessageUseCase', () => {
         [[ALICE_PHONE], 1],
         [[ALICE_LAPTOP], 1],
       ],
+    );
+  });
+});
+
+void describe('SendUserMessageUseCase to a group whose membership changes while the message is stored', () => {
+  let storage: LogicStorage;
+  let world: LogicWorld;
+  let groupRepository: RacedGroups;
+  let groups: GroupUseCases;
+  let send: SendUserMessageUseCase;
+  let groupId: number;
+  const integrator = { kind: 'integrator', appId: 1 } as const;
+
+  const toGroup = (userId: number, clientMsgId: string): SendUserMessageRequest => ({
+    userId,
+    deviceId: userId * 10,
+    toUserId: 0,
+    toGroupId: groupId,
+    clientMsgId,
+    content: Buffer.from(`from ${userId}`),
+  });
+  const commands = async (userId: number) =>
+    (await storage.messages.inbox(userId, 0, 100)).map((message) => message.command);
+
+  beforeEach(async () => {
+    storage = await openLogicStorage('send-group-message');
+    world = new LogicWorld();
+    for (const [userId, name] of [
+      [ALICE, 'alice'],
+      [BOB, 'bob'],
+      [CAROL, 'carol'],
+    ] as const)
+      world.business.addUser(userId, name);
+    const config = testConfig({ GIM_GROUP_MAX_MEMBERS: '5' });
+    const names = new DeviceNames(storage.devices);
+    groupRepository = new RacedGroups(Database.of(storage.dataSource));
+    groups = new GroupUseCases(
+      config,
+      groupRepository,
+      world.users,
+      new GroupDelivery(storage.store, world.fanout),
+      names,
+      world.fanout,
+    );
+    send = new SendUserMessageUseCase(
+      config,
+      storage.store,
+      world.users,
+      names,
+      world.fanout,
+      groups,
+      world.policy,
+    );
+    groupId = await groups.create(
+      { kind: 'user', appId: 1, userId: ALICE, deviceId: ALICE_PHONE },
+      { name: 'race', avatarUrl: '', introduction: '', extra: '' },
+      [BOB, CAROL],
+    );
+  });
+
+  afterEach(async () => {
+    await world.close();
+    await storage.close();
+  });
+
+  void it('goes to the members of its commit: a member removed meanwhile gets only the notice', async () => {
+    groupRepository.afterRecipients = () => groups.removeMember(integrator, groupId, CAROL);
+    const sent = await send.execute(toGroup(ALICE, 'after-carol'));
+    assert.deepEqual(await commands(CAROL), [
+      MessageCommand.MC_ADD_GROUP_MEMBERS,
+      MessageCommand.MC_REMOVE_GROUP_MEMBER,
+    ]);
+    assert.deepEqual(await commands(BOB), [
+      MessageCommand.MC_ADD_GROUP_MEMBERS,
+      MessageCommand.MC_REMOVE_GROUP_MEMBER,
+      MessageCommand.MC_GROUP_CHAT,
+    ]);
+    assert.equal(sent.seq, 3, "the sender's seqs stay contiguous: none was taken by the first try");
+    assert.deepEqual(await storage.messages.findSend(ALICE, 'after-carol'), sent);
+  });
+
+  void it('refuses a sender removed meanwhile with 10201 and a group dissolved meanwhile with 10221, storing nothing', async () => {
+    groupRepository.afterRecipients = async () => {
+      await groupRepository.removeMembers(groupId, [BOB]);
+    };
+    await assert.rejects(send.execute(toGroup(BOB, 'bob-late')), failsWith(ErrorCode.UserNotInGroup));
+    groupRepository.afterRecipients = () =>
+      groups.dissolve({ kind: 'user', appId: 1, userId: ALICE, deviceId: ALICE_PHONE }, groupId);
+    await assert.rejects(send.execute(toGroup(CAROL, 'carol-late')), failsWith(ErrorCode.GroupDissolved));
+    for (const userId of [ALICE, BOB, CAROL])
+      assert.ok(
+        !(await commands(userId)).includes(MessageCommand.MC_GROUP_CHAT),
+        `nothing reached ${userId}`,
+      );
+    assert.equal(await storage.messages.currentSeq(BOB), 1, 'the removed sender took no seq');
+    assert.equal(await storage.messages.findSend(BOB, 'bob-late'), undefined);
+  });
+
+  void it('answers 10501 when the membership keeps changing, storing nothing', async () => {
+    const churn = async (): Promise<void> => {
+      await groupRepository.removeMembers(groupId, [CAROL]);
+      await groupRepository.addMembers(groupId, [{ userId: CAROL, role: 2, nickname: '', extra: '' }], 5);
+      groupRepository.afterRecipients = churn;
+    };
+    groupRepository.afterRecipients = churn;
+    await assert.rejects(send.execute(toGroup(ALICE, 'never')), failsWith(ErrorCode.Busy));
+    groupRepository.afterRecipients = undefined;
+    assert.deepEqual(
+      await Promise.all([ALICE, BOB, CAROL].map((userId) => storage.messages.currentSeq(userId))),
+      [1, 1, 1],
     );
   });
 });

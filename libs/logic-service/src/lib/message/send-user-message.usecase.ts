@@ -79,6 +79,7 @@ export class SendUserMessageUseCase {
       deadline,
     );
     if ('duplicate' in stored) return stored.duplicate;
+    if ('stale' in stored) throw new Error('a one-to-one message names no group, so it cannot be stale');
 
     const shared = {
       command: MessageCommand.MC_USER_CHAT,

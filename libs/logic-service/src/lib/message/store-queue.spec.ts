@@ -69,7 +69,7 @@ void describe('StoreQueue', () => {
     repository.finish();
     const results = await Promise.all(first);
     assert.deepEqual(
-      results.map((result) => ('duplicate' in result ? -1 : result.messageId)),
+      results.map((result) => ('messageId' in result ? result.messageId : -1)),
       [1000, 1001, 1002],
     );
     await tick();

@@ -55,12 +55,14 @@ export enum MessageCommand {
   MC_ADD_FRIEND = 110,
   /** MC_AGREE_ADD_FRIEND - content business.AgreeAddFriendPush */
   MC_AGREE_ADD_FRIEND = 111,
-  /** MC_UPDATE_GROUP - content business.UpdateGroupPush */
+  /** MC_UPDATE_GROUP - content logic.UpdateGroupPush (fields 1-6 are the Go gim's business.UpdateGroupPush): a group's profile changed, or it was dissolved */
   MC_UPDATE_GROUP = 120,
-  /** MC_ADD_GROUP_MEMBERS - members were added to a group */
+  /** MC_ADD_GROUP_MEMBERS - content logic.AddGroupMembersPush: members were added to a group */
   MC_ADD_GROUP_MEMBERS = 121,
-  /** MC_REMOVE_GROUP_MEMBER - a member was removed from a group */
+  /** MC_REMOVE_GROUP_MEMBER - content logic.RemoveGroupMemberPush: a member was removed from a group, or left it */
   MC_REMOVE_GROUP_MEMBER = 122,
+  /** MC_UPDATE_GROUP_MEMBER - content logic.UpdateGroupMemberPush: members' roles changed (a role set, or ownership transferred) */
+  MC_UPDATE_GROUP_MEMBER = 123,
   /** MC_MOMENT_LIKED - content business.MomentNoticePush: someone liked the receiver's moment */
   MC_MOMENT_LIKED = 130,
   /** MC_MOMENT_COMMENTED - content business.MomentNoticePush: someone commented on the receiver's moment */
