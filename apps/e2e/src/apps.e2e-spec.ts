@@ -1,6 +1,6 @@
 // Apps, against both deployments: two apps that both have a user 42, each signing its own tokens (HS256 and
-// ES256) on its own server; sign-in over TCP and WebSocket, messages that stay inside each app, every token
-// refusal with its code, and key rotation.
+// ES256) on its own server; sign-in over TCP and WebSocket, messages, friends and moments that stay inside each
+// app, every token refusal with its code, and key rotation.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
@@ -8,6 +8,7 @@ import { SignJWT } from 'jose';
 import {
   businessAppInt,
   businessFriend,
+  businessMoment,
   businessUserExt,
   businessUserInt,
   logicMessageExt,
@@ -18,6 +19,7 @@ import { ErrorCode } from '@gim/errors';
 import { MessageCommand, type Message } from '@gim/protocol';
 import { createGrpcClient, identityMetadata, type GrpcClient } from '@gim/rpc';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
+import { phoneSignIn, userExtClient } from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 interface AppUnderTest {
@@ -453,6 +455,106 @@ for (const mode of ['cluster', 'standalone'] as const) {
       } finally {
         userExt.close();
         friendExt.close();
+        messageExt.close();
+      }
+    });
+
+    void it("keeps friends and moments inside each app: another app's users are unknown there and never listed", async () => {
+      const business = `127.0.0.1:${gim.ports.business}`;
+      const userExt = userExtClient(gim);
+      const friendExt = createGrpcClient<businessFriend.FriendExtServiceClient>({
+        address: business,
+        files: ['business/friend.ext.proto'],
+        service: 'business.FriendExtService',
+      });
+      const momentExt = createGrpcClient<businessMoment.MomentExtServiceClient>({
+        address: business,
+        files: ['business/moment.ext.proto'],
+        service: 'business.MomentExtService',
+      });
+      const messageExt = createGrpcClient<logicMessageExt.MessageExtServiceClient>({
+        address: `127.0.0.1:${gim.ports.logic}`,
+        files: ['logic/message.ext.proto'],
+        service: 'logic.MessageExtService',
+      });
+      try {
+        // Ann and Ben are the default app's (signed in by phone); the shop has a user with Ann's id number, and Zed.
+        const [annSession, benSession] = [
+          await phoneSignIn(userExt, '13500000101'),
+          await phoneSignIn(userExt, '13500000102'),
+        ];
+        const [ann, ben] = [identityMetadata(annSession), identityMetadata(benSession)];
+        const [annId, benId] = [annSession.userId, benSession.userId];
+        const zedId = 900_095;
+        const inShop = async (userId: number) =>
+          identityMetadata({ userId, deviceId: 1, token: await mint(hs, userId, 1) });
+        const shopAnn = await inShop(annId);
+        const zed = await inShop(zedId);
+        await userExt.updateUser({ nickname: 'default ann', sex: 0, avatarUrl: '', extra: '' }, ann);
+        await userExt.updateUser({ nickname: 'shop ann', sex: 0, avatarUrl: '', extra: '' }, shopAnn);
+        await userExt.updateUser({ nickname: 'zed', sex: 0, avatarUrl: '', extra: '' }, zed);
+        await assert.rejects(userExt.getUser({ userId: benId }, shopAnn), { code: ErrorCode.UserNotFound });
+
+        await friendExt.add({ friendId: annId, remarks: '', description: 'ben here' }, ben);
+        await friendExt.add({ friendId: annId, remarks: '', description: 'zed here' }, zed);
+        const received = async (metadata: typeof ann) =>
+          (await friendExt.getRequests({}, metadata)).received.map((each) => [each.userId, each.description]);
+        assert.deepEqual(await received(ann), [[benId, 'ben here']]);
+        assert.deepEqual(await received(shopAnn), [[zedId, 'zed here']], 'the same id number, another user');
+        const addNotices = async (metadata: typeof ann) =>
+          (await messageExt.sync({ seq: 0, limit: 0 }, metadata)).messages
+            .filter((message) => message.command === MessageCommand.MC_ADD_FRIEND)
+            .map((message) => businessFriend.AddFriendPush.decode(message.content).friendId);
+        assert.deepEqual(await addNotices(ann), [benId]);
+        assert.deepEqual(await addNotices(shopAnn), [zedId]);
+
+        // Naming a user of another app is naming nobody, whatever the call.
+        const unknown = { code: ErrorCode.UserNotFound };
+        for (const [caller, other] of [
+          [shopAnn, benId],
+          [ann, zedId],
+        ] as const) {
+          await assert.rejects(
+            friendExt.add({ friendId: other, remarks: '', description: '' }, caller),
+            unknown,
+          );
+          await assert.rejects(friendExt.agree({ userId: other, remarks: '' }, caller), unknown);
+          await assert.rejects(friendExt.block({ userId: other }, caller), unknown);
+          await assert.rejects(
+            friendExt.sendMessage(
+              { userId: other, content: Buffer.from('x'), clientMsgId: `x-${other}` },
+              caller,
+            ),
+            unknown,
+          );
+        }
+
+        await friendExt.agree({ userId: benId, remarks: '' }, ann);
+        await friendExt.agree({ userId: zedId, remarks: '' }, shopAnn);
+        const friendsOf = async (metadata: typeof ann) =>
+          (await friendExt.getFriends({}, metadata)).friends.map((each) => [each.userId, each.nickname]);
+        assert.deepEqual(await friendsOf(ann), [[benId, '']]);
+        assert.deepEqual(await friendsOf(shopAnn), [[zedId, 'zed']]);
+        assert.deepEqual(await friendsOf(ben), [[annId, 'default ann']]);
+        assert.deepEqual(await friendsOf(zed), [[annId, 'shop ann']]);
+        assert.deepEqual((await friendExt.getRequests({}, shopAnn)).sent, []);
+        assert.deepEqual((await friendExt.getBlocked({}, shopAnn)).userIds, []);
+
+        // A moment of the default app is no moment in the shop, not even for the author's id number there.
+        const { momentId } = await momentExt.post({ text: 'default app only', fileUrls: [] }, ann);
+        assert.equal((await momentExt.get({ momentId }, ben)).moment?.text, 'default app only');
+        const noMoment = { code: ErrorCode.MomentNotFound };
+        for (const caller of [shopAnn, zed]) {
+          await assert.rejects(momentExt.get({ momentId }, caller), noMoment);
+          await assert.rejects(momentExt.like({ momentId }, caller), noMoment);
+          await assert.rejects(momentExt.comment({ momentId, text: 'hi' }, caller), noMoment);
+        }
+        const seen = await momentExt.get({ momentId }, ann);
+        assert.deepEqual([seen.moment?.likeCount, seen.moment?.commentCount], [0, 0]);
+      } finally {
+        userExt.close();
+        friendExt.close();
+        momentExt.close();
         messageExt.close();
       }
     });

@@ -1,9 +1,10 @@
 // Friends, against both deployments under the friends-only messaging rule, and the default rule (anyone) on
 // standalone: a request reaches a TCP device live and a WebSocket device by sync, agreement, lists, remarks,
-// refusal, deletion, blocks, and who may message whom on the socket and over gRPC.
+// refusal, deletion, blocks, who may message whom on the socket and over gRPC (both ways), calls that race, and
+// every call refused without a valid sign-in.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Metadata } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import { businessFriend, businessUserExt } from '@gim/contracts';
 import { ErrorCode } from '@gim/errors';
 import { type Message, MessageCommand } from '@gim/protocol';
@@ -41,6 +42,25 @@ for (const { mode, rule } of runs) {
         () => 0,
         (error: Error) => Number(/send failed: (\d+)/.exec(error.message)?.[1] ?? -1),
       );
+    // The code FriendExtService.SendMessage answers (0 when stored).
+    const grpcSendCode = async (from: Session, to: number, id: string): Promise<number> =>
+      friends.sendMessage({ userId: to, content: Buffer.from(`text ${id}`), clientMsgId: id }, as(from)).then(
+        () => 0,
+        (error: { code?: number }) => error.code ?? -1,
+      );
+    // The codes of a→b on the socket, a→b over gRPC, b→a on the socket, b→a over gRPC.
+    const sendCodesBetween = async (
+      a: Session,
+      aConnection: TestConnection,
+      b: Session,
+      bConnection: TestConnection,
+      tag: string,
+    ): Promise<number[]> => [
+      await sendCode(aConnection, b.userId, `${tag}-a-socket`),
+      await grpcSendCode(a, b.userId, `${tag}-a-grpc`),
+      await sendCode(bConnection, a.userId, `${tag}-b-socket`),
+      await grpcSendCode(b, a.userId, `${tag}-b-grpc`),
+    ];
 
     before(async () => {
       const env: Record<string, string> = rule === 'friends' ? { GIM_MESSAGING_RULE: 'friends' } : {};
@@ -75,13 +95,11 @@ for (const { mode, rule } of runs) {
         const annTcp = await connect('tcp', ann);
         const benTcp = await connect('tcp', ben);
 
-        assert.equal(await sendCode(annTcp, ben.userId, 'early'), ErrorCode.FriendNotFound);
-        await assert.rejects(
-          friends.sendMessage(
-            { userId: ben.userId, content: Buffer.from('x'), clientMsgId: 'grpc-early' },
-            as(ann),
-          ),
-          { code: ErrorCode.FriendNotFound },
+        const strangers = new Array<number>(4).fill(ErrorCode.FriendNotFound);
+        assert.deepEqual(
+          await sendCodesBetween(ann, annTcp, ben, benTcp, 'early'),
+          strangers,
+          'no friendship, no message: either way, socket or gRPC',
         );
 
         await friends.add({ friendId: ben.userId, remarks: 'Ben', description: 'hi, it is Ann' }, as(ann));
@@ -115,6 +133,14 @@ for (const { mode, rule } of runs) {
         await assert.rejects(friends.agree({ userId: ben.userId, remarks: '' }, as(ann)), {
           code: ErrorCode.FriendNotFound,
         });
+        await assert.rejects(friends.agree({ userId: ann.userId, remarks: '' }, as(ann)), {
+          code: ErrorCode.FriendSelf,
+        });
+        assert.deepEqual(
+          await sendCodesBetween(ann, annTcp, ben, benTcp, 'asked'),
+          strangers,
+          'a waiting request is no friendship',
+        );
 
         await friends.agree({ userId: ann.userId, remarks: 'Ann' }, as(ben));
         const [agreed] = notices(await annTcp.waitForPushes(1), MessageCommand.MC_AGREE_ADD_FRIEND);
@@ -135,9 +161,14 @@ for (const { mode, rule } of runs) {
         await assert.rejects(friends.add({ friendId: ben.userId, remarks: '', description: '' }, as(ann)), {
           code: ErrorCode.AlreadyFriends,
         });
+        await assert.rejects(friends.agree({ userId: ann.userId, remarks: '' }, as(ben)), {
+          code: ErrorCode.AlreadyFriends,
+        });
+        await assert.rejects(friends.refuse({ userId: ann.userId }, as(ben)), {
+          code: ErrorCode.AlreadyFriends,
+        });
 
-        assert.equal(await sendCode(annTcp, ben.userId, 'a-1'), 0);
-        assert.equal(await sendCode(benTcp, ann.userId, 'b-1'), 0);
+        assert.deepEqual(await sendCodesBetween(ann, annTcp, ben, benTcp, 'friends'), [0, 0, 0, 0]);
         const sent = await friends.sendMessage(
           { userId: ben.userId, content: Buffer.from('over gRPC'), clientMsgId: 'grpc-1' },
           as(ann),
@@ -156,7 +187,7 @@ for (const { mode, rule } of runs) {
 
         await friends.delete({ friendId: ann.userId }, as(ben));
         assert.deepEqual((await friends.getFriends({}, as(ann))).friends, []);
-        assert.equal(await sendCode(annTcp, ben.userId, 'a-2'), ErrorCode.FriendNotFound);
+        assert.deepEqual(await sendCodesBetween(ann, annTcp, ben, benTcp, 'ended'), strangers);
         await assert.rejects(friends.delete({ friendId: ann.userId }, as(ben)), {
           code: ErrorCode.FriendNotFound,
         });
@@ -193,8 +224,11 @@ for (const { mode, rule } of runs) {
 
         await friends.block({ userId: cat.userId }, as(dan));
         assert.deepEqual((await friends.getBlocked({}, as(dan))).userIds, [cat.userId]);
-        assert.equal(await sendCode(catTcp, dan.userId, 'c-2'), ErrorCode.Blocked);
-        assert.equal(await sendCode(danWs, cat.userId, 'd-1'), ErrorCode.Blocked);
+        assert.deepEqual(
+          await sendCodesBetween(cat, catTcp, dan, danWs, 'blocked'),
+          new Array<number>(4).fill(ErrorCode.Blocked),
+          'a block refuses messages both ways, socket and gRPC, friends or not',
+        );
         await friends.delete({ friendId: cat.userId }, as(dan));
         await assert.rejects(friends.add({ friendId: dan.userId, remarks: '', description: '' }, as(cat)), {
           code: ErrorCode.Blocked,
@@ -209,29 +243,111 @@ for (const { mode, rule } of runs) {
         });
       });
 
-      void it('refuses every call without a valid sign-in', async () => {
-        const fay = await signIn();
-        const wrong = identityMetadata({ ...fay, token: 'not-the-token' });
-        await assert.rejects(friends.getFriends({}, wrong), { code: ErrorCode.Unauthorized });
-        await assert.rejects(friends.add({ friendId: fay.userId, remarks: '', description: '' }, wrong), {
-          code: ErrorCode.Unauthorized,
-        });
+      void it('stores one of many concurrent requests, and an agreement racing a withdrawal whole or not at all', async () => {
+        const [gil, hana] = [await signIn(), await signIn()];
+        const hanaTcp = await connect('tcp', hana);
+        const outcomes = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            friends.add({ friendId: hana.userId, remarks: '', description: `try ${i}` }, as(gil)).then(
+              () => 0,
+              (error: { code?: number }) => error.code ?? -1,
+            ),
+          ),
+        );
+        assert.deepEqual(
+          [...outcomes].sort((a, b) => a - b),
+          [0, ...new Array<number>(5).fill(ErrorCode.FriendRequestWaiting)],
+        );
+        await hanaTcp.waitForPushes(1);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.equal(
+          notices(hanaTcp.pushes, MessageCommand.MC_ADD_FRIEND).length,
+          1,
+          'one request, one notice',
+        );
+        assert.equal((await friends.getRequests({}, as(hana))).received.length, 1);
+
+        for (let round = 0; round < 5; round++) {
+          const [asker, accepter] = [await signIn(), await signIn()];
+          await friends.add({ friendId: accepter.userId, remarks: '', description: '' }, as(asker));
+          const [agreed] = await Promise.all([
+            friends.agree({ userId: asker.userId, remarks: '' }, as(accepter)).then(
+              () => 0,
+              (error: { code?: number }) => error.code ?? -1,
+            ),
+            friends.delete({ friendId: accepter.userId }, as(asker)),
+          ]);
+          assert.ok(agreed === 0 || agreed === ErrorCode.FriendNotFound, `agree answered ${agreed}`);
+          const askerSees = (await friends.getFriends({}, as(asker))).friends.map((each) => each.userId);
+          const accepterSees = (await friends.getFriends({}, as(accepter))).friends.map(
+            (each) => each.userId,
+          );
+          assert.equal(
+            askerSees.length,
+            accepterSees.length,
+            `round ${round}: a friendship has both sides or none`,
+          );
+          if (agreed !== 0)
+            assert.deepEqual(accepterSees, [], `round ${round}: a refused agreement stores nothing`);
+        }
+      });
+
+      void it('refuses every call without metadata or with a forged token (10000)', async () => {
+        const [ivy, jon] = [await signIn(), await signIn()];
+        const calls: Record<
+          keyof businessFriend.FriendExtServiceClient,
+          (metadata?: Metadata) => Promise<unknown>
+        > = {
+          sendMessage: (metadata) =>
+            friends.sendMessage(
+              { userId: jon.userId, content: Buffer.from('x'), clientMsgId: 'no-auth' },
+              metadata,
+            ),
+          add: (metadata) => friends.add({ friendId: jon.userId, remarks: '', description: '' }, metadata),
+          agree: (metadata) => friends.agree({ userId: jon.userId, remarks: '' }, metadata),
+          set: (metadata) => friends.set({ friendId: jon.userId, remarks: '', extra: '' }, metadata),
+          getFriends: (metadata) => friends.getFriends({}, metadata),
+          refuse: (metadata) => friends.refuse({ userId: jon.userId }, metadata),
+          delete: (metadata) => friends.delete({ friendId: jon.userId }, metadata),
+          getRequests: (metadata) => friends.getRequests({}, metadata),
+          block: (metadata) => friends.block({ userId: jon.userId }, metadata),
+          unblock: (metadata) => friends.unblock({ userId: jon.userId }, metadata),
+          getBlocked: (metadata) => friends.getBlocked({}, metadata),
+        };
+        const credentials: [string, () => Metadata | undefined][] = [
+          ['no metadata', () => undefined],
+          ['empty metadata', () => new Metadata()],
+          ['a forged token', () => identityMetadata({ ...ivy, token: 'forged-token' })],
+          ["another user's token", () => identityMetadata({ ...ivy, token: jon.token })],
+          ["another device's id", () => identityMetadata({ ...ivy, deviceId: jon.deviceId })],
+        ];
+        for (const [method, call] of Object.entries(calls))
+          for (const [what, metadata] of credentials)
+            await assert.rejects(
+              call(metadata()),
+              { code: ErrorCode.Unauthorized },
+              `${method} with ${what}`,
+            );
+        assert.deepEqual((await friends.getRequests({}, as(jon))).received, [], 'nothing was done');
+        assert.deepEqual((await friends.getBlocked({}, as(ivy))).userIds, []);
       });
     } else {
       void it('lets anyone message anyone by default, and still refuses a blocked user', async () => {
         const [gus, hal] = [await signIn(), await signIn()];
         const gusTcp = await connect('tcp', gus);
         const halWs = await connect('ws', hal);
-        assert.equal(await sendCode(gusTcp, hal.userId, 'g-1'), 0, 'no friendship needed');
+        assert.deepEqual(
+          await sendCodesBetween(gus, gusTcp, hal, halWs, 'strangers'),
+          [0, 0, 0, 0],
+          'no friendship needed, either way',
+        );
         await friends.block({ userId: gus.userId }, as(hal));
-        assert.equal(await sendCode(gusTcp, hal.userId, 'g-2'), ErrorCode.Blocked);
-        assert.equal(await sendCode(halWs, gus.userId, 'h-1'), ErrorCode.Blocked);
-        await assert.rejects(
-          friends.sendMessage({ userId: hal.userId, content: Buffer.from('x'), clientMsgId: 'g-3' }, as(gus)),
-          { code: ErrorCode.Blocked },
+        assert.deepEqual(
+          await sendCodesBetween(gus, gusTcp, hal, halWs, 'blocked'),
+          new Array<number>(4).fill(ErrorCode.Blocked),
         );
         await friends.unblock({ userId: gus.userId }, as(hal));
-        assert.equal(await sendCode(gusTcp, hal.userId, 'g-4'), 0);
+        assert.deepEqual(await sendCodesBetween(gus, gusTcp, hal, halWs, 'unblocked'), [0, 0, 0, 0]);
       });
     }
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode, GimError } from '@gim/errors';
+import { FriendStatus } from './friend';
 import { friendRules } from './friend.usecases';
 
 const refusedWith = (code: ErrorCode) => (error: unknown) => error instanceof GimError && error.code === code;
@@ -48,5 +49,20 @@ void describe('friendRules', () => {
     assert.doesNotThrow(() => friendRules.notSelf(caller, user(8)));
     assert.throws(() => friendRules.notBlocked(true), refusedWith(ErrorCode.Blocked));
     assert.doesNotThrow(() => friendRules.notBlocked(false));
+  });
+
+  void it('refuses a second request with what stands between the two: 10211 friends, 10212 already asked', () => {
+    assert.equal(friendRules.alreadyRelated(FriendStatus.Friends, 8).code, ErrorCode.AlreadyFriends);
+    assert.equal(friendRules.alreadyRelated(FriendStatus.Requested, 8).code, ErrorCode.FriendRequestWaiting);
+  });
+
+  void it('refuses an answer with no request to answer: 10211 when already friends, else 10210', () => {
+    assert.equal(friendRules.noRequest(FriendStatus.Friends, 8).code, ErrorCode.AlreadyFriends);
+    assert.equal(friendRules.noRequest(undefined, 8).code, ErrorCode.FriendNotFound);
+    assert.equal(
+      friendRules.noRequest(FriendStatus.Requested, 8).code,
+      ErrorCode.FriendNotFound,
+      "the caller's own request is not one to answer",
+    );
   });
 });

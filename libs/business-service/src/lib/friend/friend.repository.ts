@@ -5,6 +5,7 @@ import {
   Database,
   dateTimeMs,
   FriendEntity,
+  isDuplicateKey,
   placeholders,
   sqlDateTime,
   UserBlockEntity,
@@ -38,6 +39,9 @@ const COLUMNS = 'user_id, friend_id, status, remarks, extra, description, create
 /** Pairs per statement when checking many sends at once. */
 const PAIRS_PER_STATEMENT = 500;
 
+/** Thrown inside befriend's transaction to roll it back when the request it promotes is gone. */
+class RequestGone extends Error {}
+
 /** Friend requests, friendships and blocks (tables `friend` and `user_block`), by gim's user ids. */
 @Injectable()
 export class FriendRepository {
@@ -57,33 +61,53 @@ export class FriendRepository {
     return [mapped.find((row) => row.userId === a), mapped.find((row) => row.userId === b)];
   }
 
-  /** Records `from`'s request to `to`. */
-  async request(from: number, to: number, remarks: string, description: string): Promise<void> {
+  /**
+   * Records `from`'s request to `to`; false, storing nothing, when `from` already has a row for `to` (a request or
+   * a friendship that another call stored first).
+   */
+  async request(from: number, to: number, remarks: string, description: string): Promise<boolean> {
     const now = sqlDateTime(Date.now());
-    await this.db.query(
-      'INSERT INTO friend (user_id, friend_id, status, remarks, extra, description, created_at, updated_at) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [from, to, FriendStatus.Requested, remarks, '', description, now, now],
-    );
-  }
-
-  /** Makes two users friends: `asker`'s request becomes a friendship and `accepter` gets its side. */
-  async befriend(asker: number, accepter: number, accepterRemarks: string): Promise<void> {
-    const now = sqlDateTime(Date.now());
-    await this.db.transaction(async (tx) => {
-      await tx.query('DELETE FROM friend WHERE user_id = ? AND friend_id = ?', [accepter, asker]);
-      await tx.query('UPDATE friend SET status = ?, updated_at = ? WHERE user_id = ? AND friend_id = ?', [
-        FriendStatus.Friends,
-        now,
-        asker,
-        accepter,
-      ]);
-      await tx.query(
+    try {
+      await this.db.query(
         'INSERT INTO friend (user_id, friend_id, status, remarks, extra, description, created_at, updated_at) ' +
           'VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [accepter, asker, FriendStatus.Friends, accepterRemarks, '', '', now, now],
+        [from, to, FriendStatus.Requested, remarks, '', description, now, now],
       );
-    });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Makes two users friends: `asker`'s waiting request becomes a friendship and `accepter` gets its side (replacing
+   * a request of its own). False, changing nothing, when the request is no longer waiting (withdrawn, refused or
+   * answered meanwhile).
+   */
+  async befriend(asker: number, accepter: number, accepterRemarks: string): Promise<boolean> {
+    const now = sqlDateTime(Date.now());
+    try {
+      await this.db.transaction(async (tx) => {
+        const promoted = await tx.manager
+          .getRepository(FriendEntity)
+          .update(
+            { userId: asker, friendId: accepter, status: FriendStatus.Requested },
+            { status: FriendStatus.Friends },
+          );
+        if ((promoted.affected ?? 0) === 0) throw new RequestGone();
+        await tx.query('DELETE FROM friend WHERE user_id = ? AND friend_id = ?', [accepter, asker]);
+        await tx.query(
+          'INSERT INTO friend (user_id, friend_id, status, remarks, extra, description, created_at, updated_at) ' +
+            'VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          [accepter, asker, FriendStatus.Friends, accepterRemarks, '', '', now, now],
+        );
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof RequestGone) return false;
+      throw error;
+    }
   }
 
   /** Removes `user`'s row for `other` when its status is `status`; true when there was one. */

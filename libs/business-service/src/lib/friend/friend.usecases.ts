@@ -27,10 +27,24 @@ export type SendVerdict = 0 | ErrorCode.FriendNotFound | ErrorCode.Blocked;
 
 /** The relation rules, one function per decision, each throwing its refusal's code. */
 export const friendRules = {
-  /** Nobody befriends or blocks itself. */
+  /** No friend call names the caller itself: nobody befriends, answers, sets or blocks itself. */
   notSelf(caller: Caller, other: User): void {
     if (other.id === caller.userId)
-      throw new GimError(ErrorCode.FriendSelf, 'a user cannot befriend or block itself');
+      throw new GimError(ErrorCode.FriendSelf, 'a user cannot be its own friend, nor block itself');
+  },
+
+  /** A new request is refused when the caller already has a row for the other user: 10211 friends, 10212 asked. */
+  alreadyRelated(mine: FriendStatus, appUserId: number): GimError {
+    return mine === FriendStatus.Friends
+      ? new GimError(ErrorCode.AlreadyFriends, `already friends with user ${appUserId}`)
+      : new GimError(ErrorCode.FriendRequestWaiting, `a request to user ${appUserId} is already waiting`);
+  },
+
+  /** An answer (agree, refuse) with no request to answer is refused: 10211 when friends already, else 10210. */
+  noRequest(mine: FriendStatus | undefined, appUserId: number): GimError {
+    return mine === FriendStatus.Friends
+      ? new GimError(ErrorCode.AlreadyFriends, `already friends with user ${appUserId}`)
+      : new GimError(ErrorCode.FriendNotFound, `no friend request from user ${appUserId}`);
   },
 
   /** Nothing new happens between two users while one blocks the other. */
@@ -67,50 +81,40 @@ export class FriendUseCases {
   /** Asks `appUserId` to become a friend; when that user already asked the caller, they become friends at once. */
   async add(caller: Caller, appUserId: number, remarks: string, description: string): Promise<void> {
     const other = await this.other(caller, appUserId);
-    friendRules.notSelf(caller, other);
     friendRules.notBlocked(await this.isBlocked(caller.userId, other.id));
     const [mine, theirs] = await this.relations.between(caller.userId, other.id);
-    if (mine?.status === FriendStatus.Friends)
-      throw new GimError(ErrorCode.AlreadyFriends, `already friends with user ${appUserId}`);
-    if (theirs?.status === FriendStatus.Requested) {
-      await this.relations.befriend(other.id, caller.userId, remarks);
-      await this.changes.changed(caller.userId, other.id);
-      await this.tellAgreed(caller, other);
+    if (mine?.status === FriendStatus.Friends || theirs?.status !== FriendStatus.Requested) {
+      await this.ask(caller, other, mine, remarks, description);
       return;
     }
-    if (mine?.status === FriendStatus.Requested)
-      throw new GimError(ErrorCode.FriendRequestWaiting, `a request to user ${appUserId} is already waiting`);
-    await this.relations.request(caller.userId, other.id, remarks, description);
-    const me = await this.self(caller);
-    await this.tell(
-      other,
-      MessageCommand.MC_ADD_FRIEND,
-      businessFriend.AddFriendPush.encode({
-        friendId: me.appUserId,
-        nickname: me.nickname,
-        avatarUrl: me.avatarUrl,
-        description,
-      }).finish(),
-    );
+    if (await this.relations.befriend(other.id, caller.userId, remarks)) {
+      await this.befriended(caller, other);
+      return;
+    }
+    // Their request went away meanwhile: ask as if it had never been, unless the two became friends.
+    const [now] = await this.relations.between(caller.userId, other.id);
+    await this.ask(caller, other, now, remarks, description);
   }
 
-  /** Accepts the request `appUserId` sent the caller (10210 when there is none). */
+  /** Accepts the request `appUserId` sent the caller (10210 when there is none, 10211 when already friends). */
   async agree(caller: Caller, appUserId: number, remarks: string): Promise<void> {
     const other = await this.other(caller, appUserId);
-    const [, theirs] = await this.relations.between(caller.userId, other.id);
-    if (theirs?.status !== FriendStatus.Requested)
-      throw new GimError(ErrorCode.FriendNotFound, `no friend request from user ${appUserId}`);
+    const [mine, theirs] = await this.relations.between(caller.userId, other.id);
+    if (theirs?.status !== FriendStatus.Requested) throw friendRules.noRequest(mine?.status, appUserId);
     friendRules.notBlocked(await this.isBlocked(caller.userId, other.id));
-    await this.relations.befriend(other.id, caller.userId, remarks);
-    await this.changes.changed(caller.userId, other.id);
-    await this.tellAgreed(caller, other);
+    if (!(await this.relations.befriend(other.id, caller.userId, remarks)))
+      throw await this.requestGone(caller, other, appUserId);
+    await this.befriended(caller, other);
   }
 
-  /** Turns down the request `appUserId` sent the caller (10210 when there is none); the asker is not told. */
+  /**
+   * Turns down the request `appUserId` sent the caller (10210 when there is none, 10211 when the two are friends);
+   * the asker is not told.
+   */
   async refuse(caller: Caller, appUserId: number): Promise<void> {
     const other = await this.other(caller, appUserId);
     if (!(await this.relations.removeOne(other.id, caller.userId, FriendStatus.Requested)))
-      throw new GimError(ErrorCode.FriendNotFound, `no friend request from user ${appUserId}`);
+      throw await this.requestGone(caller, other, appUserId);
   }
 
   /** Ends a friendship (both sides) or withdraws the caller's request (10210 when neither exists). */
@@ -157,7 +161,6 @@ export class FriendUseCases {
   /** Blocks a user: waiting requests between the two are dropped; a friendship stays but carries no message. */
   async block(caller: Caller, appUserId: number): Promise<void> {
     const other = await this.other(caller, appUserId);
-    friendRules.notSelf(caller, other);
     await this.relations.block(caller.userId, other.id);
     await this.changes.changed(caller.userId, other.id);
     await this.relations.removeOne(caller.userId, other.id, FriendStatus.Requested);
@@ -196,11 +199,50 @@ export class FriendUseCases {
     });
   }
 
-  // The caller's app's user `appUserId` (10301 when the app has none).
+  // The caller's app's user `appUserId`, someone other than the caller (10301 when the app has none, 10214 oneself).
   private async other(caller: Caller, appUserId: number): Promise<User> {
     const [user] = await this.users.findInApp(caller.appId, [appUserId]);
     if (!user) throw new GimError(ErrorCode.UserNotFound, `user not found: ${appUserId}`);
+    friendRules.notSelf(caller, user);
     return user;
+  }
+
+  // Stores the caller's request to `other` and tells `other`; `mine` is the caller's row for `other`, if any.
+  private async ask(
+    caller: Caller,
+    other: User,
+    mine: FriendRow | undefined,
+    remarks: string,
+    description: string,
+  ): Promise<void> {
+    if (mine) throw friendRules.alreadyRelated(mine.status, other.appUserId);
+    if (!(await this.relations.request(caller.userId, other.id, remarks, description))) {
+      // A concurrent call stored the caller's row first: its request, or a friendship.
+      const [stored] = await this.relations.between(caller.userId, other.id);
+      throw friendRules.alreadyRelated(stored?.status ?? FriendStatus.Requested, other.appUserId);
+    }
+    const me = await this.self(caller);
+    await this.tell(
+      other,
+      MessageCommand.MC_ADD_FRIEND,
+      businessFriend.AddFriendPush.encode({
+        friendId: me.appUserId,
+        nickname: me.nickname,
+        avatarUrl: me.avatarUrl,
+        description,
+      }).finish(),
+    );
+  }
+
+  // The refusal of an answer whose request is not there (any more): 10211 when the two are friends, else 10210.
+  private async requestGone(caller: Caller, other: User, appUserId: number): Promise<GimError> {
+    const [mine] = await this.relations.between(caller.userId, other.id);
+    return friendRules.noRequest(mine?.status, appUserId);
+  }
+
+  private async befriended(caller: Caller, asker: User): Promise<void> {
+    await this.changes.changed(caller.userId, asker.id);
+    await this.tellAgreed(caller, asker);
   }
 
   private async self(caller: Caller): Promise<User> {

@@ -38,7 +38,7 @@ export class SendMessageCommand {
 
 /**
  * Sends a one-to-one message through logic, which owns the rules for it (receiver exists, body size,
- * deduplication by client id); no friendship is required yet.
+ * deduplication by client id, and who may message whom: GIM_MESSAGING_RULE and blocks, asked of business).
  */
 @Injectable()
 export class SendMessageUseCase {
