@@ -90,6 +90,30 @@ for (const mode of ['cluster', 'standalone'] as const) {
       assert.equal(reply.code, 0);
       return reply.data!;
     };
+    // Streams a multipart upload of a PNG of `length` bytes: a stream body goes chunked, without a Content-Length,
+    // so only the bytes themselves can tell the service the file is too large.
+    const uploadStreamed = async (
+      length: number,
+      headers: Record<string, string>,
+    ): Promise<{ status: number; reply: Reply }> => {
+      const boundary = `gim-${randomBytes(8).toString('hex')}`;
+      const part = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="big.png"\r\n\r\n`;
+      const body = Buffer.concat([Buffer.from(part), png(length), Buffer.from(`\r\n--${boundary}--\r\n`)]);
+      let offset = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (offset >= body.length) controller.close();
+          else controller.enqueue(body.subarray(offset, (offset += 64 * 1024)));
+        },
+      });
+      const response = await fetch(`${base}/upload`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body: stream,
+        duplex: 'half',
+      });
+      return { status: response.status, reply: (await response.json()) as Reply };
+    };
     const remove = (session: Record<string, string>, name: string) =>
       fetch(`${base}/file/${name}`, { method: 'DELETE', headers: session });
 
@@ -142,7 +166,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
       assert.deepEqual(await filesUnder(gim.filesDir), before);
     });
 
-    void it('refuses an oversize file with 413 and leaves no partial file on disk', async () => {
+    void it('refuses an oversize file with 413 from its declared length, and leaves no partial file on disk', async () => {
       const before = await filesUnder(gim.filesDir);
       const { status, reply } = await upload(png(2 * MAX_BYTES), headersOf(alice));
       assert.equal(status, 413);
@@ -150,6 +174,21 @@ for (const mode of ['cluster', 'standalone'] as const) {
       assert.deepEqual(await filesUnder(gim.filesDir), before);
       const justFits = await upload(png(MAX_BYTES), headersOf(alice));
       assert.equal(justFits.status, 200, justFits.reply.message);
+    });
+
+    void it('refuses a streamed upload of unknown size one byte over the limit with 413, leaving no partial file', async () => {
+      const before = await filesUnder(gim.filesDir);
+      const over = await uploadStreamed(MAX_BYTES + 1, headersOf(alice));
+      assert.equal(over.status, 413, over.reply.message);
+      assert.equal(over.reply.code, 10601);
+      assert.deepEqual(
+        await filesUnder(gim.filesDir),
+        before,
+        'nothing in the files or their temporary folder',
+      );
+      const justFits = await uploadStreamed(MAX_BYTES, headersOf(alice));
+      assert.equal(justFits.status, 200, justFits.reply.message);
+      assert.equal(justFits.reply.data?.size, MAX_BYTES);
     });
 
     void it('refuses a type it does not accept with 415, whatever the name and declared type say', async () => {

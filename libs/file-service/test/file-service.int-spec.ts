@@ -1,8 +1,8 @@
 // The file service booted on a SQLite file and a temp folder, with a stand-in for business's token check:
 // the HTTP details the end-to-end suite does not go into (Expect: 100-continue, multipart edge cases, a client
-// that goes away mid-upload, app-only downloads, CORS, the public URL).
+// that goes away mid-upload, a chunked upload refused mid-stream, app-only downloads, CORS, the public URL).
 import assert from 'node:assert/strict';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -105,6 +105,63 @@ function form(parts: { name: string; file?: boolean; content: Buffer | string }[
 }
 
 const MULTIPART = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
+
+/** A multipart body whose field `file` holds a PNG of `length` bytes. */
+const pngForm = (length: number): Buffer =>
+  form([{ name: 'file', file: true, content: Buffer.concat([PNG, Buffer.alloc(length - PNG.length, 7)]) }]);
+
+/** Pieces of `body` of at most `size` bytes. */
+function* piecesOf(body: Buffer, size: number): Generator<Buffer> {
+  for (let offset = 0; offset < body.length; offset += size) yield body.subarray(offset, offset + size);
+}
+
+/**
+ * Sends `body` chunked (Transfer-Encoding: chunked, so no Content-Length announces its size) in small writes, as a
+ * client streaming a file of unknown size does; `error` is whatever went wrong on the connection.
+ */
+function sendChunked(
+  port: number,
+  headers: Record<string, string>,
+  body: Buffer,
+  agent: Agent | false,
+): Promise<Answer & { error?: Error }> {
+  return new Promise((resolve) => {
+    let answer: Answer | undefined;
+    let error: Error | undefined;
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/upload',
+        agent,
+        headers: { ...headers, 'transfer-encoding': 'chunked' },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          answer = { status, headers: response.headers, body: Buffer.concat(chunks), continued: false };
+        });
+      },
+    );
+    request.on('error', (failure) => (error = failure));
+    request.on('close', () =>
+      resolve({ ...(answer ?? { status: 0, headers: {}, body: Buffer.alloc(0), continued: false }), error }),
+    );
+    const pieces = piecesOf(body, 8 * 1024);
+    const pump = (): void => {
+      for (let piece = pieces.next(); !piece.done; piece = pieces.next())
+        if (!request.write(piece.value)) {
+          request.once('drain', pump);
+          return;
+        }
+      request.end();
+    };
+    pump();
+  });
+}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -238,6 +295,111 @@ void describe('file service over HTTP (SQLite, stand-in token check)', () => {
       ]),
     );
     assert.equal(answer.status, 413);
+  });
+
+  void it('refuses a chunked upload one byte over the limit with 413 while it streams, keeping nothing', async () => {
+    const before = await stored();
+    const keepAlive = new Agent({ keepAlive: true });
+    try {
+      for (const [what, agent] of [
+        ['Connection: close', false],
+        ['keep-alive', keepAlive],
+      ] as const) {
+        const answer = await sendChunked(
+          files.port,
+          { ...MULTIPART, ...signedIn(1, 10001) },
+          pngForm(100_001),
+          agent,
+        );
+        assert.equal(answer.status, 413, `${what}: ${answer.body.toString()}`);
+        assert.equal(json(answer).code, ErrorCode.FileTooLarge, what);
+        assert.equal(answer.error, undefined, `${what}: the connection ends without an error`);
+        assert.deepEqual(await stored(), before, `${what}: no file and no temporary part are left`);
+      }
+      const fits = await sendChunked(
+        files.port,
+        { ...MULTIPART, ...signedIn(1, 10001) },
+        pngForm(100_000),
+        keepAlive,
+      );
+      assert.equal(fits.status, 200, fits.body.toString());
+    } finally {
+      keepAlive.destroy();
+    }
+  });
+
+  void it('answers 413 to a client that sends on regardless, reads what it sends, then closes without a reset', async () => {
+    const before = await stored();
+    const body = pngForm(8 * 1024 * 1024);
+    const head = [
+      'POST /upload HTTP/1.1',
+      'host: 127.0.0.1',
+      `content-type: ${MULTIPART['content-type']}`,
+      'transfer-encoding: chunked',
+      ...Object.entries(signedIn(1, 10001)).map(([name, value]) => `${name}: ${value}`),
+      '',
+      '',
+    ].join('\r\n');
+    // Half-open allowed: the client goes on sending after the server's FIN, as a client that ignores answers does.
+    const socket = connect({ host: '127.0.0.1', port: files.port, allowHalfOpen: true });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const received: Buffer[] = [];
+    let failure: Error | undefined;
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', (error) => (failure = error));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(head);
+    for (const piece of piecesOf(body, 64 * 1024)) {
+      const chunk = Buffer.concat([
+        Buffer.from(`${piece.length.toString(16)}\r\n`),
+        piece,
+        Buffer.from('\r\n'),
+      ]);
+      if (!socket.write(chunk))
+        await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), closed]);
+    }
+    socket.end('0\r\n\r\n');
+    await closed;
+    const answer = Buffer.concat(received).toString('latin1');
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /\r\nconnection: close\r\n/i);
+    assert.match(answer, new RegExp(`"code":${ErrorCode.FileTooLarge}`));
+    assert.equal(failure, undefined, 'neither a reset nor a broken pipe: the server read the whole body');
+    assert.equal(socket.writableFinished, true, 'the whole body went out');
+    assert.deepEqual(await stored(), before);
+  });
+
+  void it('sends an early refusal after the answer pipelined before it, then closes', async () => {
+    const file = Buffer.concat([PNG, Buffer.alloc(60_000, 3)]);
+    const uploaded = await upload(form([{ name: 'file', file: true, content: file }]));
+    assert.equal(uploaded.status, 200, uploaded.body.toString());
+    const socket = connect({ host: '127.0.0.1', port: files.port });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const received: Buffer[] = [];
+    let failure: Error | undefined;
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', (error) => (failure = error));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    const body = pngForm(50_000);
+    socket.write(
+      `GET /file/${String(json(uploaded).data?.['name'])} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n` +
+        `POST /upload HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${MULTIPART['content-type']}\r\n` +
+        `content-length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body.subarray(0, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.end(body.subarray(1000));
+    await closed;
+    const answers = Buffer.concat(received);
+    const text = answers.toString('latin1');
+    assert.deepEqual(
+      [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => match[1]),
+      ['200', '401'],
+      'the download first, whole, then the refusal',
+    );
+    const downloaded = answers.subarray(text.indexOf('\r\n\r\n') + 4).subarray(0, file.length);
+    assert.deepEqual(downloaded, file);
+    assert.equal(failure, undefined);
   });
 
   void it('keeps nothing of an upload whose client goes away in the middle', async () => {

@@ -2,12 +2,19 @@ import { createServer, IncomingMessage, OutgoingHttpHeaders, Server, ServerRespo
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { Logger } from '@nestjs/common';
-import { ErrorCode } from '@gim/errors';
+import { trimUrlBase } from '@gim/config';
+import { badRequest, ErrorCode, GimError } from '@gim/errors';
+import { INTERNAL_METADATA_KEY, secretMatches } from '@gim/rpc';
 import { Caller, CallerAuthenticator, credentialsFrom } from './caller';
 import { errorReply, FileError, FileErrorCode } from './file-errors';
 import { FileStore } from './file-store';
 import { FileRecord } from './file.repository';
-import { DeleteFileUseCase, FindFileUseCase, ListFilesUseCase } from './manage-files.usecases';
+import {
+  DeleteFileUseCase,
+  FindFileUseCase,
+  ListFilesUseCase,
+  OwnedFilesUseCase,
+} from './manage-files.usecases';
 import { notModified, parseRange, rangeApplies, RangeRequest } from './range';
 import { UploadFileUseCase } from './upload-file.usecase';
 
@@ -19,6 +26,8 @@ export interface FileHttpSettings {
   downloads: 'public' | 'app';
   /** origins allowed by CORS; ['*'] for any; [] for none */
   corsOrigins: readonly string[];
+  /** the internal credential other gim services present (header x-gim-internal) on internal routes */
+  internalSecret: string;
 }
 
 /** What the routes run. */
@@ -28,6 +37,7 @@ export interface FileRoutes {
   find: FindFileUseCase;
   list: ListFilesUseCase;
   remove: DeleteFileUseCase;
+  owned: OwnedFilesUseCase;
   store: FileStore;
 }
 
@@ -46,6 +56,8 @@ const PRIVATE_CACHE = 'private, max-age=31536000, immutable';
 const CORS_HEADERS =
   'user_id, device_id, token, x-gim-user-id, x-gim-device-id, x-gim-token, content-type, range, if-range, if-none-match, if-modified-since';
 const CORS_EXPOSED = 'etag, last-modified, content-range, content-length, accept-ranges';
+/** The internal route business asks which files a user uploaded (moments name only those). */
+const OWNED_PATH = '/internal/files/owned';
 
 function contentTypeHeader(contentType: string): string {
   return contentType.startsWith('text/') ? `${contentType}; charset=utf-8` : contentType;
@@ -55,7 +67,7 @@ function contentTypeHeader(contentType: string): string {
  * gim's file service over HTTP, on Node's own server (no framework between the socket and the stream to the
  * store): `POST /upload`, `GET|HEAD /file/<name>`, `DELETE /file/<name>`, `GET /files`, `GET /healthz`.
  * Every answer but a download is JSON `{code, message[, data]}`; a refused upload is answered as soon as it is
- * refused, and the rest of its body is read and thrown away (up to a bound, then the connection is cut).
+ * refused, and its connection closed once the rest of its body is read and thrown away (up to a bound, then cut).
  */
 export class FileHttpServer {
   private readonly server: Server;
@@ -85,7 +97,7 @@ export class FileHttpServer {
         this.server.on('error', (error) => this.logger.error(`HTTP server: ${error.message}`));
         const address = this.server.address();
         const bound = typeof address === 'object' && address !== null ? address.port : port;
-        this.base = this.settings.publicUrl.replace(/\/+$/, '') || `http://${urlHost(host)}:${bound}`;
+        this.base = trimUrlBase(this.settings.publicUrl) || `http://${urlHost(host)}:${bound}`;
         resolve(bound);
       });
     });
@@ -156,10 +168,29 @@ export class FileHttpServer {
       await this.routes.remove.execute(await this.authenticate(request), name);
       return this.json(request, response, 200, { code: 0, message: 'success', data: {} });
     }
+    if (path === OWNED_PATH) {
+      if (method !== 'GET') return this.notAllowed(request, response, 'GET');
+      this.requireInternal(request);
+      const params = new URLSearchParams(query);
+      const owner = { appId: idParam(params, 'app_id'), userId: idParam(params, 'user_id') };
+      const names = await this.routes.owned.execute(owner, params.getAll('name'));
+      return this.json(request, response, 200, { code: 0, message: 'success', data: { names } });
+    }
     if (path === '/healthz' && (method === 'GET' || method === 'HEAD')) {
       return this.json(request, response, 200, { code: 0, message: 'ok' });
     }
     throw new FileError(FileErrorCode.NotFound, 'not found');
+  }
+
+  // Internal routes answer other gim services only: 10000 without the internal credential.
+  private requireInternal(request: IncomingMessage): void {
+    const presented = single(request.headers[INTERNAL_METADATA_KEY]) ?? '';
+    if (presented === '' || !secretMatches(presented, this.settings.internalSecret)) {
+      throw new GimError(
+        ErrorCode.Unauthorized,
+        'unauthorized: an internal route needs the internal credential',
+      );
+    }
   }
 
   private async authenticate(request: IncomingMessage): Promise<Caller> {
@@ -257,14 +288,18 @@ export class FileHttpServer {
   ): void {
     if (response.destroyed) return;
     const text = JSON.stringify(body);
+    // An answer that comes before the whole body (or before a 100 Continue) ends the connection.
+    const early = bodyPending(request);
     response.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(text),
       'cache-control': 'no-store',
+      ...(early ? { connection: 'close' } : {}),
       ...headers,
     });
-    response.end(request.method === 'HEAD' ? undefined : text);
-    if (!request.complete) discardRest(request, response);
+    const payload = request.method === 'HEAD' ? undefined : text;
+    if (early) answerAndLinger(request, response, payload);
+    else response.end(payload);
   }
 
   private allowedOrigin(request: IncomingMessage): string | undefined {
@@ -300,6 +335,16 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** A positive id from a query parameter; 10001 otherwise. */
+function idParam(params: URLSearchParams, name: string): number {
+  const text = params.get(name) ?? '';
+  const value = Number(text);
+  if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw badRequest(`${name} must be a positive decimal id`);
+  }
+  return value;
+}
+
 /** host as it goes into a URL: a wildcard listen address becomes the loopback one, IPv6 gets brackets. */
 function urlHost(host: string): string {
   if (host === '' || host === '0.0.0.0') return '127.0.0.1';
@@ -307,20 +352,44 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-// Reads and drops what is left of a request body once the answer is out: closing a connection the client is
-// still sending on would reset it before the client read the answer. A body that goes on too long is cut.
-function discardRest(request: IncomingMessage, response: ServerResponse): void {
-  response.once('finish', () => {
-    if (request.complete) return;
-    const socket: Socket = request.socket;
-    const cut = () => socket.destroy();
-    const timer = setTimeout(cut, DISCARD_MS);
-    timer.unref();
-    let left = DISCARD_BYTES;
-    request.on('data', (chunk: Buffer) => {
-      left -= chunk.length;
-      if (left < 0) cut();
-    });
-    request.once('close', () => clearTimeout(timer));
+// Sends an answer that came before the request's whole body, then closes the connection gracefully (a "lingering
+// close"): the answer and a FIN go out at once, and whatever the client still sends is read and dropped until the
+// body ends or the client closes. Closing at once would reset the connection while the client still sends, and a
+// reset can destroy the answer before the client reads it. A client that goes on too long, or too slowly, is cut.
+function answerAndLinger(
+  request: IncomingMessage,
+  response: ServerResponse,
+  payload: string | undefined,
+): void {
+  if (payload === undefined) response.flushHeaders();
+  else response.write(payload);
+  // Behind an earlier answer on the same connection (pipelining), this one reaches the socket in its turn: it is
+  // written there right after 'socket' is emitted.
+  if (response.socket) linger(request, response.socket);
+  else response.once('socket', (socket: Socket) => process.nextTick(linger, request, socket));
+}
+
+function linger(request: IncomingMessage, socket: Socket): void {
+  socket.end();
+  const cut = () => socket.destroy();
+  const timer = setTimeout(cut, DISCARD_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  let left = DISCARD_BYTES;
+  request.on('data', (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) cut();
   });
+  request.once('end', () => {
+    if (socket.writableFinished) socket.destroy();
+    else socket.once('finish', () => socket.destroy());
+  });
+  // An upload refused part-way stopped reading (unpipe pauses the request): read on.
+  request.resume();
+}
+
+/** Whether part of the request's body has still to arrive (a request without a body has none). */
+function bodyPending(request: IncomingMessage): boolean {
+  const { 'transfer-encoding': chunked, 'content-length': length } = request.headers;
+  return !request.complete && (chunked !== undefined || Number(length ?? 0) > 0);
 }

@@ -1,5 +1,5 @@
 import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, ValidateBy } from 'class-validator';
-import { CommonConfig, IsHostPort } from '@gim/config';
+import { CommonConfig, IsHostPort, IsPublicUrlBase } from '@gim/config';
 import { IsDatabaseUrl } from '@gim/storage';
 import { DEFAULT_ALLOWED_TYPES, FILE_TYPES } from './file-types';
 
@@ -50,10 +50,7 @@ export class FileConfig extends CommonConfig {
   GIM_FILE_ALLOWED_TYPES: string = DEFAULT_ALLOWED_TYPES.join(',');
 
   /** Start of the URLs uploads answer with: an http(s) URL or a path ('/chat'); '' = http://<listen address>. */
-  @Matches(/^(?:$|https?:\/\/[^\s?#]+|\/[^\s?#]*)$/, {
-    message:
-      'GIM_FILE_PUBLIC_URL must be an http(s) URL or a path starting with /, without query or fragment',
-  })
+  @IsPublicUrlBase()
   GIM_FILE_PUBLIC_URL: string = '';
 
   /** Who may download: public (anyone holding the URL, as the Go gim) or app (signed-in users of the uploader's app). */

@@ -8,13 +8,18 @@ import { allowedTypes, FileConfig } from './file.config';
 import { FileHttpServer } from './file-http.server';
 import { FileRepository } from './file.repository';
 import { FileStore } from './file-store';
-import { DeleteFileUseCase, FindFileUseCase, ListFilesUseCase } from './manage-files.usecases';
+import {
+  DeleteFileUseCase,
+  FindFileUseCase,
+  ListFilesUseCase,
+  OwnedFilesUseCase,
+} from './manage-files.usecases';
 import { UploadFileUseCase } from './upload-file.usecase';
 
 /** What the file service's module is built from; created by startFile. */
 export interface FileRuntime {
   config: FileConfig;
-  /** sent on calls to business */
+  /** sent on calls to business, and required of callers of the internal routes */
   internalSecret: string;
   /** an initialized data source holding the `file` table */
   dataSource: DataSource;
@@ -91,6 +96,11 @@ export class FileModule {
           useFactory: (files: FileRepository) => new ListFilesUseCase(files),
         },
         {
+          provide: OwnedFilesUseCase,
+          inject: [FileRepository],
+          useFactory: (files: FileRepository) => new OwnedFilesUseCase(files),
+        },
+        {
           provide: DeleteFileUseCase,
           inject: [FileRepository, FileStore],
           useFactory: (files: FileRepository, store: FileStore) => new DeleteFileUseCase(files, store),
@@ -103,6 +113,7 @@ export class FileModule {
             FindFileUseCase,
             ListFilesUseCase,
             DeleteFileUseCase,
+            OwnedFilesUseCase,
             FileStore,
           ],
           useFactory: (
@@ -111,6 +122,7 @@ export class FileModule {
             find: FindFileUseCase,
             list: ListFilesUseCase,
             remove: DeleteFileUseCase,
+            owned: OwnedFilesUseCase,
             store: FileStore,
           ) =>
             new FileHttpServer(
@@ -120,8 +132,9 @@ export class FileModule {
                 corsOrigins: config.GIM_FILE_CORS_ORIGINS.split(',')
                   .map((origin) => origin.trim())
                   .filter((origin) => origin !== ''),
+                internalSecret: runtime.internalSecret,
               },
-              { authenticator, upload, find, list, remove, store },
+              { authenticator, upload, find, list, remove, owned, store },
             ),
         },
       ],

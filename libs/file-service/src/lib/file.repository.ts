@@ -1,4 +1,4 @@
-import { DataSource, LessThan, Repository } from 'typeorm';
+import { DataSource, In, LessThan, Repository } from 'typeorm';
 import { Database, FileEntity } from '@gim/storage';
 
 /** What the service knows of a stored file. */
@@ -50,6 +50,15 @@ export class FileRepository {
   async findByName(name: string): Promise<FileRecord | undefined> {
     const row = await this.db.run(() => this.rows.findOneBy({ name }));
     return row ? toRecord(row) : undefined;
+  }
+
+  /** Of these names, those of files the user uploaded in the app. */
+  async namesOwned(appId: number, userId: number, names: readonly string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    const rows = await this.db.run(() =>
+      this.rows.find({ select: { name: true }, where: { appId, userId, name: In([...names]) } }),
+    );
+    return rows.map((row) => row.name);
   }
 
   /** A user's files, newest first, from before the file `beforeId` when given. */

@@ -34,6 +34,23 @@ export class FindFileUseCase {
   }
 }
 
+/** Most names one ownership check may ask about. */
+export const OWNED_CHECK_MAX = 100;
+
+/**
+ * For another gim service (business, when a moment names files): which of `names` are stored names of files
+ * `owner` uploaded in its app. A name of any other shape is simply not among them.
+ */
+export class OwnedFilesUseCase {
+  constructor(private readonly files: FileRepository) {}
+
+  async execute(owner: Caller, names: readonly string[]): Promise<string[]> {
+    if (names.length > OWNED_CHECK_MAX) throw badRequest(`at most ${OWNED_CHECK_MAX} names per check`);
+    const wellFormed = [...new Set(names)].filter((name) => FILE_NAME.test(name));
+    return this.files.namesOwned(owner.appId, owner.userId, wellFormed);
+  }
+}
+
 /** The caller's own uploads, newest first, a page at a time. */
 export class ListFilesUseCase {
   constructor(private readonly files: FileRepository) {}

@@ -13,7 +13,7 @@ import { FileModule } from './file.module';
 
 /** How to start the file service besides its config. */
 export interface StartFileOptions {
-  /** the internal credential (resolveInternalSecret), sent on the token checks to business */
+  /** the internal credential (resolveInternalSecret), sent on the token checks to business and required on internal routes */
   internalSecret: string;
   /** checks callers' tokens instead of business's UserIntService.Auth */
   authenticator?: CallerAuthenticator;

@@ -100,8 +100,11 @@ export class UploadFileUseCase {
         request.off('data', count);
         const reason = error instanceof Error ? error : new Error(String(error));
         inspector?.destroy(reason);
-        storing?.then((upload) => this.store.delete(upload.name)).catch(() => undefined);
-        reject(reason);
+        // The answer waits until nothing of the upload is left in the store (a failed put removes its own part).
+        const removed = storing?.then((upload) => this.store.delete(upload.name));
+        void Promise.resolve(removed)
+          .catch(() => undefined)
+          .then(() => reject(reason));
       };
       const count = (chunk: Buffer) => {
         received += chunk.length;
