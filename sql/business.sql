@@ -94,7 +94,7 @@ CREATE TABLE IF NOT EXISTS `moment` (
   `app_id`        BIGINT UNSIGNED NOT NULL COMMENT 'app of the author',
   `user_id`       BIGINT UNSIGNED NOT NULL COMMENT 'author (user id inside gim)',
   `text`          VARCHAR(2000)   NOT NULL DEFAULT '' COMMENT 'what the author wrote',
-  `files`         VARCHAR(4096)   NOT NULL DEFAULT '[]' COMMENT 'file URLs, a JSON array of strings',
+  `file_names`    VARCHAR(640)    NOT NULL DEFAULT '[]' COMMENT 'stored names of its files in the file service, a JSON array (9 names of 64 characters at most)',
   `like_count`    INT             NOT NULL DEFAULT 0 COMMENT 'likes',
   `comment_count` INT             NOT NULL DEFAULT 0 COMMENT 'comments',
   `created_at`    DATETIME(3)     NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'creation time (UTC)',

@@ -1,5 +1,7 @@
 // Moments, against both deployments: a friend's moment with an uploaded picture shows in the timeline with its like and
-// comment, the author learns of both live, a stranger and a blocked user see nothing, and deletions hold.
+// comment, the author learns of both live, a stranger and a blocked user see nothing, and deletions hold. A moment
+// names only files its author uploaded to this gim's file service; a blocked third party's likes and comments are
+// neither shown nor counted; every call needs a sign-in.
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +28,27 @@ for (const mode of ['cluster', 'standalone'] as const) {
     const befriend = async (a: Session, b: Session): Promise<void> => {
       await friends.add({ friendId: b.userId, remarks: '', description: '' }, as(a));
       await friends.agree({ userId: a.userId, remarks: '' }, as(b));
+    };
+    /** Uploads a small PNG as `session`; its bytes and the URL the file app answered with. */
+    const upload = async (session: Session): Promise<{ png: Buffer; url: string }> => {
+      const png = Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        randomBytes(64),
+      ]);
+      const form = new FormData();
+      form.append('file', new Blob([png], { type: 'image/png' }), 'sunset.png');
+      const reply = await fetch(`http://127.0.0.1:${gim.ports.file}/upload`, {
+        method: 'POST',
+        headers: {
+          user_id: String(session.userId),
+          device_id: String(session.deviceId),
+          token: session.token,
+        },
+        body: form,
+      });
+      const body = (await reply.json()) as { code: number; data: { url: string } };
+      assert.equal(body.code, 0);
+      return { png, url: body.data.url };
     };
 
     before(async () => {
@@ -60,20 +83,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
       const annTcp = await connectSignedIn(gim, 'tcp', ann);
       open.push(annTcp);
 
-      const form = new FormData();
-      const png = Buffer.concat([
-        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-        randomBytes(64),
-      ]);
-      form.append('file', new Blob([png], { type: 'image/png' }), 'sunset.png');
-      const uploadedReply = await fetch(`http://127.0.0.1:${gim.ports.file}/upload`, {
-        method: 'POST',
-        headers: { user_id: String(ann.userId), device_id: String(ann.deviceId), token: ann.token },
-        body: form,
-      });
-      const uploadBody = (await uploadedReply.json()) as { code: number; data: { url: string } };
-      assert.equal(uploadBody.code, 0);
-      const picture = uploadBody.data.url;
+      const { png, url: picture } = await upload(ann);
       const served = await fetch(new URL(picture, `http://127.0.0.1:${gim.ports.file}`));
       assert.deepEqual(Buffer.from(await served.arrayBuffer()), png, 'the picture is served');
       const posted = await moments.post({ text: 'sunset', fileUrls: [picture] }, as(ann));
@@ -120,6 +130,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
       assert.deepEqual((await moments.timeline({ beforeId: 0, limit: 0 }, as(cat))).moments, []);
       await assert.rejects(moments.get({ momentId: posted.momentId }, as(cat)), notFound);
       await assert.rejects(moments.like({ momentId: posted.momentId }, as(cat)), notFound);
+      await assert.rejects(moments.unlike({ momentId: posted.momentId }, as(cat)), notFound);
       await assert.rejects(moments.comment({ momentId: posted.momentId, text: 'hi' }, as(cat)), notFound);
       await assert.rejects(
         moments.delete({ momentId: posted.momentId }, as(ben)),
@@ -145,7 +156,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
       await assert.rejects(moments.get({ momentId: posted.momentId }, as(ann)), notFound);
     });
 
-    void it('pages the timeline by cursor and refuses bad input and callers without a sign-in', async () => {
+    void it('pages the timeline by cursor and refuses bad input', async () => {
       const dan = await signIn();
       const ids: number[] = [];
       for (let i = 0; i < 5; i++)
@@ -161,16 +172,131 @@ for (const mode of ['cluster', 'standalone'] as const) {
 
       const bad = { code: ErrorCode.BadRequest };
       await assert.rejects(moments.post({ text: '', fileUrls: [] }, as(dan)), bad);
-      await assert.rejects(moments.post({ text: 'x', fileUrls: ['../../etc/passwd'] }, as(dan)), bad);
       await assert.rejects(
         moments.post({ text: 'x', fileUrls: Array(10).fill('/file/a.png') }, as(dan)),
         bad,
       );
       await assert.rejects(moments.post({ text: 'x'.repeat(2001), fileUrls: [] }, as(dan)), bad);
+      await assert.rejects(moments.post({ text: 'x', fileUrls: ['x'.repeat(513)] }, as(dan)), bad);
       await assert.rejects(moments.comment({ momentId: ids[0] ?? 0, text: '' }, as(dan)), bad);
+    });
+
+    void it("refuses a moment naming anything but the author's own uploads to this gim's file service", async () => {
+      const [eve, fay] = [await signIn(), await signIn()];
+      const { url } = await upload(eve);
+      const name = url.slice(url.lastIndexOf('/') + 1);
+      const refused = { code: ErrorCode.MomentFileRefused };
+      for (const fileUrls of [
+        [`https://evil.example/file/${name}`],
+        [url.replace('/file/', '/files/')],
+        [url.replace(name, `${'0'.repeat(32)}.png`)],
+        [`${url.slice(0, url.lastIndexOf('/'))}/../../etc/passwd`],
+        ['../../etc/passwd'],
+        [url, `${url}?x=1`],
+      ])
+        await assert.rejects(moments.post({ text: 'x', fileUrls }, as(eve)), refused, fileUrls.join(' '));
       await assert.rejects(
-        moments.timeline({ beforeId: 0, limit: 0 }, identityMetadata({ ...dan, token: 'wrong' })),
-        { code: ErrorCode.Unauthorized },
+        moments.post({ text: 'mine?', fileUrls: [url] }, as(fay)),
+        refused,
+        "another user's upload",
+      );
+      const posted = await moments.post({ text: 'mine', fileUrls: [url, url] }, as(eve));
+      const [seen] = (await moments.timeline({ beforeId: 0, limit: 1 }, as(eve))).moments;
+      assert.deepEqual([seen?.momentId, seen?.fileUrls], [posted.momentId, [url, url]]);
+    });
+
+    void it("answers the file app's ownership check only to callers holding the internal credential", async () => {
+      const owner = await signIn();
+      const { url } = await upload(owner);
+      const name = url.slice(url.lastIndexOf('/') + 1);
+      const query = new URLSearchParams({ app_id: '1', user_id: String(owner.userId), name });
+      query.append('name', `${'0'.repeat(32)}.png`);
+      query.append('name', '../x');
+      const check = (headers: Record<string, string>) =>
+        fetch(`http://127.0.0.1:${gim.ports.file}/internal/files/owned?${query.toString()}`, { headers });
+      const withoutCredential: Record<string, string>[] = [{}, { 'x-gim-internal': 'not-the-secret' }];
+      for (const headers of withoutCredential) {
+        const refused = await check(headers);
+        assert.equal(refused.status, 401);
+        assert.equal(((await refused.json()) as { code: number }).code, ErrorCode.Unauthorized);
+      }
+      const answered = await check({ 'x-gim-internal': gim.internalSecret });
+      assert.equal(answered.status, 200);
+      assert.deepEqual(await answered.json(), { code: 0, message: 'success', data: { names: [name] } });
+    });
+
+    void it('neither shows nor counts the likes and comments of a user in a block with the reader', async () => {
+      const [author, reader, third] = [await signIn(), await signIn(), await signIn()];
+      await befriend(author, reader);
+      await befriend(author, third);
+      const { momentId } = await moments.post({ text: 'shared', fileUrls: [] }, as(author));
+      await moments.like({ momentId }, as(third));
+      await moments.comment({ momentId, text: 'from the third' }, as(third));
+      await moments.like({ momentId }, as(reader));
+      await moments.comment({ momentId, text: 'from the reader' }, as(reader));
+      await friends.block({ userId: third.userId }, as(reader));
+
+      const seenBy = async (session: Session) => {
+        const detail = await moments.get({ momentId }, as(session));
+        const listed = (await moments.timeline({ beforeId: 0, limit: 0 }, as(session))).moments.find(
+          (moment) => moment.momentId === momentId,
+        );
+        return {
+          likedBy: detail.likedBy,
+          comments: detail.comments.map((comment) => comment.userId),
+          counts: [detail.moment?.likeCount, detail.moment?.commentCount],
+          timelineCounts: [listed?.likeCount, listed?.commentCount],
+        };
+      };
+      assert.deepEqual(
+        await seenBy(reader),
+        { likedBy: [reader.userId], comments: [reader.userId], counts: [1, 1], timelineCounts: [1, 1] },
+        'the reader blocks the third user',
+      );
+      assert.deepEqual(
+        await seenBy(third),
+        { likedBy: [third.userId], comments: [third.userId], counts: [1, 1], timelineCounts: [1, 1] },
+        'the third user is blocked by the reader: a block hides both ways',
+      );
+      const all = await seenBy(author);
+      assert.deepEqual(
+        [new Set(all.likedBy), all.comments, all.counts, all.timelineCounts],
+        [new Set([reader.userId, third.userId]), [third.userId, reader.userId], [2, 2], [2, 2]],
+        'the author blocks no one',
+      );
+    });
+
+    void it('refuses every call without a sign-in or with a forged token (10000)', async () => {
+      const owner = await signIn();
+      const { momentId } = await moments.post({ text: 'target', fileUrls: [] }, as(owner));
+      const { commentId } = await moments.comment({ momentId, text: 'c' }, as(owner));
+      type Call = (metadata?: Metadata) => Promise<unknown>;
+      const calls: Record<keyof businessMoment.MomentExtServiceClient, Call> = {
+        post: (metadata) => moments.post({ text: 'x', fileUrls: [] }, metadata),
+        delete: (metadata) => moments.delete({ momentId }, metadata),
+        like: (metadata) => moments.like({ momentId }, metadata),
+        unlike: (metadata) => moments.unlike({ momentId }, metadata),
+        comment: (metadata) => moments.comment({ momentId, text: 'x' }, metadata),
+        deleteComment: (metadata) => moments.deleteComment({ commentId }, metadata),
+        timeline: (metadata) => moments.timeline({ beforeId: 0, limit: 0 }, metadata),
+        get: (metadata) => moments.get({ momentId }, metadata),
+      };
+      const other = await signIn();
+      const forged = {
+        'a made-up token': identityMetadata({ ...owner, token: 'forged' }),
+        "another user's token": identityMetadata({ ...owner, token: other.token }),
+      };
+      const unauthorized = { code: ErrorCode.Unauthorized };
+      for (const [method, call] of Object.entries(calls)) {
+        await assert.rejects(call(), unauthorized, `${method} without metadata`);
+        for (const [what, metadata] of Object.entries(forged))
+          await assert.rejects(call(metadata), unauthorized, `${method} with ${what}`);
+      }
+      const detail = await moments.get({ momentId }, as(owner));
+      assert.deepEqual(
+        [detail.moment?.likeCount, detail.comments.map((comment) => comment.commentId)],
+        [0, [commentId]],
+        'nothing was changed',
       );
     });
   });

@@ -21,6 +21,7 @@ runApp('gim', async () => {
   const host = standalone.GIM_HOST;
   const logicAddr = `127.0.0.1:${standalone.GIM_LOGIC_GRPC_PORT}`;
   const businessAddr = `127.0.0.1:${standalone.GIM_BUSINESS_GRPC_PORT}`;
+  const fileAddr = `127.0.0.1:${standalone.GIM_FILE_PORT}`;
   const internalSecret = resolveInternalSecret(standalone, true);
   processLoggerFor({ app: 'gim', format: standalone.GIM_LOG_FORMAT, level: standalone.GIM_LOG_LEVEL });
   const bus = new MemoryBus();
@@ -34,6 +35,7 @@ runApp('gim', async () => {
     GIM_BUSINESS_GRPC_URL: `${host}:${standalone.GIM_BUSINESS_GRPC_PORT}`,
     GIM_BUSINESS_DB_URL: `sqlite:${dataDir}/business.sqlite`,
     GIM_LOGIC_GRPC_ADDR: logicAddr,
+    GIM_FILE_HTTP_ADDR: fileAddr,
     GIM_SIGN_IN_LIMITER: 'memory',
   });
   const logic = loadConfig(LogicConfig, {

@@ -27,6 +27,7 @@ export enum ErrorCode {
   RoomRateLimited = 10232,
   // gim additions: moments.
   MomentNotFound = 10240,
+  MomentFileRefused = 10241,
   BadVerificationCode = 10300,
   UserNotFound = 10301,
   TooManyAttempts = 10302,
@@ -86,6 +87,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
     'subscribed, but messages after the given seq are no longer in the room history',
   [ErrorCode.RoomRateLimited]: 'too many room messages; retry later',
   [ErrorCode.MomentNotFound]: 'moment or comment not found',
+  [ErrorCode.MomentFileRefused]:
+    "a moment's files must be files the caller uploaded to this gim's file service",
   [ErrorCode.BadVerificationCode]: 'bad verification code',
   [ErrorCode.UserNotFound]: 'user not found',
   [ErrorCode.TooManyAttempts]: 'too many sign-in attempts; retry later',

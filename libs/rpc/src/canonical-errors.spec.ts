@@ -71,6 +71,7 @@ void describe('CANONICAL_ERRORS', () => {
       INVALID_ARGUMENT: [
         ErrorCode.BadRequest,
         ErrorCode.FriendSelf,
+        ErrorCode.MomentFileRefused,
         ErrorCode.MalformedFrame,
         ErrorCode.FrameTooLarge,
         ErrorCode.FileTooLarge,

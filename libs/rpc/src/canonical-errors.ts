@@ -56,6 +56,7 @@ export const CANONICAL_ERRORS: Readonly<Record<ErrorCode, CanonicalError>> = {
   [ErrorCode.RoomHistoryGap]: row(OUT_OF_RANGE, 'ROOM_HISTORY_GAP'),
   [ErrorCode.RoomRateLimited]: row(RESOURCE_EXHAUSTED, 'ROOM_RATE_LIMITED'),
   [ErrorCode.MomentNotFound]: row(NOT_FOUND, 'MOMENT_NOT_FOUND'),
+  [ErrorCode.MomentFileRefused]: row(INVALID_ARGUMENT, 'MOMENT_FILE_REFUSED'),
   [ErrorCode.BadVerificationCode]: row(UNAUTHENTICATED, 'BAD_VERIFICATION_CODE'),
   [ErrorCode.UserNotFound]: row(NOT_FOUND, 'USER_NOT_FOUND'),
   [ErrorCode.TooManyAttempts]: row(RESOURCE_EXHAUSTED, 'TOO_MANY_ATTEMPTS'),

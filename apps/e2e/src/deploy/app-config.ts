@@ -37,6 +37,7 @@ export const CLUSTER_APPS = Object.keys(APPS) as ClusterApp[];
 export const PEER_ADDRESSES: Readonly<Record<string, ClusterApp>> = {
   GIM_LOGIC_GRPC_ADDR: 'logic',
   GIM_BUSINESS_GRPC_ADDR: 'business',
+  GIM_FILE_HTTP_ADDR: 'file',
 };
 
 /** The apps whose gRPC health each app's /readyz asks (business asks none: it calls logic only to push). */

@@ -286,6 +286,7 @@ async function startClusterOnce(options: ClusterOptions & LaunchOptions): Promis
       ...common,
       GIM_BUSINESS_GRPC_URL: `127.0.0.1:${ports.business}`,
       GIM_BUSINESS_DB_URL: database.url,
+      GIM_FILE_HTTP_ADDR: `127.0.0.1:${ports.file}`,
       GIM_DEV_VERIFICATION_CODE: DEV_CODE,
       GIM_OPS_LISTEN: `127.0.0.1:${ports.ops['business']}`,
     },

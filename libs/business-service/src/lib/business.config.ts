@@ -10,7 +10,14 @@ import {
   ValidateIf,
   ValidationArguments,
 } from 'class-validator';
-import { CommonConfig, DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_URL, IsHostPort, IsRedisUrl } from '@gim/config';
+import {
+  CommonConfig,
+  DEFAULT_REDIS_PREFIX,
+  DEFAULT_REDIS_URL,
+  IsHostPort,
+  IsPublicUrlBase,
+  IsRedisUrl,
+} from '@gim/config';
 import { IsDatabaseUrl } from '@gim/storage';
 
 const THIRTY_DAYS_IN_SECONDS = 30 * 24 * 60 * 60;
@@ -32,6 +39,17 @@ export class BusinessConfig extends CommonConfig {
   /** host:port of the logic service's gRPC server. */
   @IsHostPort()
   GIM_LOGIC_GRPC_ADDR: string = '127.0.0.1:8010';
+
+  /** host:port of the file app's HTTP server, asked (with the internal credential) who uploaded a moment's files. */
+  @IsHostPort()
+  GIM_FILE_HTTP_ADDR: string = '127.0.0.1:8085';
+
+  /**
+   * Start of the file app's URLs, the file app's own setting (give both the same value): a moment names only URLs
+   * `<this>/file/<name>`, and its files are served back under it; '' = http://<GIM_FILE_HTTP_ADDR>.
+   */
+  @IsPublicUrlBase()
+  GIM_FILE_PUBLIC_URL: string = '';
 
   /** How long a sign-in token stays valid, in seconds. */
   @IsInt({ message: 'GIM_TOKEN_TTL_SECONDS must be a whole number of seconds' })

@@ -6,7 +6,7 @@ export class MomentEntity {
   appId!: number;
   userId!: number;
   text!: string;
-  files!: string;
+  fileNames!: string;
   likeCount!: number;
   commentCount!: number;
   createdAt!: Date;
@@ -19,7 +19,11 @@ defineEntity(MomentEntity, {
     appId: column.u64('app of the author'),
     userId: column.u64('author (user id inside gim)'),
     text: column.varchar(2000, 'what the author wrote', { default: '' }),
-    files: column.varchar(4096, 'file URLs, a JSON array of strings', { default: '[]' }),
+    fileNames: column.varchar(
+      640,
+      'stored names of its files in the file service, a JSON array (9 names of 64 characters at most)',
+      { default: '[]' },
+    ),
     likeCount: column.int('likes', { default: 0 }),
     commentCount: column.int('comments', { default: 0 }),
     createdAt: column.createdAt(),

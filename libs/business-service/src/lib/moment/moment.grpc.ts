@@ -12,17 +12,18 @@ import {
 } from './moment.requests';
 import { MomentUseCases, MomentView } from './moment.usecases';
 
-function toMoment({ moment, author, liked }: MomentView): businessMoment.Moment {
+function toMoment(view: MomentView): businessMoment.Moment {
+  const { moment, author } = view;
   return {
     momentId: moment.id,
     userId: author.appUserId,
     nickname: author.nickname,
     avatarUrl: author.avatarUrl,
     text: moment.text,
-    fileUrls: moment.fileUrls,
-    likeCount: moment.likeCount,
-    commentCount: moment.commentCount,
-    liked,
+    fileUrls: view.fileUrls,
+    likeCount: view.likeCount,
+    commentCount: view.commentCount,
+    liked: view.liked,
     createdAt: moment.createdAt,
   };
 }

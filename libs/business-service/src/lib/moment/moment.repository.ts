@@ -11,17 +11,25 @@ import {
   sqlDateTime,
 } from '@gim/storage';
 import { BUSINESS_DATA_SOURCE } from '../business.tokens';
+import { FriendStatus } from '../friend/friend';
 
-/** A moment as stored; `userId` is gim's id. */
+/** A moment as stored; `userId` is gim's id; the counts are of every like and comment, whoever made them. */
 export interface StoredMoment {
   id: number;
   appId: number;
   userId: number;
   text: string;
-  fileUrls: string[];
+  /** stored names of its files in the file service */
+  fileNames: string[];
   likeCount: number;
   commentCount: number;
   createdAt: number;
+}
+
+/** Likes and comments on one moment that its reader does not see. */
+export interface HiddenCounts {
+  likes: number;
+  comments: number;
 }
 
 /** A comment as stored. */
@@ -38,34 +46,77 @@ interface MomentRow {
   app_id: number | string;
   user_id: number | string;
   text: string;
-  files: string;
+  file_names: string;
   like_count: number | string;
   comment_count: number | string;
   created_at: unknown;
 }
 
 function toMoment(row: MomentRow): StoredMoment {
-  let fileUrls: unknown;
+  let fileNames: unknown;
   try {
-    fileUrls = JSON.parse(row.files);
+    fileNames = JSON.parse(row.file_names);
   } catch {
-    fileUrls = [];
+    fileNames = [];
   }
   return {
     id: Number(row.id),
     appId: Number(row.app_id),
     userId: Number(row.user_id),
     text: row.text,
-    fileUrls: Array.isArray(fileUrls) ? fileUrls.filter((url): url is string => typeof url === 'string') : [],
+    fileNames: Array.isArray(fileNames)
+      ? fileNames.filter((name): name is string => typeof name === 'string')
+      : [],
     likeCount: Number(row.like_count),
     commentCount: Number(row.comment_count),
     createdAt: dateTimeMs(row.created_at),
   };
 }
 
-const MOMENT_COLUMNS = 'id, app_id, user_id, text, files, like_count, comment_count, created_at';
+interface CommentRow {
+  id: number | string;
+  moment_id: number | string;
+  user_id: number | string;
+  text: string;
+  created_at: unknown;
+}
 
-/** Moments, likes and comments (tables `moment`, `moment_like`, `moment_comment`). */
+const MOMENT_COLUMNS = 'id, app_id, user_id, text, file_names, like_count, comment_count, created_at';
+
+/** A piece of SQL and its parameters, in order. */
+interface Fragment {
+  sql: string;
+  params: unknown[];
+}
+
+/** The users a reader never sees, as a subquery: those it blocks and those who block it. */
+function blockedWith(readerId: number): Fragment {
+  return {
+    sql:
+      '(SELECT b.blocked_id FROM user_block b WHERE b.user_id = ?' +
+      ' UNION SELECT b.user_id FROM user_block b WHERE b.blocked_id = ?)',
+    params: [readerId, readerId],
+  };
+}
+
+/**
+ * Who may see a moment, as a condition on `moment.user_id`: the author itself, and the author's friends unless
+ * one of the two blocks the other. The one statement of the rule; the timeline and every single-moment call use it.
+ */
+function visibleTo(readerId: number): Fragment {
+  const blocked = blockedWith(readerId);
+  return {
+    sql:
+      '(moment.user_id = ? OR (moment.user_id IN (SELECT f.friend_id FROM friend f WHERE f.user_id = ? AND f.status = ?)' +
+      ` AND moment.user_id NOT IN ${blocked.sql}))`,
+    params: [readerId, readerId, FriendStatus.Friends, ...blocked.params],
+  };
+}
+
+/**
+ * Moments, likes and comments (tables `moment`, `moment_like`, `moment_comment`). Who sees what is decided in the
+ * same statements, from the `friend` and `user_block` tables, so no list of friends or blocks is ever sent.
+ */
 @Injectable()
 export class MomentRepository {
   private readonly db: Database;
@@ -79,7 +130,7 @@ export class MomentRepository {
     appId: number,
     userId: number,
     text: string,
-    fileUrls: readonly string[],
+    fileNames: readonly string[],
   ): Promise<StoredMoment> {
     const createdAt = Date.now();
     const row = await this.db.run(() =>
@@ -87,7 +138,7 @@ export class MomentRepository {
         appId,
         userId,
         text,
-        files: JSON.stringify(fileUrls),
+        fileNames: JSON.stringify(fileNames),
         likeCount: 0,
         commentCount: 0,
         createdAt: new Date(createdAt),
@@ -98,7 +149,7 @@ export class MomentRepository {
       appId,
       userId,
       text,
-      fileUrls: [...fileUrls],
+      fileNames: [...fileNames],
       likeCount: 0,
       commentCount: 0,
       createdAt,
@@ -111,6 +162,16 @@ export class MomentRepository {
     return row === undefined ? undefined : toMoment(row);
   }
 
+  /** The moment with this id when `readerId`, of app `appId`, may see it. */
+  async findVisible(id: number, appId: number, readerId: number): Promise<StoredMoment | undefined> {
+    const visible = visibleTo(readerId);
+    const [row] = await this.db.query<MomentRow[]>(
+      `SELECT ${MOMENT_COLUMNS} FROM moment WHERE id = ? AND app_id = ? AND ${visible.sql}`,
+      [id, appId, ...visible.params],
+    );
+    return row === undefined ? undefined : toMoment(row);
+  }
+
   /** Deletes a moment with its likes and comments. */
   async remove(id: number): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -120,15 +181,38 @@ export class MomentRepository {
     });
   }
 
-  /** The moments of these authors older than `beforeId` (0: newest), newest first, at most `limit`. */
-  async byAuthors(authors: readonly number[], beforeId: number, limit: number): Promise<StoredMoment[]> {
-    if (authors.length === 0) return [];
+  /** The moments `readerId` may see older than `beforeId` (0: newest), newest first, at most `limit`. */
+  async timeline(readerId: number, beforeId: number, limit: number): Promise<StoredMoment[]> {
+    const visible = visibleTo(readerId);
     const rows = await this.db.query<MomentRow[]>(
-      `SELECT ${MOMENT_COLUMNS} FROM moment WHERE user_id IN (${placeholders(authors.length)})` +
+      `SELECT ${MOMENT_COLUMNS} FROM moment WHERE ${visible.sql}` +
         `${beforeId > 0 ? ' AND id < ?' : ''} ORDER BY id DESC LIMIT ?`,
-      [...authors, ...(beforeId > 0 ? [beforeId] : []), limit],
+      [...visible.params, ...(beforeId > 0 ? [beforeId] : []), limit],
     );
     return rows.map(toMoment);
+  }
+
+  /** Of these moments, the likes and comments `readerId` does not see (a block stands with their author). */
+  async hiddenFrom(readerId: number, momentIds: readonly number[]): Promise<Map<number, HiddenCounts>> {
+    const hidden = new Map<number, HiddenCounts>();
+    if (momentIds.length === 0) return hidden;
+    const blocked = blockedWith(readerId);
+    const ids = placeholders(momentIds.length);
+    const rows = await this.db.query<{ kind: string; moment_id: number | string; n: number | string }[]>(
+      `SELECT 'like' AS kind, moment_id, COUNT(*) AS n FROM moment_like WHERE moment_id IN (${ids})` +
+        ` AND user_id IN ${blocked.sql} GROUP BY moment_id` +
+        ` UNION ALL SELECT 'comment' AS kind, moment_id, COUNT(*) AS n FROM moment_comment WHERE moment_id IN (${ids})` +
+        ` AND user_id IN ${blocked.sql} GROUP BY moment_id`,
+      [...momentIds, ...blocked.params, ...momentIds, ...blocked.params],
+    );
+    for (const row of rows) {
+      const id = Number(row.moment_id);
+      const counts = hidden.get(id) ?? { likes: 0, comments: 0 };
+      if (row.kind === 'like') counts.likes = Number(row.n);
+      else counts.comments = Number(row.n);
+      hidden.set(id, counts);
+    }
+    return hidden;
   }
 
   /** Records a like; false when the user had liked it already. */
@@ -169,11 +253,13 @@ export class MomentRepository {
     return new Set(rows.map((row) => Number(row.moment_id)));
   }
 
-  /** Who liked a moment, newest first, at most `limit`. */
-  async likers(momentId: number, limit: number): Promise<number[]> {
+  /** Who liked a moment, as `readerId` sees it (no one in a block with it), newest first, at most `limit`. */
+  async likers(momentId: number, readerId: number, limit: number): Promise<number[]> {
+    const blocked = blockedWith(readerId);
     const rows = await this.db.query<{ user_id: number | string }[]>(
-      'SELECT user_id FROM moment_like WHERE moment_id = ? ORDER BY created_at DESC, user_id LIMIT ?',
-      [momentId, limit],
+      `SELECT user_id FROM moment_like WHERE moment_id = ? AND user_id NOT IN ${blocked.sql}` +
+        ' ORDER BY created_at DESC, user_id LIMIT ?',
+      [momentId, ...blocked.params, limit],
     );
     return rows.map((row) => Number(row.user_id));
   }
@@ -218,19 +304,20 @@ export class MomentRepository {
     });
   }
 
-  /** A moment's latest comments (at most `limit`), oldest first. */
-  async comments(momentId: number, limit: number): Promise<StoredComment[]> {
-    const rows = await this.db.run(() =>
-      this.db.dataSource
-        .getRepository(MomentCommentEntity)
-        .find({ where: { momentId }, order: { id: 'DESC' }, take: limit }),
+  /** A moment's latest comments as `readerId` sees them (none by anyone in a block with it), at most `limit`, oldest first. */
+  async comments(momentId: number, readerId: number, limit: number): Promise<StoredComment[]> {
+    const blocked = blockedWith(readerId);
+    const rows = await this.db.query<CommentRow[]>(
+      'SELECT id, moment_id, user_id, text, created_at FROM moment_comment' +
+        ` WHERE moment_id = ? AND user_id NOT IN ${blocked.sql} ORDER BY id DESC LIMIT ?`,
+      [momentId, ...blocked.params, limit],
     );
     return rows.reverse().map((row) => ({
-      id: row.id,
-      momentId: row.momentId,
-      userId: row.userId,
+      id: Number(row.id),
+      momentId: Number(row.moment_id),
+      userId: Number(row.user_id),
       text: row.text,
-      createdAt: row.createdAt.getTime(),
+      createdAt: dateTimeMs(row.created_at),
     }));
   }
 }

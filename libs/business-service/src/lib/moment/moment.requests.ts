@@ -1,20 +1,13 @@
-import { ArrayMaxSize, IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsInt, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 
-/** A URL the file service returned: its path is /file/<name>, optionally after scheme and host. */
-const FILE_URL = /^(https?:\/\/[^\s/?#]+)?\/file\/[A-Za-z0-9._-]{1,128}$/;
-
-/** MomentExtService.Post arguments. */
+/** MomentExtService.Post arguments; whether each URL is a file of the caller's is MomentUseCases.post's check. */
 export class PostMomentFields {
   @IsString() @MaxLength(2000) text!: string;
   @ArrayMaxSize(9)
   @IsString({ each: true })
   @MaxLength(512, { each: true })
-  @Matches(FILE_URL, {
-    each: true,
-    message: 'fileUrls must be URLs the file service returned (…/file/<name>)',
-  })
   fileUrls!: string[];
 }
 

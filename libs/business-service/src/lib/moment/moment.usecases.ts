@@ -3,10 +3,10 @@ import { businessMoment } from '@gim/contracts';
 import { ErrorCode, GimError } from '@gim/errors';
 import { MessageCommand } from '@gim/protocol';
 import { Caller } from '../auth/auth';
-import { FriendStatus, UserNotifier } from '../friend/friend';
-import { FriendRepository } from '../friend/friend.repository';
+import { UserNotifier } from '../friend/friend';
 import { User } from '../user/user';
 import { UserRepository } from '../user/user.repository';
+import { FileUrls, UploadedFiles } from './moment-files';
 import { MomentRepository, StoredComment, StoredMoment } from './moment.repository';
 
 /** Timeline page size when the client asks for 0, and at most. */
@@ -15,10 +15,14 @@ const PAGE_MAX = 100;
 /** Comments and likers `Get` returns at most. */
 const DETAIL_MAX = 200;
 
-/** A moment as its reader sees it. */
+/** A moment as its reader sees it: counts leave out the likes and comments of users in a block with the reader. */
 export interface MomentView {
   moment: StoredMoment;
   author: User;
+  /** download URLs of its files */
+  fileUrls: string[];
+  likeCount: number;
+  commentCount: number;
   liked: boolean;
 }
 
@@ -28,19 +32,13 @@ export interface CommentView {
   author: User;
 }
 
-/** Who may see a moment. */
-export const momentRules = {
-  /** Its author may, and the author's friends unless one of the two blocks the other. */
-  visible(readerId: number, authorId: number, friends: boolean, blocked: boolean): boolean {
-    if (readerId === authorId) return true;
-    return friends && !blocked;
-  },
-};
-
 /**
  * Moments inside an app: a user posts, deletes, likes and comments; a timeline shows the moments of the user and
- * its friends, newest first. A moment the reader may not see answers 10240 (not found), whether it exists or not.
- * The author learns of likes and comments as stored MC_MOMENT_LIKED / MC_MOMENT_COMMENTED messages.
+ * its friends, newest first. Who may see a moment is MomentRepository's rule (the author, and the author's friends
+ * unless a block stands); a moment the reader may not see answers 10240 (not found), whether it exists or not, and
+ * the likes and comments of users in a block with the reader are never shown or counted. A moment's files must be
+ * files its author uploaded to the file service (10241 otherwise). The author learns of likes and comments as
+ * stored MC_MOMENT_LIKED / MC_MOMENT_COMMENTED messages.
  */
 @Injectable()
 export class MomentUseCases {
@@ -48,16 +46,30 @@ export class MomentUseCases {
 
   constructor(
     private readonly moments: MomentRepository,
-    private readonly relations: FriendRepository,
     private readonly users: UserRepository,
     private readonly notifier: UserNotifier,
+    private readonly urls: FileUrls,
+    private readonly files: UploadedFiles,
   ) {}
 
-  /** Posts a moment as the caller. */
-  post(caller: Caller, text: string, fileUrls: readonly string[]): Promise<StoredMoment> {
+  /** Posts a moment as the caller, naming only files the caller uploaded to the file service in its app. */
+  async post(caller: Caller, text: string, fileUrls: readonly string[]): Promise<StoredMoment> {
     if (text === '' && fileUrls.length === 0)
       throw new GimError(ErrorCode.BadRequest, 'bad request: a moment needs text or at least one file');
-    return this.moments.post(caller.appId, caller.userId, text, fileUrls);
+    const names = fileUrls.map((url) => {
+      const name = this.urls.nameOf(url);
+      if (name === undefined)
+        throw new GimError(
+          ErrorCode.MomentFileRefused,
+          `${url} is not a URL of this gim's file service (${this.urls.urlOf('<name>')})`,
+        );
+      return name;
+    });
+    const owned = await this.files.ownedBy(caller.appId, caller.userId, [...new Set(names)]);
+    const foreign = names.find((name) => !owned.has(name));
+    if (foreign !== undefined)
+      throw new GimError(ErrorCode.MomentFileRefused, `file ${foreign} is not a file the caller uploaded`);
+    return this.moments.post(caller.appId, caller.userId, text, names);
   }
 
   /** Deletes one of the caller's moments. */
@@ -104,41 +116,29 @@ export class MomentUseCases {
     limit: number,
   ): Promise<{ views: MomentView[]; next: number }> {
     const size = Math.min(limit === 0 ? PAGE_DEFAULT : limit, PAGE_MAX);
-    const friendIds = (await this.relations.friends(caller.userId)).map((row) => row.friendId);
-    const blocked = await this.relations.blocksAmong(friendIds.map((id) => [caller.userId, id] as const));
-    const authors = [caller.userId, ...friendIds.filter((id) => !blocked.has(`${caller.userId}:${id}`))];
-    const moments = await this.moments.byAuthors(authors, beforeId, size + 1);
+    const moments = await this.moments.timeline(caller.userId, beforeId, size + 1);
     const page = moments.slice(0, size);
-    const [profiles, liked] = await Promise.all([
-      this.profiles(page.map((moment) => moment.userId)),
-      this.moments.likedBy(
-        caller.userId,
-        page.map((moment) => moment.id),
-      ),
-    ]);
-    const views = page.flatMap((moment) => {
-      const author = profiles.get(moment.userId);
-      return author ? [{ moment, author, liked: liked.has(moment.id) }] : [];
-    });
-    return { views, next: moments.length > size ? (page.at(-1)?.id ?? 0) : 0 };
+    return {
+      views: await this.views(caller, page),
+      next: moments.length > size ? (page.at(-1)?.id ?? 0) : 0,
+    };
   }
 
-  /** One moment the caller may see, with its latest comments and likers. */
+  /** One moment the caller may see, with its latest comments and likers that the caller may see. */
   async get(
     caller: Caller,
     momentId: number,
   ): Promise<{ view: MomentView; comments: CommentView[]; likers: User[] }> {
     const moment = await this.visible(caller, momentId);
-    const [comments, likerIds, liked] = await Promise.all([
-      this.moments.comments(momentId, DETAIL_MAX),
-      this.moments.likers(momentId, DETAIL_MAX),
-      this.moments.likedBy(caller.userId, [momentId]),
+    const [[view], comments, likerIds] = await Promise.all([
+      this.views(caller, [moment]),
+      this.moments.comments(momentId, caller.userId, DETAIL_MAX),
+      this.moments.likers(momentId, caller.userId, DETAIL_MAX),
     ]);
-    const profiles = await this.profiles([moment.userId, ...comments.map((c) => c.userId), ...likerIds]);
-    const author = profiles.get(moment.userId);
-    if (!author) throw notFound(momentId);
+    if (!view) throw notFound(momentId);
+    const profiles = await this.profiles([...comments.map((c) => c.userId), ...likerIds]);
     return {
-      view: { moment, author, liked: liked.has(momentId) },
+      view,
       comments: comments.flatMap((comment) => {
         const user = profiles.get(comment.userId);
         return user ? [{ comment, author: user }] : [];
@@ -149,17 +149,34 @@ export class MomentUseCases {
 
   // The moment, when the caller may see it; 10240 otherwise, so other apps' and strangers' moments do not exist.
   private async visible(caller: Caller, momentId: number): Promise<StoredMoment> {
-    const moment = await this.moments.find(momentId);
-    if (!moment || moment.appId !== caller.appId) throw notFound(momentId);
-    if (moment.userId === caller.userId) return moment;
-    const [[mine], blocks] = await Promise.all([
-      this.relations.between(caller.userId, moment.userId),
-      this.relations.blocksAmong([[caller.userId, moment.userId]]),
-    ]);
-    const friends = mine?.status === FriendStatus.Friends;
-    if (!momentRules.visible(caller.userId, moment.userId, friends, blocks.size > 0))
-      throw notFound(momentId);
+    const moment = await this.moments.findVisible(momentId, caller.appId, caller.userId);
+    if (!moment) throw notFound(momentId);
     return moment;
+  }
+
+  // The moments as the caller sees them: authors' profiles, file URLs, counts without hidden users, its own likes.
+  private async views(caller: Caller, moments: readonly StoredMoment[]): Promise<MomentView[]> {
+    const ids = moments.map((moment) => moment.id);
+    const [profiles, liked, hidden] = await Promise.all([
+      this.profiles(moments.map((moment) => moment.userId)),
+      this.moments.likedBy(caller.userId, ids),
+      this.moments.hiddenFrom(caller.userId, ids),
+    ]);
+    return moments.flatMap((moment) => {
+      const author = profiles.get(moment.userId);
+      if (!author) return [];
+      const unseen = hidden.get(moment.id) ?? { likes: 0, comments: 0 };
+      return [
+        {
+          moment,
+          author,
+          fileUrls: moment.fileNames.map((name) => this.urls.urlOf(name)),
+          likeCount: moment.likeCount - unseen.likes,
+          commentCount: moment.commentCount - unseen.comments,
+          liked: liked.has(moment.id),
+        },
+      ];
+    });
   }
 
   private async profiles(ids: readonly number[]): Promise<Map<number, User>> {

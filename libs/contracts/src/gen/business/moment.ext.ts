@@ -20,7 +20,7 @@ import { Empty } from '../google/protobuf/empty';
 export interface PostMomentRequest {
   /** up to 2,000 characters; may be empty when there are files */
   text: string;
-  /** up to 9 URLs the file service returned (path /file/<name>) */
+  /** up to 9 URLs of files the caller uploaded, as the file service returned them (<public URL>/file/<name>); any other is 10241 */
   fileUrls: string[];
 }
 
@@ -88,11 +88,11 @@ export interface Moment {
   avatarUrl: string;
   /** what the author wrote */
   text: string;
-  /** its pictures and files */
+  /** its pictures and files, under the file service's public URL */
   fileUrls: string[];
-  /** likes */
+  /** likes the reader sees: none by a user in a block with the reader */
   likeCount: number;
-  /** comments */
+  /** comments the reader sees: none by a user in a block with the reader */
   commentCount: number;
   /** whether the reader liked it */
   liked: boolean;
@@ -104,9 +104,9 @@ export interface Moment {
 export interface GetMomentReply {
   /** the moment */
   moment: Moment | undefined;
-  /** oldest first, the latest 200 at most */
+  /** oldest first, the latest 200 at most; none by a user in a block with the reader */
   comments: MomentComment[];
-  /** who liked it, newest first, 200 at most */
+  /** who liked it, newest first, 200 at most; no user in a block with the reader */
   likedBy: number[];
 }
 
@@ -1005,7 +1005,7 @@ export interface MomentExtServiceClient {
 
   like(request: MomentIdRequest, metadata?: Metadata): Observable<Empty>;
 
-  /** Takes the caller's like back. */
+  /** Takes the caller's like back (a moment the caller may not see is 10240). */
 
   unlike(request: MomentIdRequest, metadata?: Metadata): Observable<Empty>;
 
@@ -1044,7 +1044,7 @@ export interface MomentExtServiceController {
 
   like(request: MomentIdRequest, metadata?: Metadata): void | Promise<void>;
 
-  /** Takes the caller's like back. */
+  /** Takes the caller's like back (a moment the caller may not see is 10240). */
 
   unlike(request: MomentIdRequest, metadata?: Metadata): void | Promise<void>;
 
