@@ -6,6 +6,7 @@ import {
   GroupEntity,
   GroupMemberEntity,
   placeholders,
+  sqlDateTime,
   type Transaction,
 } from '@gim/storage';
 import {
@@ -293,18 +294,23 @@ export class GroupRepository {
     });
   }
 
-  /** Sets a member's role. */
+  /** Sets a member's role, under the group's row lock; 10202 when the user is no longer a member. */
   async setRole(groupId: number, userId: number, role: GroupRole): Promise<void> {
-    await this.db.run(() =>
-      this.db.dataSource.getRepository(GroupMemberEntity).update({ groupId, userId }, { role }),
-    );
+    await this.db.transaction(async (tx) => {
+      groupRules.active(await this.lockGroup(tx, groupId));
+      await this.updateRole(tx, groupId, userId, role);
+    });
   }
 
-  /** Makes `to` the owner and `from` an admin, together. */
+  /**
+   * Makes `to` the owner and `from` an admin, together, under the group's row lock: when either has left the
+   * group meanwhile, neither changes (10202), so a group never ends up without an owner.
+   */
   async transfer(groupId: number, from: number, to: number): Promise<void> {
-    await this.db.transaction(async ({ manager }) => {
-      await manager.update(GroupMemberEntity, { groupId, userId: from }, { role: GroupRole.Admin });
-      await manager.update(GroupMemberEntity, { groupId, userId: to }, { role: GroupRole.Owner });
+    await this.db.transaction(async (tx) => {
+      groupRules.active(await this.lockGroup(tx, groupId));
+      await this.updateRole(tx, groupId, from, GroupRole.Admin);
+      await this.updateRole(tx, groupId, to, GroupRole.Owner);
     });
   }
 
@@ -336,6 +342,18 @@ export class GroupRepository {
     );
     if (row === undefined) throw new GimError(ErrorCode.GroupNotFound, `group ${groupId} not found`);
     return { id: groupId, status: Number(row.status), memberCount: Number(row.member_count) };
+  }
+
+  // One member's role; 10202 (and the transaction rolled back) when the user is not a member.
+  private async updateRole(tx: Transaction, groupId: number, userId: number, role: GroupRole): Promise<void> {
+    const update = 'UPDATE group_member SET role = ?, updated_at = ? WHERE group_id = ? AND user_id = ?';
+    const params = [role, sqlDateTime(Date.now()), groupId, userId];
+    const changed =
+      this.db.dialect === 'sqlite'
+        ? (await tx.query<unknown[]>(`${update} RETURNING user_id`, params)).length
+        : (await tx.query<{ affectedRows: number }>(update, params)).affectedRows;
+    if (changed === 0)
+      throw new GimError(ErrorCode.GroupMemberNotFound, `user is not a member of group ${groupId}`);
   }
 
   // Which of the users are members, read under the group's lock. A plain read: on MySQL the transaction's snapshot

@@ -13,6 +13,7 @@ import {
 } from '../../../test/logic-harness';
 import { Database } from '@gim/storage';
 import { DeviceNames } from '../device/device-names';
+import { GroupRole } from '../group/group';
 import { GroupDelivery } from '../group/group-delivery';
 import { GroupRepository } from '../group/group.repository';
 import { GroupUseCases } from '../group/group.usecases';
@@ -327,6 +328,21 @@ void describe('SendUserMessageUseCase to a group whose membership changes while 
       );
     assert.equal(await storage.messages.currentSeq(BOB), 1, 'the removed sender took no seq');
     assert.equal(await storage.messages.findSend(BOB, 'bob-late'), undefined);
+  });
+
+  void it('changes no role for a member who left meanwhile: a transfer to one leaves the owner in place (10202)', async () => {
+    await groupRepository.removeMembers(groupId, [BOB]);
+    await assert.rejects(
+      groupRepository.transfer(groupId, ALICE, BOB),
+      failsWith(ErrorCode.GroupMemberNotFound),
+    );
+    assert.equal((await groupRepository.member(groupId, ALICE))?.role, GroupRole.Owner);
+    await assert.rejects(
+      groupRepository.setRole(groupId, BOB, GroupRole.Admin),
+      failsWith(ErrorCode.GroupMemberNotFound),
+    );
+    await groupRepository.setRole(groupId, CAROL, GroupRole.Admin);
+    assert.equal((await groupRepository.member(groupId, CAROL))?.role, GroupRole.Admin);
   });
 
   void it('answers 10501 when the membership keeps changing, storing nothing', async () => {
