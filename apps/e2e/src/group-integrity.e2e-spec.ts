@@ -6,10 +6,17 @@ import assert from 'node:assert/strict';
 import { businessUserExt, logicGroup, logicGroupExt, logicPush } from '@gim/contracts';
 import { ErrorCode } from '@gim/errors';
 import { MessageCommand, type Message, type SendMessageReply } from '@gim/protocol';
-import { createGrpcClient, identityMetadata, type GrpcClient } from '@gim/rpc';
+import { identityMetadata, type GrpcClient } from '@gim/rpc';
 import type { Metadata } from '@grpc/grpc-js';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
-import { connectSignedIn, phoneSignIn, type Session, userExtClient } from './support/sessions';
+import {
+  connectSignedIn,
+  groupExtClient,
+  groupIntClient,
+  phoneSignIn,
+  type Session,
+  userExtClient,
+} from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 /** GIM_GROUP_MAX_MEMBERS of the deployments under test. */
@@ -76,17 +83,8 @@ for (const mode of ['cluster', 'standalone'] as const) {
       const env = { GIM_GROUP_MAX_MEMBERS: String(MAX_MEMBERS) };
       gim = mode === 'cluster' ? await startCluster({ env }) : await startStandalone({ env });
       users = userExtClient(gim);
-      groups = createGrpcClient({
-        address: `127.0.0.1:${gim.ports.logic}`,
-        files: ['logic/group.ext.proto'],
-        service: 'logic.GroupExtService',
-      });
-      integrator = createGrpcClient({
-        address: `127.0.0.1:${gim.ports.logic}`,
-        files: ['logic/group.int.proto'],
-        service: 'logic.GroupIntService',
-        internalSecret: gim.internalSecret,
-      });
+      groups = groupExtClient(gim);
+      integrator = groupIntClient(gim);
     });
 
     after(async () => {

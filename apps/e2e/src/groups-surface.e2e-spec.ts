@@ -19,7 +19,14 @@ import { MessageCommand, type Message } from '@gim/protocol';
 import { createGrpcClient, identityMetadata, type GrpcClient } from '@gim/rpc';
 import { Metadata } from '@grpc/grpc-js';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
-import { connectSignedIn, phoneSignIn, type Session, userExtClient } from './support/sessions';
+import {
+  connectSignedIn,
+  groupExtClient,
+  groupIntClient,
+  phoneSignIn,
+  type Session,
+  userExtClient,
+} from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 const { GMT_ADMIN, GMT_MEMBER, GMT_OWNER } = logicGroup.GroupMemberType;
@@ -96,12 +103,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
     };
     const as = (session: Session): Metadata => identityMetadata(session);
     const integratorWith = (settings: { internalSecret?: string; appCredential?: string }) => {
-      const client = createGrpcClient<logicGroup.GroupIntServiceClient>({
-        address: `127.0.0.1:${gim.ports.logic}`,
-        files: ['logic/group.int.proto'],
-        service: 'logic.GroupIntService',
-        ...settings,
-      });
+      const client = groupIntClient(gim, settings);
       closers.push(client);
       return client;
     };
@@ -142,11 +144,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
     before(async () => {
       gim = mode === 'cluster' ? await startCluster() : await startStandalone();
       users = userExtClient(gim);
-      groups = createGrpcClient({
-        address: `127.0.0.1:${gim.ports.logic}`,
-        files: ['logic/group.ext.proto'],
-        service: 'logic.GroupExtService',
-      });
+      groups = groupExtClient(gim);
       messages = createGrpcClient({
         address: `127.0.0.1:${gim.ports.logic}`,
         files: ['logic/message.ext.proto'],

@@ -9,7 +9,14 @@ import { MessageCommand, type Message } from '@gim/protocol';
 import { createGrpcClient, identityMetadata, type GrpcClient } from '@gim/rpc';
 import type { Metadata } from '@grpc/grpc-js';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
-import { connectSignedIn, phoneSignIn, type Session, userExtClient } from './support/sessions';
+import {
+  connectSignedIn,
+  groupExtClient,
+  groupIntClient,
+  phoneSignIn,
+  type Session,
+  userExtClient,
+} from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 function groupText(message: Message): string {
@@ -50,17 +57,8 @@ for (const mode of ['cluster', 'standalone'] as const) {
     before(async () => {
       gim = mode === 'cluster' ? await startCluster() : await startStandalone();
       users = userExtClient(gim);
-      groups = createGrpcClient({
-        address: `127.0.0.1:${gim.ports.logic}`,
-        files: ['logic/group.ext.proto'],
-        service: 'logic.GroupExtService',
-      });
-      integrator = createGrpcClient({
-        address: `127.0.0.1:${gim.ports.logic}`,
-        files: ['logic/group.int.proto'],
-        service: 'logic.GroupIntService',
-        internalSecret: gim.internalSecret,
-      });
+      groups = groupExtClient(gim);
+      integrator = groupIntClient(gim);
     });
 
     after(async () => {
@@ -254,10 +252,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
         service: 'business.AppIntService',
         internalSecret: gim.internalSecret,
       });
-      const other = createGrpcClient<logicGroup.GroupIntServiceClient>({
-        address: `127.0.0.1:${gim.ports.logic}`,
-        files: ['logic/group.int.proto'],
-        service: 'logic.GroupIntService',
+      const other = groupIntClient(gim, {
         appCredential: (await apps.createApp({ name: 'elsewhere' })).credential,
       });
       try {

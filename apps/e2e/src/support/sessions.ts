@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { businessUserExt } from '@gim/contracts';
+import type { businessUserExt, logicGroup, logicGroupExt } from '@gim/contracts';
 import { createGrpcClient, type GrpcClient } from '@gim/rpc';
 import { DEV_CODE, type Deployment } from './deployment';
 import { TestConnection } from './test-connection';
@@ -17,6 +17,28 @@ export function userExtClient(gim: Deployment): GrpcClient<businessUserExt.UserE
     address: `127.0.0.1:${gim.ports.business}`,
     files: ['business/user.ext.proto'],
     service: 'business.UserExtService',
+  });
+}
+
+/** A client of the deployment's logic.GroupExtService (groups as their members see them); close it when done. */
+export function groupExtClient(gim: Deployment): GrpcClient<logicGroupExt.GroupExtServiceClient> {
+  return createGrpcClient({
+    address: `127.0.0.1:${gim.ports.logic}`,
+    files: ['logic/group.ext.proto'],
+    service: 'logic.GroupExtService',
+  });
+}
+
+/** A client of logic.GroupIntService with these credentials (the deployment's internal secret when none are given). */
+export function groupIntClient(
+  gim: Deployment,
+  credentials: { internalSecret?: string; appCredential?: string } = { internalSecret: gim.internalSecret },
+): GrpcClient<logicGroup.GroupIntServiceClient> {
+  return createGrpcClient({
+    address: `127.0.0.1:${gim.ports.logic}`,
+    files: ['logic/group.int.proto'],
+    service: 'logic.GroupIntService',
+    ...credentials,
   });
 }
 
