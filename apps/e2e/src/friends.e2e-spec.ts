@@ -292,6 +292,25 @@ for (const { mode, rule } of runs) {
         }
       });
 
+      void it('makes two users who ask each other at the same moment friends', async () => {
+        for (let round = 0; round < 5; round++) {
+          const [kim, lee] = [await signIn(), await signIn()];
+          await Promise.all([
+            friends.add({ friendId: lee.userId, remarks: 'lee', description: '' }, as(kim)),
+            friends.add({ friendId: kim.userId, remarks: 'kim', description: '' }, as(lee)),
+          ]);
+          const kimSees = (await friends.getFriends({}, as(kim))).friends.map((each) => each.userId);
+          const leeSees = (await friends.getFriends({}, as(lee))).friends.map((each) => each.userId);
+          assert.deepEqual([kimSees, leeSees], [[lee.userId], [kim.userId]], `round ${round}`);
+          const pending = await friends.getRequests({}, as(kim));
+          assert.deepEqual(
+            [pending.received.length, pending.sent.length],
+            [0, 0],
+            `round ${round}: no request left`,
+          );
+        }
+      });
+
       void it('refuses every call without metadata or with a forged token (10000)', async () => {
         const [ivy, jon] = [await signIn(), await signIn()];
         const calls: Record<

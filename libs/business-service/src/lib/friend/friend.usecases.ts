@@ -221,6 +221,18 @@ export class FriendUseCases {
       const [stored] = await this.relations.between(caller.userId, other.id);
       throw friendRules.alreadyRelated(stored?.status ?? FriendStatus.Requested, other.appUserId);
     }
+    // Two users asking each other at once each stored a request before seeing the other's: whoever sees both now
+    // makes them friends (the other's attempt then finds the friendship made and stays silent).
+    const [afterwards, theirs] = await this.relations.between(caller.userId, other.id);
+    if (afterwards?.status === FriendStatus.Friends) return;
+    if (theirs?.status === FriendStatus.Requested) {
+      if (await this.relations.befriend(other.id, caller.userId, remarks)) {
+        await this.befriended(caller, other);
+        return;
+      }
+      const [now] = await this.relations.between(caller.userId, other.id);
+      if (now?.status === FriendStatus.Friends) return;
+    }
     const me = await this.self(caller);
     await this.tell(
       other,
