@@ -157,3 +157,64 @@ void describe('migrating a version-1 database holding data', () => {
     }
   });
 });
+
+void describe('migrating a version-2 business database holding moments', () => {
+  // A moment as version 2 stored it: its files as URLs; version 3 keeps their names.
+  const V2_MOMENT =
+    'INSERT INTO moment (id, app_id, user_id, files) VALUES ' +
+    `(7, 1, 10000, '["http://files.example/file/a1b2.png","https://cdn.example/gim/file/c3d4.jpg"]'), (8, 1, 10000, '[]')`;
+  const expectNames = async (dataSource: DataSource) => {
+    const rows: { id: number | string; file_names: string }[] = await dataSource.query(
+      'SELECT id, file_names FROM moment ORDER BY id',
+    );
+    assert.deepEqual(
+      rows.map((row) => [Number(row.id), JSON.parse(row.file_names) as string[]]),
+      [
+        [7, ['a1b2.png', 'c3d4.jpg']],
+        [8, []],
+      ],
+    );
+  };
+
+  void it('MariaDB: keeps each moment, its files as their names, and drops the URLs', async () => {
+    const database = await createTestDatabase('migrate_moments');
+    const dataSource = await createDataSource(database.url, BUSINESS_ENTITIES, { poolSize: 2 });
+    try {
+      await applySchemaFile(dataSource, 'business');
+      await dataSource.query("ALTER TABLE moment ADD COLUMN files VARCHAR(4096) NOT NULL DEFAULT '[]'");
+      await dataSource.query('ALTER TABLE moment DROP COLUMN file_names');
+      await dataSource.query("UPDATE schema_version SET version = 2 WHERE name = 'business'");
+      await dataSource.query(V2_MOMENT);
+      await applySchemaFile(dataSource, 'business');
+      await expectNames(dataSource);
+      const urls: unknown[] = await dataSource.query("SHOW COLUMNS FROM moment LIKE 'files'");
+      assert.equal(urls.length, 0);
+    } finally {
+      await dataSource.destroy();
+      await database.drop();
+    }
+  });
+
+  void it('SQLite: keeps each moment, its files as their names, and drops the URLs', async () => {
+    const dir = await tempDir('gim-migrate');
+    try {
+      const file = join(dir.path, 'business.sqlite');
+      const first = await createDataSource(`sqlite:${file}`, BUSINESS_ENTITIES, { schema: 'business' });
+      await first.query(`ALTER TABLE moment ADD COLUMN files varchar NOT NULL DEFAULT ('[]')`);
+      await first.query('ALTER TABLE moment DROP COLUMN file_names');
+      await first.query("UPDATE schema_version SET version = 2 WHERE name = 'business'");
+      await first.query(V2_MOMENT);
+      await first.destroy();
+      const reopened = await createDataSource(`sqlite:${file}`, BUSINESS_ENTITIES, { schema: 'business' });
+      try {
+        await expectNames(reopened);
+        const columns: { name: string }[] = await reopened.query('PRAGMA table_info(moment)');
+        assert.ok(!columns.some((column) => column.name === 'files'));
+      } finally {
+        await reopened.destroy();
+      }
+    } finally {
+      await dir.remove();
+    }
+  });
+});

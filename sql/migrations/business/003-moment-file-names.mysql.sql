@@ -1,7 +1,7 @@
 -- Version 3: a moment keeps the stored names of its files (`file_names`) instead of their URLs (`files`); URLs are
 -- built when a moment is read. A URL's name is what follows its `/file/`; a database that had no moment yet got
 -- the new column from business.sql just before, hence the check.
--- (SQLite files get the column from the entity synchronisation that follows their migrations.)
+-- (SQLite files: 003-moment-file-names.sqlite.sql.)
 SET @gim_moment_file_names = IF(
   (SELECT COUNT(*) FROM information_schema.columns
     WHERE table_schema = DATABASE() AND table_name = 'moment' AND column_name = 'files') = 1,
