@@ -12,6 +12,7 @@ import { Deployment, startCluster, startStandalone } from './support/deployment'
 import {
   connectSignedIn,
   groupExtClient,
+  groupProfile,
   groupIntClient,
   phoneSignIn,
   type Session,
@@ -57,15 +58,6 @@ for (const mode of ['cluster', 'standalone'] as const) {
       return connection;
     };
     const as = (session: Session): Metadata => identityMetadata(session);
-    const profile = (name: string) => ({
-      id: 0,
-      name,
-      avatarUrl: '',
-      introduction: '',
-      extra: '',
-      memberCount: 0,
-      dissolved: false,
-    });
     const asMember = (session: Session): logicGroup.GroupMember => ({
       userId: session.userId,
       nickname: '',
@@ -98,7 +90,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
     void it('stores nothing for a member after its removal notice while the others keep sending', async () => {
       const [ann, ben, cat, dan] = await signInMany(4);
       const { groupId } = await groups.createGroup(
-        { group: profile('removal'), memberIds: [ben, cat, dan].map((member) => member.userId) },
+        { group: groupProfile('removal'), memberIds: [ben, cat, dan].map((member) => member.userId) },
         as(ann),
       );
       const [annTcp, benWs, catTcp, danWs] = await Promise.all([
@@ -177,18 +169,18 @@ for (const mode of ['cluster', 'standalone'] as const) {
       const [a, b, c, d, e, f] = rest as [Session, Session, Session, Session, Session, Session];
       await assert.rejects(
         groups.createGroup(
-          { group: profile('too big'), memberIds: [a, b, c, d, e].map((x) => x.userId) },
+          { group: groupProfile('too big'), memberIds: [a, b, c, d, e].map((x) => x.userId) },
           as(owner),
         ),
         refusedWith(ErrorCode.GroupFull),
       );
       await assert.rejects(
-        integrator.create({ group: profile('too big'), members: [owner, a, b, c, d, e].map(asMember) }),
+        integrator.create({ group: groupProfile('too big'), members: [owner, a, b, c, d, e].map(asMember) }),
         refusedWith(ErrorCode.GroupFull),
       );
 
       const { groupId } = await groups.createGroup(
-        { group: profile('full'), memberIds: [a.userId, b.userId] },
+        { group: groupProfile('full'), memberIds: [a.userId, b.userId] },
         as(owner),
       );
       await assert.rejects(
@@ -215,7 +207,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
 
     void it('never passes the limit under concurrent adds, and adds a user named by concurrent adds once', async () => {
       const [owner, ...candidates] = await signInMany(9);
-      const { groupId } = await groups.createGroup({ group: profile('race'), memberIds: [] }, as(owner));
+      const { groupId } = await groups.createGroup({ group: groupProfile('race'), memberIds: [] }, as(owner));
       const results = await Promise.allSettled(
         candidates.map((candidate, at) =>
           at % 2
@@ -232,7 +224,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
 
       const [lead, late] = await signInMany(2);
       const { groupId: second } = await groups.createGroup(
-        { group: profile('same'), memberIds: [] },
+        { group: groupProfile('same'), memberIds: [] },
         as(lead!),
       );
       await Promise.all(
@@ -250,7 +242,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
       const members = await signInMany(3);
       const [ann, ben, cat] = members as [Session, Session, Session];
       const { groupId } = await groups.createGroup(
-        { group: profile('mixed'), memberIds: [ben.userId, cat.userId] },
+        { group: groupProfile('mixed'), memberIds: [ben.userId, cat.userId] },
         as(ann),
       );
       const connections = await Promise.all(

@@ -12,6 +12,7 @@ import { Deployment, startCluster, startStandalone } from './support/deployment'
 import {
   connectSignedIn,
   groupExtClient,
+  groupProfile,
   groupIntClient,
   phoneSignIn,
   type Session,
@@ -43,15 +44,6 @@ for (const mode of ['cluster', 'standalone'] as const) {
       return connection;
     };
     const as = (session: Session): Metadata => identityMetadata(session);
-    const profile = (name: string) => ({
-      id: 0,
-      name,
-      avatarUrl: '',
-      introduction: '',
-      extra: '',
-      memberCount: 0,
-      dissolved: false,
-    });
     const refusedWith = (code: ErrorCode) => ({ code });
 
     before(async () => {
@@ -74,7 +66,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
       const annTcp = await connect('tcp', ann);
       const benWs = await connect('ws', ben);
       const { groupId } = await groups.createGroup(
-        { group: profile('team'), memberIds: [ben.userId] },
+        { group: groupProfile('team'), memberIds: [ben.userId] },
         as(ann),
       );
       await integrator.addMember({
@@ -144,7 +136,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
         await signIn(),
       ];
       const { groupId } = await groups.createGroup(
-        { group: profile('roles'), memberIds: [admin.userId, member.userId] },
+        { group: groupProfile('roles'), memberIds: [admin.userId, member.userId] },
         as(owner),
       );
       await assert.rejects(groups.getGroup({ groupId }, as(outsider)), refusedWith(ErrorCode.UserNotInGroup));
@@ -218,7 +210,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
     void it('gives every member contiguous seqs and each message once under 40 concurrent sends', async () => {
       const members = [await signIn(), await signIn(), await signIn()];
       const { groupId } = await groups.createGroup(
-        { group: profile('busy'), memberIds: members.slice(1).map((member) => member.userId) },
+        { group: groupProfile('busy'), memberIds: members.slice(1).map((member) => member.userId) },
         as(members[0]!),
       );
       const connections = await Promise.all(
@@ -245,7 +237,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
 
     void it('keeps groups inside their app', async () => {
       const owner = await signIn();
-      const { groupId } = await groups.createGroup({ group: profile('mine'), memberIds: [] }, as(owner));
+      const { groupId } = await groups.createGroup({ group: groupProfile('mine'), memberIds: [] }, as(owner));
       const apps = createGrpcClient<businessAppInt.AppIntServiceClient>({
         address: `127.0.0.1:${gim.ports.business}`,
         files: ['business/app.int.proto'],
@@ -268,7 +260,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
         );
         await assert.rejects(
           other.create({
-            group: profile('theirs'),
+            group: groupProfile('theirs'),
             members: [{ userId: owner.userId, nickname: '', type: 2, status: 1, extra: '' }],
           }),
           refusedWith(ErrorCode.UserNotFound),

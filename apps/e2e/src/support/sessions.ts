@@ -29,6 +29,11 @@ export function groupExtClient(gim: Deployment): GrpcClient<logicGroupExt.GroupE
   });
 }
 
+/** A group profile named `name`, the rest empty, as CreateGroup and the integrator's Create take it. */
+export function groupProfile(name: string) {
+  return { id: 0, name, avatarUrl: '', introduction: '', extra: '', memberCount: 0, dissolved: false };
+}
+
 /** A client of logic.GroupIntService with these credentials (the deployment's internal secret when none are given). */
 export function groupIntClient(
   gim: Deployment,
