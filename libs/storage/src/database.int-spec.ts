@@ -143,3 +143,49 @@ for (const engine of engines) {
     });
   });
 }
+
+void describe('Database.query on MariaDB', () => {
+  let ds: DataSource;
+  let db: Database;
+  let own: TestDatabase;
+
+  before(async () => {
+    own = await createTestDatabase('query_retry');
+    ds = await createDataSource(own.url, LOGIC_ENTITIES, { poolSize: 2 });
+    await applySchemaFile(ds, 'logic');
+    db = Database.of(ds);
+  });
+
+  after(async () => {
+    await ds.destroy();
+    await own.drop();
+  });
+
+  void it('runs a statement again when it lost a deadlock, as its own transaction was rolled back whole', async () => {
+    for (let id = 1; id <= 40; id++) await ds.query(insert(id, 0).sql, insert(id, 0).params);
+    const other = ds.createQueryRunner();
+    await other.connect();
+    try {
+      // The other transaction holds row 2 and has changed many rows, so the lone statement is the lighter one and
+      // the one the database picks to roll back when the two deadlock.
+      await other.startTransaction();
+      await other.query('UPDATE seq SET seq = seq + 1 WHERE object_type = 9 AND object_id >= 2');
+      const statement = db.query(
+        'UPDATE seq SET seq = seq + 10 WHERE object_type = 9 AND object_id IN (1, 2)',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await other.query('UPDATE seq SET seq = seq + 1 WHERE object_type = 9 AND object_id = 1');
+      await other.commitTransaction();
+      await statement;
+    } finally {
+      await other.release();
+    }
+    const rows: { object_id: number | string; seq: number | string }[] = await ds.query(
+      'SELECT object_id, seq FROM seq WHERE object_type = 9 AND object_id IN (1, 2) ORDER BY object_id',
+    );
+    assert.deepEqual(
+      rows.map((row) => Number(row.seq)),
+      [11, 11],
+    );
+  });
+});

@@ -56,9 +56,12 @@ export class Database {
     return database;
   }
 
-  /** Runs one statement. */
+  /**
+   * Runs one statement, again when it lost a deadlock or a lock wait: on its own it is its own transaction, which
+   * the database rolled back whole.
+   */
   query<T = unknown>(sql: string, params: readonly unknown[] = []): Promise<T> {
-    return this.run(() => this.dataSource.query(sql, [...params]) as Promise<T>);
+    return this.run(() => retryOnLock(() => this.dataSource.query(sql, [...params]) as Promise<T>));
   }
 
   /** Runs `work` in one transaction, retried as a whole on deadlock; its statements go through `tx`. */
