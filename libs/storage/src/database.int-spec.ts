@@ -161,6 +161,14 @@ void describe('Database.query on MariaDB', () => {
     await own.drop();
   });
 
+  void it('answers how many rows a change changed', async () => {
+    await db.query(insert(900, 5).sql, insert(900, 5).params);
+    await db.query(insert(901, 5).sql, insert(901, 5).params);
+    const raise = 'UPDATE seq SET seq = seq + 1 WHERE object_type = 9 AND object_id IN (?, ?)';
+    assert.equal(await db.change(raise, [900, 901]), 2);
+    assert.equal(await db.change(raise, [902, 903]), 0);
+  });
+
   void it('runs a statement again when it lost a deadlock, as its own transaction was rolled back whole', async () => {
     for (let id = 1; id <= 40; id++) await ds.query(insert(id, 0).sql, insert(id, 0).params);
     const other = ds.createQueryRunner();

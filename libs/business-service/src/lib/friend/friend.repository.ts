@@ -112,10 +112,11 @@ export class FriendRepository {
 
   /** Removes `user`'s row for `other` when its status is `status`; true when there was one. */
   async removeOne(user: number, other: number, status: FriendStatus): Promise<boolean> {
-    const result = await this.db.run(() =>
-      this.db.dataSource.getRepository(FriendEntity).delete({ userId: user, friendId: other, status }),
+    const removed = await this.db.change(
+      'DELETE FROM friend WHERE user_id = ? AND friend_id = ? AND status = ?',
+      [user, other, status],
     );
-    return (result.affected ?? 0) > 0;
+    return removed > 0;
   }
 
   /** Removes every row between two users (a friendship's two sides, requests either way). */
