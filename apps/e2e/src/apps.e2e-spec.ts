@@ -19,7 +19,7 @@ import { ErrorCode } from '@gim/errors';
 import { MessageCommand, type Message } from '@gim/protocol';
 import { createGrpcClient, identityMetadata, type GrpcClient } from '@gim/rpc';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
-import { phoneSignIn, userExtClient } from './support/sessions';
+import { appIntClient, phoneSignIn, userExtClient } from './support/sessions';
 import { TestConnection } from './support/test-connection';
 
 interface AppUnderTest {
@@ -84,12 +84,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
 
     before(async () => {
       gim = mode === 'cluster' ? await startCluster() : await startStandalone();
-      apps = createGrpcClient({
-        address: `127.0.0.1:${gim.ports.business}`,
-        files: ['business/app.int.proto'],
-        service: 'business.AppIntService',
-        internalSecret: gim.internalSecret,
-      });
+      apps = appIntClient(gim);
       const first = await apps.createApp({ name: 'shop' });
       const hsKey = await apps.addKey({
         appId: first.app!.id,

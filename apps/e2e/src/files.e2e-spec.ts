@@ -8,10 +8,10 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import { businessAppInt, businessUserExt } from '@gim/contracts';
-import { createGrpcClient, type GrpcClient } from '@gim/rpc';
+import { businessUserExt } from '@gim/contracts';
+import { type GrpcClient } from '@gim/rpc';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
-import { phoneSignIn, type Session, userExtClient } from './support/sessions';
+import { appIntClient, phoneSignIn, type Session, userExtClient } from './support/sessions';
 
 const MAX_BYTES = 1024 * 1024;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -300,12 +300,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
     });
 
     void it("keeps each app's files to itself: a user of another app cannot delete or list them", async () => {
-      const apps = createGrpcClient<businessAppInt.AppIntServiceClient>({
-        address: `127.0.0.1:${gim.ports.business}`,
-        files: ['business/app.int.proto'],
-        service: 'business.AppIntService',
-        internalSecret: gim.internalSecret,
-      });
+      const apps = appIntClient(gim);
       try {
         const created = await apps.createApp({ name: 'shop' });
         const appId = created.app!.id;

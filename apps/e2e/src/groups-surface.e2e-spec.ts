@@ -20,6 +20,7 @@ import { createGrpcClient, identityMetadata, type GrpcClient } from '@gim/rpc';
 import { Metadata } from '@grpc/grpc-js';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
 import {
+  appIntClient,
   connectSignedIn,
   groupExtClient,
   groupIntClient,
@@ -151,12 +152,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
         service: 'logic.MessageExtService',
       });
       integrator = integratorWith({ internalSecret: gim.internalSecret });
-      apps = createGrpcClient({
-        address: `127.0.0.1:${gim.ports.business}`,
-        files: ['business/app.int.proto'],
-        service: 'business.AppIntService',
-        internalSecret: gim.internalSecret,
-      });
+      apps = appIntClient(gim);
       const created = await apps.createApp({ name: 'second' });
       const key = await apps.addKey({
         appId: created.app!.id,

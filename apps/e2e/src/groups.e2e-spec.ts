@@ -3,13 +3,14 @@
 // rules with their codes, a removed member, a dissolved group, and 40 concurrent sends.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { businessAppInt, businessUserExt, logicGroup, logicGroupExt, logicPush } from '@gim/contracts';
+import { businessUserExt, logicGroup, logicGroupExt, logicPush } from '@gim/contracts';
 import { ErrorCode } from '@gim/errors';
 import { MessageCommand, type Message } from '@gim/protocol';
-import { createGrpcClient, identityMetadata, type GrpcClient } from '@gim/rpc';
+import { identityMetadata, type GrpcClient } from '@gim/rpc';
 import type { Metadata } from '@grpc/grpc-js';
 import { Deployment, startCluster, startStandalone } from './support/deployment';
 import {
+  appIntClient,
   connectSignedIn,
   groupExtClient,
   groupProfile,
@@ -238,12 +239,7 @@ for (const mode of ['cluster', 'standalone'] as const) {
     void it('keeps groups inside their app', async () => {
       const owner = await signIn();
       const { groupId } = await groups.createGroup({ group: groupProfile('mine'), memberIds: [] }, as(owner));
-      const apps = createGrpcClient<businessAppInt.AppIntServiceClient>({
-        address: `127.0.0.1:${gim.ports.business}`,
-        files: ['business/app.int.proto'],
-        service: 'business.AppIntService',
-        internalSecret: gim.internalSecret,
-      });
+      const apps = appIntClient(gim);
       const other = groupIntClient(gim, {
         appCredential: (await apps.createApp({ name: 'elsewhere' })).credential,
       });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { businessUserExt, logicGroup, logicGroupExt } from '@gim/contracts';
+import type { businessAppInt, businessUserExt, logicGroup, logicGroupExt } from '@gim/contracts';
 import { createGrpcClient, type GrpcClient } from '@gim/rpc';
 import { DEV_CODE, type Deployment } from './deployment';
 import { TestConnection } from './test-connection';
@@ -17,6 +17,16 @@ export function userExtClient(gim: Deployment): GrpcClient<businessUserExt.UserE
     address: `127.0.0.1:${gim.ports.business}`,
     files: ['business/user.ext.proto'],
     service: 'business.UserExtService',
+  });
+}
+
+/** A client of the deployment's business.AppIntService with its internal credential (the operator's view of apps). */
+export function appIntClient(gim: Deployment): GrpcClient<businessAppInt.AppIntServiceClient> {
+  return createGrpcClient({
+    address: `127.0.0.1:${gim.ports.business}`,
+    files: ['business/app.int.proto'],
+    service: 'business.AppIntService',
+    internalSecret: gim.internalSecret,
   });
 }
 
